@@ -1,0 +1,2 @@
+import { hello } from '@hypotree/events';
+export const tree = (): string => hello() + '-tree';

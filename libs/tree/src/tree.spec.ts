@@ -1,0 +1,2 @@
+import { tree } from './index.js';
+test('works', () => { expect(tree()).toBe('events-tree'); });
