@@ -1,1 +1,5 @@
-export const hello = (): string => 'events';
+export * from './common.js';
+export * from './metadata.js';
+export * from './catalogue.js';
+export * from './ids.js';
+export * from './codec.js';

@@ -1,2 +1,1 @@
-import { hello } from '@hypotree/events';
-export const tree = (): string => hello() + '-tree';
+export {};

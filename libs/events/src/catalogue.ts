@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import {
+  FailureKindSchema,
+  HypothesisChangeSchema,
+  NodeIdSchema,
+  ObjectiveSchema,
+  PolicyRefSchema,
+  ProducerRefSchema,
+  RunScoreSchema,
+} from './common.js';
+
+// The event catalogue of one search stream (`search-<searchId>`). One file, so a reader can
+// scan every fact the system records. Data only: events carry no behaviour.
+
+const EventIdList = z.array(z.string().min(1));
+
+export const SearchStartedSchema = z.object({
+  searchId: z.string().min(1),
+  task: z.object({
+    name: z.string().min(1),
+    specPath: z.string().min(1),
+    specHash: z.string().min(1),
+    repo: z.string().min(1),
+    baseCommit: z.string().min(1),
+    objective: ObjectiveSchema,
+  }),
+  budget: z.object({
+    experiments: z.number().int().positive(),
+    parallel: z.number().int().positive(),
+    gateEvaluations: z.number().int().nonnegative(),
+    wallClockMs: z.number().int().positive().optional(),
+    tokens: z.number().int().positive().optional(),
+  }),
+  policies: z.object({
+    selection: PolicyRefSchema,
+    admission: PolicyRefSchema,
+    refinement: PolicyRefSchema,
+  }),
+  research: z.object({
+    proposer: z.string().min(1),
+    implementer: z.string().min(1),
+    distiller: z.string().min(1),
+    insights: z.boolean(),
+    model: z.string().optional(),
+  }),
+  seed: z.number().int(),
+});
+
+export const SearchBranchedSchema = z.object({
+  searchId: z.string().min(1),
+  parent: z.object({ searchId: z.string().min(1), revision: z.number().int().nonnegative() }),
+  reason: z.string().min(1),
+  policies: SearchStartedSchema.shape.policies.partial().optional(),
+});
+
+export const BaselineMeasuredSchema = z.object({
+  nodeId: NodeIdSchema,
+  commit: z.string().min(1),
+  runs: z.array(RunScoreSchema).min(1),
+});
+
+export const HypothesisProposedSchema = z.object({
+  nodeId: NodeIdSchema,
+  parentId: NodeIdSchema,
+  title: z.string().min(1),
+  mechanism: z.string().min(1),
+  prediction: z.string().min(1),
+  change: HypothesisChangeSchema,
+  proposer: ProducerRefSchema,
+  insightsConsidered: z.array(z.string()),
+});
+
+export const ExperimentDispatchedSchema = z.object({
+  experimentId: z.string().min(1),
+  nodeId: NodeIdSchema,
+  baseCommit: z.string().min(1),
+  attempt: z.number().int().positive(),
+  leaseMs: z.number().int().positive(),
+});
+
+export const ExperimentStartedSchema = z.object({
+  experimentId: z.string().min(1),
+  nodeId: NodeIdSchema,
+  executorId: z.string().min(1),
+});
+
+export const ExperimentSucceededSchema = z.object({
+  experimentId: z.string().min(1),
+  nodeId: NodeIdSchema,
+  executorId: z.string().min(1),
+  commit: z.string().min(1),
+  ref: z.string().min(1),
+  runs: z.array(RunScoreSchema).min(1),
+  report: z.object({
+    summary: z.string(),
+    filesChanged: z.array(z.string()),
+    insertions: z.number().int().nonnegative(),
+    deletions: z.number().int().nonnegative(),
+  }),
+  durationMs: z.number().nonnegative(),
+});
+
+export const ExperimentFailedSchema = z.object({
+  experimentId: z.string().min(1),
+  nodeId: NodeIdSchema,
+  executorId: z.string().optional(),
+  kind: FailureKindSchema,
+  detail: z.string(),
+  durationMs: z.number().nonnegative().optional(),
+});
+
+export const GateEvaluatedSchema = z.object({
+  nodeId: NodeIdSchema,
+  commit: z.string().min(1),
+  runs: z.array(RunScoreSchema).min(1),
+  /** How many gate evaluations the search has spent, this one included. */
+  gateEvaluationsUsed: z.number().int().positive(),
+});
+
+const DecisionSchema = z.object({
+  nodeId: NodeIdSchema,
+  policy: PolicyRefSchema,
+  rule: z.string().min(1),
+  reason: z.string().min(1),
+  evidence: EventIdList,
+  deltas: z.record(z.string(), z.number()),
+});
+export const HypothesisAdmittedSchema = DecisionSchema;
+export const HypothesisRejectedSchema = DecisionSchema;
+
+/** A machine-readable form of an offline lesson, so proposers can honour it without parsing prose. */
+export const InsightClaimSchema = z.object({
+  param: z.string().min(1),
+  relation: z.enum(['above', 'below', 'equals']),
+  value: z.union([z.number(), z.string(), z.boolean()]),
+  outcome: z.enum(['hurts', 'helps']),
+  support: z.number().int().nonnegative(),
+  of: z.number().int().positive(),
+});
+
+export const InsightDistilledSchema = z.object({
+  insightId: z.string().min(1),
+  nodeId: NodeIdSchema,
+  scope: z.enum(['node', 'subtree', 'global']),
+  kind: z.enum(['finding', 'constraint']),
+  text: z.string().min(1),
+  evidence: EventIdList,
+  distiller: ProducerRefSchema,
+  claim: InsightClaimSchema.optional(),
+});
+
+export const InsightSupersededSchema = z.object({
+  insightId: z.string().min(1),
+  supersededBy: z.string().min(1).optional(),
+  reason: z.string().min(1),
+});
+
+export const NodePrunedSchema = z.object({
+  nodeId: NodeIdSchema,
+  reason: z.string().min(1),
+  policy: PolicyRefSchema,
+  rule: z.string().min(1),
+});
+
+export const SearchCompletedSchema = z.object({
+  reason: z.string().min(1),
+  bestNodeId: NodeIdSchema,
+});
+
+const HeldOutScoreSchema = z.object({ nodeId: NodeIdSchema, commit: z.string().min(1), value: z.number() });
+export const FinalTestEvaluatedSchema = z.object({
+  baseline: HeldOutScoreSchema,
+  best: HeldOutScoreSchema,
+  /** (S(M*) − S(M0)) / (|S(M0)| + ε), with scores oriented so larger is better. */
+  relativeGain: z.number(),
+  gateEvaluations: z.number().int().nonnegative(),
+});
+
+/** Every event type of a search stream and the zod schema of its data, at the current schema version. */
+export const searchEventSchemas = {
+  SearchStarted: SearchStartedSchema,
+  SearchBranched: SearchBranchedSchema,
+  BaselineMeasured: BaselineMeasuredSchema,
+  HypothesisProposed: HypothesisProposedSchema,
+  ExperimentDispatched: ExperimentDispatchedSchema,
+  ExperimentStarted: ExperimentStartedSchema,
+  ExperimentSucceeded: ExperimentSucceededSchema,
+  ExperimentFailed: ExperimentFailedSchema,
+  GateEvaluated: GateEvaluatedSchema,
+  HypothesisAdmitted: HypothesisAdmittedSchema,
+  HypothesisRejected: HypothesisRejectedSchema,
+  InsightDistilled: InsightDistilledSchema,
+  InsightSuperseded: InsightSupersededSchema,
+  NodePruned: NodePrunedSchema,
+  SearchCompleted: SearchCompletedSchema,
+  FinalTestEvaluated: FinalTestEvaluatedSchema,
+} as const;
+
+export type SearchEventType = keyof typeof searchEventSchemas;
+export type SearchEventData<T extends SearchEventType> = z.infer<(typeof searchEventSchemas)[T]>;
+
+/** A search event before it is stored: a discriminated union on `type`. */
+export type SearchEvent = { [T in SearchEventType]: { type: T; data: SearchEventData<T> } }[SearchEventType];
+
+/** The event of one type, narrowed from the union. */
+export type SearchEventOf<T extends SearchEventType> = Extract<SearchEvent, { type: T }>;
+
+/** Whether a string names a type of the catalogue. */
+export function isSearchEventType(type: string): type is SearchEventType {
+  return Object.hasOwn(searchEventSchemas, type);
+}

@@ -1,2 +1,0 @@
-import { tree } from './index.js';
-test('works', () => { expect(tree()).toBe('events-tree'); });
