@@ -1,0 +1,142 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { commandLine, loadTask } from './load.js';
+import { TaskSpecError } from './errors.js';
+import { specHash } from './hash.js';
+
+let root: string;
+
+function spec(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'toy',
+    repo: 'artifact',
+    allowedPaths: ['config.json', 'src/**'],
+    evaluators: {
+      dev: { command: 'node', args: ['{task}/eval.mjs'] },
+      gate: { command: 'node', args: ['{task}/eval.mjs'], sealedData: 'sealed/gate' },
+      test: { command: 'node', args: ['{task}/eval.mjs'], sealedData: 'sealed/test' },
+    },
+    objective: { metric: 'accuracy', direction: 'maximize' },
+    parameters: { file: 'config.json', space: [{ name: 'lr', type: 'float', min: 0.001, max: 1, log: true, default: 0.1 }] },
+    ...overrides,
+  };
+}
+
+function write(content: unknown): string {
+  const file = path.join(root, 'hypotree.task.json');
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+}
+
+beforeEach(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'hypotree-task-'));
+  for (const dir of ['artifact', 'sealed/gate', 'sealed/test']) mkdirSync(path.join(root, dir), { recursive: true });
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('loadTask', () => {
+  it('loads a valid spec, fills defaults and resolves paths against the spec file', () => {
+    const task = loadTask(write(spec()));
+    expect(task.repo).toBe(path.join(root, 'artifact'));
+    expect(task.sealed.gate).toBe(path.join(root, 'sealed/gate'));
+    expect(task.spec.budgets).toEqual({ experimentTimeoutSec: 600, outputCapBytes: 1_000_000, repeats: 1 });
+    expect(task.spec.evaluators.dev.timeoutSec).toBe(60);
+    expect(commandLine(task, task.spec.evaluators.dev)).toEqual(['node', [`${root}/eval.mjs`]]);
+  });
+
+  it('accepts a task folder instead of the spec file', () => {
+    write(spec());
+    expect(loadTask(root).spec.name).toBe('toy');
+  });
+
+  it('reports every bad field in one error, each with the file name', () => {
+    const file = write(
+      spec({
+        name: 'Bad Name',
+        objective: { metric: 'accuracy', direction: 'up' },
+        budgets: { repeats: 0 },
+        extra: true,
+      }),
+    );
+    let error: unknown;
+    try {
+      loadTask(file);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(TaskSpecError);
+    const paths = (error as TaskSpecError).issues.map((i) => i.path).sort();
+    expect(paths).toEqual(['', 'budgets.repeats', 'name', 'objective.direction']);
+    for (const line of (error as Error).message.split('\n').slice(1)) expect(line).toContain(`${file}: `);
+  });
+
+  it('refuses sealed data inside the artifact repo and overlapping gate/test data', () => {
+    mkdirSync(path.join(root, 'artifact/secret'));
+    const file = write(
+      spec({
+        evaluators: {
+          dev: { command: 'node' },
+          gate: { command: 'node', sealedData: 'artifact/secret' },
+          test: { command: 'node', sealedData: 'artifact' },
+        },
+      }),
+    );
+    expect(() => loadTask(file)).toThrow(`${file}: evaluators.gate.sealedData: must be outside the artifact repo`);
+    expect(() => loadTask(file)).toThrow('evaluators.test.sealedData: must be outside the artifact repo');
+    expect(() => loadTask(file)).toThrow('evaluators.test.sealedData: must not overlap the gate sealed data');
+  });
+
+  it('checks paths and the parameter space for consistency', () => {
+    const file = write(
+      spec({
+        allowedPaths: ['../elsewhere', '.git/config'],
+        parameters: {
+          file: 'params.json',
+          space: [
+            { name: 'lr', type: 'float', min: 0, max: 1, log: true, default: 0.1 },
+            { name: 'lr', type: 'int', min: 5, max: 1, default: 3 },
+            { name: 'act', type: 'choice', choices: ['tanh', 'relu'], default: 'gelu' },
+          ],
+        },
+      }),
+    );
+    const issues = (() => {
+      try {
+        loadTask(file);
+        return [];
+      } catch (err) {
+        return (err as TaskSpecError).issues;
+      }
+    })();
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: 'allowedPaths.0', message: "must not contain '..'" },
+        { path: 'allowedPaths.1', message: "must not point into '.git'" },
+        { path: 'parameters.file', message: 'must be inside allowedPaths' },
+        { path: 'parameters.space.0.min', message: 'must be > 0 on a log scale' },
+        { path: 'parameters.space.1.name', message: "duplicate parameter 'lr'" },
+        { path: 'parameters.space.1.max', message: 'must be greater than min (5)' },
+        { path: 'parameters.space.2.default', message: 'must be one of "tanh", "relu", got "gelu"' },
+      ]),
+    );
+    expect(issues).toHaveLength(7);
+  });
+
+  it('names the file when it is missing or not JSON', () => {
+    expect(() => loadTask(path.join(root, 'nope.json'))).toThrow(/nope\.json: \(root\): cannot read the spec file/);
+    writeFileSync(path.join(root, 'broken.json'), '{ nope');
+    expect(() => loadTask(path.join(root, 'broken.json'))).toThrow(/broken\.json: \(root\): not valid JSON/);
+  });
+});
+
+describe('specHash', () => {
+  it('is stable under key order and changes with content', () => {
+    const a = loadTask(write(spec()));
+    const reordered = Object.fromEntries(Object.entries(spec()).reverse());
+    const b = loadTask(write(reordered));
+    expect(b.hash).toBe(a.hash);
+    expect(a.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(specHash({ ...a.spec, name: 'other' })).not.toBe(a.hash);
+  });
+});

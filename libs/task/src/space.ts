@@ -1,0 +1,50 @@
+import type { Parameter, ParameterValue } from './schema.js';
+import type { SpecIssue } from './errors.js';
+
+/** Why `value` lies outside the declared parameter, or undefined when it is a legal value. */
+export function outOfSpace(parameter: Parameter, value: unknown): string | undefined {
+  switch (parameter.type) {
+    case 'float':
+    case 'int':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `must be a finite number, got ${JSON.stringify(value)}`;
+      if (parameter.type === 'int' && !Number.isInteger(value)) return `must be an integer, got ${value}`;
+      if (value < parameter.min || value > parameter.max) return `must be within [${parameter.min}, ${parameter.max}], got ${value}`;
+      return undefined;
+    case 'choice':
+      return parameter.choices.some((c) => c === value)
+        ? undefined
+        : `must be one of ${parameter.choices.map((c) => JSON.stringify(c)).join(', ')}, got ${JSON.stringify(value)}`;
+    case 'bool':
+      return typeof value === 'boolean' ? undefined : `must be true or false, got ${JSON.stringify(value)}`;
+    default: {
+      const never: never = parameter;
+      return `unknown parameter type ${JSON.stringify(never)}`;
+    }
+  }
+}
+
+/** Checks a declared space for self-consistency (ranges, log scale, defaults, unique names). */
+export function spaceIssues(space: readonly Parameter[], at: string): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const names = new Set<string>();
+  space.forEach((p, i) => {
+    const where = `${at}.${i}`;
+    if (names.has(p.name)) issues.push({ path: `${where}.name`, message: `duplicate parameter '${p.name}'` });
+    names.add(p.name);
+    if ((p.type === 'float' || p.type === 'int') && p.min >= p.max) {
+      issues.push({ path: `${where}.max`, message: `must be greater than min (${p.min})` });
+      return;
+    }
+    if ((p.type === 'float' || p.type === 'int') && p.log && p.min <= 0) {
+      issues.push({ path: `${where}.min`, message: 'must be > 0 on a log scale' });
+    }
+    const bad = outOfSpace(p, p.default);
+    if (bad !== undefined) issues.push({ path: `${where}.default`, message: bad });
+  });
+  return issues;
+}
+
+/** The default value of every declared parameter. */
+export function defaults(space: readonly Parameter[]): Record<string, ParameterValue> {
+  return Object.fromEntries(space.map((p) => [p.name, p.default]));
+}
