@@ -1,0 +1,258 @@
+import { ROOT_NODE_ID, type NodeId, type RecordedSearchEvent, type SearchEventOf } from '@hypotree/events';
+import type { SearchTree, TreeNode } from './model.js';
+import { summarize } from './stats.js';
+
+/** An event that cannot follow the events before it; names the stream, revision and why. */
+export class ProjectionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly revision: number,
+    readonly eventType: string,
+    detail: string,
+  ) {
+    super(`${streamId}@${revision} (${eventType}): ${detail}`);
+    this.name = 'ProjectionError';
+  }
+}
+
+/** The tree before any event: no search yet. */
+export function emptyTree(searchId = ''): SearchTree {
+  return {
+    searchId,
+    revision: -1,
+    nodes: new Map(),
+    insights: new Map(),
+    experiments: new Map(),
+    gateEvaluationsUsed: 0,
+    tokensUsed: 0,
+  };
+}
+
+/** A copy that shares node objects: safe because the reducer replaces nodes instead of mutating them. */
+function cloneTree(tree: SearchTree): SearchTree {
+  return { ...tree, nodes: new Map(tree.nodes), insights: new Map(tree.insights), experiments: new Map(tree.experiments) };
+}
+
+/** Applies one event to a tree and returns the new tree; the input is left as it was. */
+export function evolve(tree: SearchTree, event: RecordedSearchEvent): SearchTree {
+  const next = cloneTree(tree);
+  apply(next, event);
+  return next;
+}
+
+/** Folds events (in stream order) onto a tree, from empty or from a given tree (e.g. a parent search for a branch). */
+export function fold(events: Iterable<RecordedSearchEvent>, from: SearchTree = emptyTree()): SearchTree {
+  const tree = cloneTree(from);
+  for (const event of events) apply(tree, event);
+  return tree;
+}
+
+/** Folds only the events up to and including `revision`: the tree as it stood then. */
+export function foldUntil(events: Iterable<RecordedSearchEvent>, revision: number, from: SearchTree = emptyTree()): SearchTree {
+  const tree = cloneTree(from);
+  for (const event of events) {
+    if (event.revision > revision) break;
+    apply(tree, event);
+  }
+  return tree;
+}
+
+// The reducer. It replaces every node it changes (copy-on-write), never mutating a node object,
+// so trees returned earlier stay valid. Illegal sequences throw ProjectionError.
+function apply(tree: SearchTree, event: RecordedSearchEvent): void {
+  const fail = (detail: string): never => {
+    throw new ProjectionError(event.streamId, event.revision, event.type, detail);
+  };
+  const nodeOf = (id: NodeId): TreeNode => tree.nodes.get(id) ?? fail(`unknown node ${id}`);
+  const put = (node: TreeNode): void => void tree.nodes.set(node.id, node);
+  const attemptOf = (experimentId: string, nodeId: NodeId) => {
+    if (tree.experiments.get(experimentId) !== nodeId) fail(`unknown experiment ${experimentId} for node ${nodeId}`);
+    const node = nodeOf(nodeId);
+    const index = node.experiments.findIndex((e) => e.experimentId === experimentId);
+    return { node, index, attempt: node.experiments[index]! };
+  };
+
+  if (event.type !== 'SearchStarted' && event.type !== 'SearchBranched' && !tree.started) {
+    fail('the search has not started: the first event of a stream must be SearchStarted or SearchBranched');
+  }
+  if (tree.completed && event.type !== 'FinalTestEvaluated') fail('the search is already completed');
+
+  switch (event.type) {
+    case 'SearchStarted': {
+      if (tree.started) fail('the search was already started');
+      tree.searchId = event.data.searchId;
+      tree.started = event.data;
+      tree.objective = event.data.task.objective;
+      put(newNode(ROOT_NODE_ID, null, 0, undefined, 'running'));
+      break;
+    }
+    case 'SearchBranched': {
+      if (!tree.started) fail('a branch must be folded onto its parent search (fold the parent up to the branch revision first)');
+      if (tree.searchId !== event.data.parent.searchId) {
+        fail(`branch names parent ${event.data.parent.searchId} but the tree is of ${tree.searchId}`);
+      }
+      const policies = { ...tree.started!.policies, ...event.data.policies };
+      tree.started = { ...tree.started!, searchId: event.data.searchId, policies };
+      tree.searchId = event.data.searchId;
+      tree.branchedFrom = { ...event.data.parent, reason: event.data.reason };
+      break;
+    }
+    case 'BaselineMeasured': {
+      const root = nodeOf(ROOT_NODE_ID);
+      if (root.result) fail('the baseline was already measured');
+      const scores = summarize(event.data.runs);
+      const report = { summary: 'baseline artifact', filesChanged: [], insertions: 0, deletions: 0 };
+      put({ ...root, status: 'admitted', result: { ...scores, experimentId: 'baseline', commit: event.data.commit, ref: '', report, eventId: event.id } });
+      break;
+    }
+    case 'HypothesisProposed':
+      proposed(tree, event, nodeOf, fail);
+      break;
+    case 'ExperimentDispatched': {
+      const { nodeId, experimentId } = event.data;
+      const node = nodeOf(nodeId);
+      if (tree.experiments.has(experimentId)) fail(`experiment ${experimentId} was already dispatched`);
+      if (node.result || node.failure || node.decision) fail(`node ${nodeId} already has its evidence`);
+      if (node.experiments.some((e) => e.state === 'dispatched' || e.state === 'started')) {
+        fail(`node ${nodeId} already has an experiment in flight`);
+      }
+      tree.experiments.set(experimentId, nodeId);
+      const attempt = { ...event.data, state: 'dispatched' as const, dispatchedAt: event.metadata.at, eventId: event.id };
+      put({ ...node, status: 'running', experiments: [...node.experiments, attempt] });
+      break;
+    }
+    case 'ExperimentStarted': {
+      const { node, index, attempt } = attemptOf(event.data.experimentId, event.data.nodeId);
+      if (attempt.state !== 'dispatched') fail(`experiment ${attempt.experimentId} is ${attempt.state}, not dispatched`);
+      const experiments = node.experiments.with(index, { ...attempt, state: 'started', executorId: event.data.executorId });
+      put({ ...node, experiments });
+      break;
+    }
+    case 'ExperimentSucceeded': {
+      const { node, index, attempt } = attemptOf(event.data.experimentId, event.data.nodeId);
+      if (node.result || node.failure) fail(`node ${node.id} already has a result: a second result is never recorded`);
+      if (attempt.state === 'succeeded' || attempt.state === 'failed') fail(`experiment ${attempt.experimentId} already finished`);
+      const { experimentId, commit, ref, report, runs } = event.data;
+      const experiments = node.experiments.with(index, { ...attempt, state: 'succeeded' });
+      const result = { ...summarize(runs), experimentId, commit, ref, report, eventId: event.id };
+      put({ ...node, status: 'evaluated', experiments, result });
+      break;
+    }
+    case 'ExperimentFailed': {
+      const { node, index, attempt } = attemptOf(event.data.experimentId, event.data.nodeId);
+      if (node.result || node.failure) fail(`node ${node.id} already has a result: a second result is never recorded`);
+      if (attempt.state === 'succeeded' || attempt.state === 'failed') fail(`experiment ${attempt.experimentId} already finished`);
+      const experiments = node.experiments.with(index, { ...attempt, state: 'failed' });
+      if (event.data.kind === 'lease-expired') {
+        // The node goes back to the frontier; a new attempt will be dispatched.
+        put({ ...node, status: 'proposed', experiments });
+      } else {
+        const failure = { experimentId: attempt.experimentId, kind: event.data.kind, detail: event.data.detail, eventId: event.id };
+        put({ ...node, status: 'failed', experiments, failure });
+      }
+      break;
+    }
+    case 'GateEvaluated': {
+      const node = nodeOf(event.data.nodeId);
+      if (!node.result) fail(`node ${node.id} has no successful experiment to gate`);
+      if (node.result!.commit !== event.data.commit) fail(`gate ran on ${event.data.commit}, node ${node.id} is ${node.result!.commit}`);
+      if (event.data.gateEvaluationsUsed !== tree.gateEvaluationsUsed + 1) {
+        fail(`gate count ${event.data.gateEvaluationsUsed} does not follow ${tree.gateEvaluationsUsed}`);
+      }
+      tree.gateEvaluationsUsed = event.data.gateEvaluationsUsed;
+      put({ ...node, gate: { ...summarize(event.data.runs), commit: event.data.commit, eventId: event.id } });
+      break;
+    }
+    case 'HypothesisAdmitted':
+    case 'HypothesisRejected': {
+      const node = nodeOf(event.data.nodeId);
+      const admitted = event.type === 'HypothesisAdmitted';
+      if (node.decision) fail(`node ${node.id} was already ${node.decision.admitted ? 'admitted' : 'rejected'}`);
+      if (!node.result) fail(`node ${node.id} has no successful experiment (status ${node.status}): only evaluated nodes are decided`);
+      const { policy, rule, reason, evidence, deltas } = event.data;
+      const decision = { admitted, policy, rule, reason, evidence, deltas, eventId: event.id };
+      put({ ...node, status: admitted ? 'admitted' : 'rejected', decision });
+      break;
+    }
+    case 'InsightDistilled': {
+      const { insightId, nodeId, scope, kind, text, evidence, distiller, claim } = event.data;
+      const node = nodeOf(nodeId);
+      if (tree.insights.has(insightId)) fail(`insight ${insightId} already exists`);
+      tree.insights.set(insightId, { id: insightId, nodeId, scope, kind, text, evidence, distiller, claim, active: true, eventId: event.id });
+      tree.tokensUsed += tokens(distiller.usage);
+      put({ ...node, insights: [...node.insights, insightId] });
+      break;
+    }
+    case 'InsightSuperseded': {
+      const insight = tree.insights.get(event.data.insightId) ?? fail(`unknown insight ${event.data.insightId}`);
+      tree.insights.set(insight.id, { ...insight, active: false, supersededBy: event.data.supersededBy });
+      break;
+    }
+    case 'NodePruned': {
+      const node = nodeOf(event.data.nodeId);
+      if (node.pruned) fail(`node ${node.id} was already pruned`);
+      const { reason, rule, policy } = event.data;
+      put({ ...node, pruned: { reason, rule, policy, eventId: event.id } });
+      break;
+    }
+    case 'SearchCompleted':
+      nodeOf(event.data.bestNodeId);
+      tree.completed = event.data;
+      break;
+    case 'FinalTestEvaluated':
+      if (tree.finalTest) fail('the held-out test is computed once per search');
+      tree.finalTest = event.data;
+      break;
+    default: {
+      const unknown: never = event;
+      fail(`unhandled event ${(unknown as { type: string }).type}`);
+    }
+  }
+  tree.revision = event.revision;
+}
+
+function proposed(
+  tree: SearchTree,
+  event: SearchEventOf<'HypothesisProposed'> & { id: string },
+  nodeOf: (id: NodeId) => TreeNode,
+  fail: (detail: string) => never,
+): void {
+  const { nodeId, parentId, title, mechanism, prediction, change, proposer, insightsConsidered } = event.data;
+  const parent = nodeOf(parentId);
+  if (tree.nodes.has(nodeId)) fail(`node ${nodeId} already exists`);
+  const expected = childId(parentId, parent.children.length + 1);
+  if (nodeId !== expected) fail(`the next child of ${parentId} is ${expected}, not ${nodeId}`);
+  tree.tokensUsed += tokens(proposer.usage);
+  tree.nodes.set(parentId, { ...parent, children: [...parent.children, nodeId] });
+  const hypothesis = { title, mechanism, prediction, change, proposer, insightsConsidered, eventId: event.id };
+  tree.nodes.set(nodeId, newNode(nodeId, parentId, parent.depth + 1, hypothesis, 'proposed'));
+}
+
+// Every node is created with every key present, so all node objects share one shape and the
+// copy-on-write spreads in the reducer stay fast.
+function newNode(id: NodeId, parentId: NodeId | null, depth: number, hypothesis: TreeNode['hypothesis'], status: TreeNode['status']): TreeNode {
+  return {
+    id,
+    parentId,
+    depth,
+    children: [],
+    hypothesis,
+    status,
+    experiments: [],
+    result: undefined,
+    failure: undefined,
+    gate: undefined,
+    decision: undefined,
+    pruned: undefined,
+    insights: [],
+  };
+}
+
+/** The id of the k-th child (1-based) of a node: children of the root are `1`, `2`, …; of `1.2` they are `1.2.1`, …. */
+export function childId(parentId: NodeId, k: number): NodeId {
+  return parentId === ROOT_NODE_ID ? String(k) : `${parentId}.${k}`;
+}
+
+function tokens(usage: { promptTokens: number; completionTokens: number } | undefined): number {
+  return usage ? usage.promptTokens + usage.completionTokens : 0;
+}

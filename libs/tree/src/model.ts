@@ -1,0 +1,122 @@
+import type {
+  FailureKind,
+  HypothesisChange,
+  NodeId,
+  Objective,
+  PolicyRef,
+  ProducerRef,
+  RunScore,
+  SearchEventData,
+} from '@hypotree/events';
+
+export type NodeStatus = 'proposed' | 'running' | 'evaluated' | 'failed' | 'admitted' | 'rejected';
+
+/** The claim a node tests: fixed once proposed. */
+export interface Hypothesis {
+  title: string;
+  mechanism: string;
+  prediction: string;
+  change: HypothesisChange;
+  proposer: ProducerRef;
+  insightsConsidered: string[];
+  eventId: string;
+}
+
+/** One attempt at running a node's experiment (a node is re-dispatched when a lease expires). */
+export interface ExperimentAttempt {
+  experimentId: string;
+  attempt: number;
+  baseCommit: string;
+  state: 'dispatched' | 'started' | 'succeeded' | 'failed';
+  executorId?: string;
+  dispatchedAt: string;
+  leaseMs: number;
+  eventId: string;
+}
+
+/** Summary statistics of repeated runs. */
+export interface Scores {
+  runs: RunScore[];
+  mean: number;
+  /** Sample standard deviation (0 for a single run). */
+  stdev: number;
+}
+
+export interface ExperimentResult extends Scores {
+  experimentId: string;
+  commit: string;
+  ref: string;
+  report: SearchEventData<'ExperimentSucceeded'>['report'];
+  eventId: string;
+}
+
+export interface ExperimentFailure {
+  experimentId: string;
+  kind: FailureKind;
+  detail: string;
+  eventId: string;
+}
+
+export interface GateResult extends Scores {
+  commit: string;
+  eventId: string;
+}
+
+export interface Decision {
+  admitted: boolean;
+  policy: PolicyRef;
+  rule: string;
+  reason: string;
+  evidence: string[];
+  deltas: Record<string, number>;
+  eventId: string;
+}
+
+export interface TreeNode {
+  id: NodeId;
+  parentId: NodeId | null;
+  depth: number;
+  children: NodeId[];
+  /** Absent on the root, which is the baseline artifact. */
+  hypothesis?: Hypothesis;
+  status: NodeStatus;
+  experiments: ExperimentAttempt[];
+  result?: ExperimentResult;
+  failure?: ExperimentFailure;
+  gate?: GateResult;
+  decision?: Decision;
+  pruned?: { reason: string; rule: string; policy: PolicyRef; eventId: string };
+  insights: string[];
+}
+
+export interface Insight {
+  id: string;
+  nodeId: NodeId;
+  scope: 'node' | 'subtree' | 'global';
+  kind: 'finding' | 'constraint';
+  text: string;
+  evidence: string[];
+  distiller: ProducerRef;
+  claim?: SearchEventData<'InsightDistilled'>['claim'];
+  supersededBy?: string;
+  active: boolean;
+  eventId: string;
+}
+
+/** The hypothesis tree of one search: a projection of its event stream. */
+export interface SearchTree {
+  searchId: string;
+  /** Revision of the last event of this search's own stream folded in (-1: none). */
+  revision: number;
+  started?: SearchEventData<'SearchStarted'>;
+  branchedFrom?: { searchId: string; revision: number; reason: string };
+  objective?: Objective;
+  nodes: Map<NodeId, TreeNode>;
+  insights: Map<string, Insight>;
+  /** Which node each experiment id belongs to. */
+  experiments: Map<string, NodeId>;
+  gateEvaluationsUsed: number;
+  tokensUsed: number;
+  completed?: SearchEventData<'SearchCompleted'>;
+  finalTest?: SearchEventData<'FinalTestEvaluated'>;
+}

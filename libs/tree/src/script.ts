@@ -1,0 +1,122 @@
+import {
+  deterministicEventId,
+  searchStreamName,
+  type RecordedSearchEvent,
+  type SearchEvent,
+  type SearchEventData,
+} from '@hypotree/events';
+
+/**
+ * Writes a search's events as they would come back from the store (ids, revisions, metadata),
+ * without a store: for specifications, replay tests and synthetic benchmarks.
+ */
+export class EventScript {
+  readonly events: RecordedSearchEvent[] = [];
+  private clock: number;
+  private gateCalls = 0;
+
+  constructor(
+    readonly searchId: string,
+    start = Date.parse('2026-01-01T00:00:00Z'),
+  ) {
+    this.clock = start;
+  }
+
+  /** Appends one event with the next revision and returns it. */
+  add(event: SearchEvent): RecordedSearchEvent {
+    const revision = this.events.length;
+    const recorded = {
+      ...event,
+      id: deterministicEventId(this.searchId, revision),
+      streamId: searchStreamName(this.searchId),
+      revision,
+      metadata: {
+        $correlationId: this.searchId,
+        $causationId: this.events.at(-1)?.id ?? this.searchId,
+        actor: { service: 'script', instance: 'script-1' },
+        schemaVersion: 1,
+        at: new Date((this.clock += 1000)).toISOString(),
+      },
+    } as RecordedSearchEvent;
+    this.events.push(recorded);
+    return recorded;
+  }
+
+  /** SearchStarted with sensible defaults for a maximised metric. */
+  start(overrides: Partial<SearchEventData<'SearchStarted'>> = {}): RecordedSearchEvent {
+    const policy = (name: string) => ({ name, version: 1, params: {} });
+    return this.add({
+      type: 'SearchStarted',
+      data: {
+        searchId: this.searchId,
+        task: { name: 'demo', specPath: 'demo/hypotree.task.json', specHash: 'h', repo: '/repo', baseCommit: 'c0', objective: { metric: 'accuracy', direction: 'maximize' } },
+        budget: { experiments: 100, parallel: 1, gateEvaluations: 100 },
+        policies: { selection: policy('best-first'), admission: policy('verified-improvement'), refinement: policy('refine') },
+        research: { proposer: 'offline', implementer: 'params', distiller: 'offline', insights: true },
+        seed: 1,
+        ...overrides,
+      },
+    });
+  }
+
+  /** The baseline measured on the root with these run values. */
+  baseline(values: number[], commit = 'c0'): RecordedSearchEvent {
+    return this.add({ type: 'BaselineMeasured', data: { nodeId: '0', commit, runs: values.map((value, seed) => ({ seed, value })) } });
+  }
+
+  /** A parameter-change hypothesis under a parent. */
+  propose(nodeId: string, parentId: string, set: Record<string, number | string | boolean>, title = `try ${nodeId}`): RecordedSearchEvent {
+    return this.add({
+      type: 'HypothesisProposed',
+      data: {
+        nodeId,
+        parentId,
+        title,
+        mechanism: 'the change alters training dynamics',
+        prediction: 'dev accuracy rises',
+        change: { kind: 'params', set },
+        proposer: { kind: 'script' },
+        insightsConsidered: [],
+      },
+    });
+  }
+
+  /** Dispatch, start and succeed one experiment with these run values. */
+  succeed(nodeId: string, values: number[], attempt = 1): RecordedSearchEvent {
+    const experimentId = `${nodeId}#${attempt}`;
+    this.add({ type: 'ExperimentDispatched', data: { experimentId, nodeId, baseCommit: 'c0', attempt, leaseMs: 60_000 } });
+    this.add({ type: 'ExperimentStarted', data: { experimentId, nodeId, executorId: 'x-1' } });
+    return this.add({
+      type: 'ExperimentSucceeded',
+      data: {
+        experimentId,
+        nodeId,
+        executorId: 'x-1',
+        commit: `commit-${nodeId}`,
+        ref: `refs/hypotree/${this.searchId}/${nodeId}`,
+        runs: values.map((value, seed) => ({ seed, value })),
+        report: { summary: 'changed params', filesChanged: ['config.json'], insertions: 1, deletions: 1 },
+        durationMs: 1000,
+      },
+    });
+  }
+
+  /** Dispatch and fail one experiment. */
+  failExperiment(nodeId: string, kind: SearchEventData<'ExperimentFailed'>['kind'] = 'crash', attempt = 1): RecordedSearchEvent {
+    const experimentId = `${nodeId}#${attempt}`;
+    this.add({ type: 'ExperimentDispatched', data: { experimentId, nodeId, baseCommit: 'c0', attempt, leaseMs: 60_000 } });
+    return this.add({ type: 'ExperimentFailed', data: { experimentId, nodeId, kind, detail: `${kind} in test` } });
+  }
+
+  /** A gate evaluation of a node's commit; counts gate calls itself. */
+  gate(nodeId: string, value: number): RecordedSearchEvent {
+    this.gateCalls += 1;
+    return this.add({ type: 'GateEvaluated', data: { nodeId, commit: `commit-${nodeId}`, runs: [{ seed: 0, value }], gateEvaluationsUsed: this.gateCalls } });
+  }
+
+  /** An admission or a rejection by a named rule. */
+  decide(nodeId: string, admitted: boolean, rule = admitted ? 'verified' : 'below-threshold'): RecordedSearchEvent {
+    const data = { nodeId, policy: { name: 'verified-improvement', version: 1, params: {} }, rule, reason: rule, evidence: [], deltas: {} };
+    return this.add(admitted ? { type: 'HypothesisAdmitted', data } : { type: 'HypothesisRejected', data });
+  }
+}
