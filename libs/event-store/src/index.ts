@@ -1,1 +1,4 @@
-export {};
+export * from './port.js';
+export * from './errors.js';
+export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
+export type { SqliteDurability } from './sqlite/schema.js';
