@@ -1,1 +1,14 @@
-export {};
+export { prepareArtifact, type ArtifactRepo } from './artifact.js';
+export { runExperiment, nodeRef, type ExperimentRequest } from './experiment.js';
+export { evaluateSealed, SealedEvaluationError, type SealedRequest } from './sealed.js';
+export * from './evidence.js';
+export { ImplementationFailed, writeWorktreeFile, type Implementer, type Implementation, type ImplementationContext } from './implementer.js';
+export { ParamsImplementer } from './implementers/params.js';
+export { AgentImplementer, hypothesisText, type AgentCommand } from './implementers/agent.js';
+export { runProcess, type RunRequest, type RunOutcome } from './process.js';
+export { sandboxMode, EXPERIMENT_UID, SEALED_UID, type SandboxMode, type Confinement } from './sandbox.js';
+export { scrubbedEnv, isSecretName } from './env.js';
+export { addWorktree, removeWorktree, commitWorktree, diffStat, type Worktree, type DiffStat } from './worktree.js';
+export { refusedChanges, type Refusal, type RefusalReason } from './changes.js';
+export { git, GitError, GIT_IDENTITY } from './git.js';
+export { evaluate, meanScore, defaultSeeds, type Evaluation, type EvaluationSite } from './evaluate.js';

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { ArtifactRepo } from './artifact.js';
+import { git } from './git.js';
+import { sandboxMode } from './sandbox.js';
+
+/** A checked-out worktree and the content of its `.git` link file (to detect tampering). */
+export interface Worktree {
+  dir: string;
+  gitLink: string;
+}
+
+/** Adds a detached worktree of `commit` under the workdir, owned by `uid` when sandboxed. */
+export async function addWorktree(repo: ArtifactRepo, commit: string, label: string, uid: number): Promise<Worktree> {
+  const dir = path.join(repo.workdir, 'worktrees', `${label}-${randomUUID().slice(0, 8)}`);
+  await git(repo.path, ['worktree', 'add', '--quiet', '--detach', dir, commit]);
+  if (sandboxMode().kind === 'isolated') await execa('chown', ['-R', `${uid}:${uid}`, dir]);
+  return { dir, gitLink: await readFile(path.join(dir, '.git'), 'utf8') };
+}
+
+/** Removes a worktree and its admin entry; safe to call after a failure. */
+export async function removeWorktree(repo: ArtifactRepo, worktree: Worktree): Promise<void> {
+  await rm(worktree.dir, { recursive: true, force: true });
+  await git(repo.path, ['worktree', 'prune']);
+}
+
+/** Commits everything in the worktree (also when nothing changed) and points `ref` at it. */
+export async function commitWorktree(worktree: Worktree, ref: string, message: string): Promise<string> {
+  await git(worktree.dir, ['add', '--all', '.']);
+  await git(worktree.dir, ['commit', '--quiet', '--allow-empty', '--no-verify', '-m', message]);
+  const sha = await git(worktree.dir, ['rev-parse', 'HEAD']);
+  await git(worktree.dir, ['update-ref', ref, sha]);
+  return sha;
+}
+
+/** Files changed between two commits, with line counts (binary files count 0). */
+export interface DiffStat {
+  files: { path: string; insertions: number; deletions: number }[];
+  insertions: number;
+  deletions: number;
+}
+
+/** The diffstat of `to` against `from`. */
+export async function diffStat(cwd: string, from: string, to: string): Promise<DiffStat> {
+  const out = await git(cwd, ['diff', '--numstat', '-z', '--no-renames', from, to]);
+  const files = out
+    .split('\0')
+    .filter((entry) => entry.length > 0)
+    .map((entry) => {
+      const [ins, del, ...rest] = entry.split('\t');
+      return { path: rest.join('\t'), insertions: Number(ins) || 0, deletions: Number(del) || 0 };
+    });
+  return {
+    files,
+    insertions: files.reduce((n, f) => n + f.insertions, 0),
+    deletions: files.reduce((n, f) => n + f.deletions, 0),
+  };
+}
