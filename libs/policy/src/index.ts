@@ -1,1 +1,7 @@
-export {};
+export * from './random.js';
+export * from './decision.js';
+export * from './budget.js';
+export * from './selection.js';
+export * from './admission.js';
+export * from './refinement.js';
+export * from './registry.js';

@@ -147,7 +147,7 @@ function apply(tree: SearchTree, event: RecordedSearchEvent): void {
         // The node goes back to the frontier; a new attempt will be dispatched.
         put({ ...node, status: 'proposed', experiments });
       } else {
-        const failure = { experimentId: attempt.experimentId, kind: event.data.kind, detail: event.data.detail, eventId: event.id };
+        const failure = { experimentId: attempt.experimentId, revision: event.revision, kind: event.data.kind, detail: event.data.detail, eventId: event.id };
         put({ ...node, status: 'failed', experiments, failure });
       }
       break;
@@ -170,7 +170,7 @@ function apply(tree: SearchTree, event: RecordedSearchEvent): void {
       if (node.decision) fail(`node ${node.id} was already ${node.decision.admitted ? 'admitted' : 'rejected'}`);
       if (!node.result) fail(`node ${node.id} has no successful experiment (status ${node.status}): only evaluated nodes are decided`);
       const { policy, rule, reason, evidence, deltas } = event.data;
-      const decision = { admitted, policy, rule, reason, evidence, deltas, eventId: event.id };
+      const decision = { admitted, revision: event.revision, policy, rule, reason, evidence, deltas, eventId: event.id };
       put({ ...node, status: admitted ? 'admitted' : 'rejected', decision });
       break;
     }

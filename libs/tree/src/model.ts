@@ -52,6 +52,8 @@ export interface ExperimentResult extends Scores {
 
 export interface ExperimentFailure {
   experimentId: string;
+  /** Revision of the ExperimentFailed event, to order outcomes. */
+  revision: number;
   kind: FailureKind;
   detail: string;
   eventId: string;
@@ -64,6 +66,8 @@ export interface GateResult extends Scores {
 
 export interface Decision {
   admitted: boolean;
+  /** Revision of the admission or rejection event, to order outcomes. */
+  revision: number;
   policy: PolicyRef;
   rule: string;
   reason: string;

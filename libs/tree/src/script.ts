@@ -14,6 +14,7 @@ export class EventScript {
   readonly events: RecordedSearchEvent[] = [];
   private clock: number;
   private gateCalls = 0;
+  private readonly commits = new Map<string, string>();
 
   constructor(
     readonly searchId: string,
@@ -61,6 +62,7 @@ export class EventScript {
 
   /** The baseline measured on the root with these run values. */
   baseline(values: number[], commit = 'c0'): RecordedSearchEvent {
+    this.commits.set('0', commit);
     return this.add({ type: 'BaselineMeasured', data: { nodeId: '0', commit, runs: values.map((value, seed) => ({ seed, value })) } });
   }
 
@@ -84,6 +86,7 @@ export class EventScript {
   /** Dispatch, start and succeed one experiment with these run values. */
   succeed(nodeId: string, values: number[], attempt = 1): RecordedSearchEvent {
     const experimentId = `${nodeId}#${attempt}`;
+    this.commits.set(nodeId, `commit-${nodeId}`);
     this.add({ type: 'ExperimentDispatched', data: { experimentId, nodeId, baseCommit: 'c0', attempt, leaseMs: 60_000 } });
     this.add({ type: 'ExperimentStarted', data: { experimentId, nodeId, executorId: 'x-1' } });
     return this.add({
@@ -111,7 +114,7 @@ export class EventScript {
   /** A gate evaluation of a node's commit; counts gate calls itself. */
   gate(nodeId: string, value: number): RecordedSearchEvent {
     this.gateCalls += 1;
-    return this.add({ type: 'GateEvaluated', data: { nodeId, commit: `commit-${nodeId}`, runs: [{ seed: 0, value }], gateEvaluationsUsed: this.gateCalls } });
+    return this.add({ type: 'GateEvaluated', data: { nodeId, commit: this.commits.get(nodeId) ?? `commit-${nodeId}`, runs: [{ seed: 0, value }], gateEvaluationsUsed: this.gateCalls } });
   }
 
   /** An admission or a rejection by a named rule. */

@@ -1,0 +1,154 @@
+import { EventScript, fold } from '@hypotree/tree';
+import { admissionPolicy } from './admission.js';
+import { budgetStatus } from './budget.js';
+import { refinementPolicy } from './refinement.js';
+import { buildPolicies, parsePolicyAssignments } from './registry.js';
+import { selectionPolicy } from './selection.js';
+
+function searchWithBaseline(budget = { experiments: 10, parallel: 1, gateEvaluations: 5 }): EventScript {
+  const s = new EventScript('s1');
+  s.start({ budget });
+  s.baseline([0.8, 0.81, 0.79]);
+  s.gate('0', 0.8);
+  return s;
+}
+
+describe('admission: verified improvement', () => {
+  const admission = admissionPolicy({ sigmas: 2, minRelativeGain: 0.002 });
+
+  it('rejects a gain inside the noise of the parent, naming the rule and the evidence', () => {
+    const s = searchWithBaseline();
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.805, 0.815, 0.81]);
+    const decision = admission.decide(fold(s.events), '1');
+    expect(decision).toMatchObject({ action: 'reject', rule: 'dev-below-threshold', policy: { name: 'admission', version: 1 } });
+    expect(decision.deltas.dev).toBeCloseTo(0.01);
+    expect(decision.deltas.threshold).toBeGreaterThan(0.01);
+    expect(decision.evidence).toHaveLength(2);
+  });
+
+  it('asks the gate when the dev gain clears the threshold, then admits when the gate agrees', () => {
+    const s = searchWithBaseline();
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.86, 0.87, 0.86]);
+    expect(admission.decide(fold(s.events), '1')).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
+    s.gate('1', 0.85);
+    const decision = admission.decide(fold(s.events), '1');
+    expect(decision).toMatchObject({ action: 'admit', rule: 'verified' });
+    expect(decision.deltas.gate).toBeCloseTo(0.05);
+    expect(decision.evidence).toHaveLength(4);
+  });
+
+  it('rejects when the gate disagrees with dev', () => {
+    const s = searchWithBaseline();
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.86, 0.87, 0.86]);
+    s.gate('1', 0.79);
+    expect(admission.decide(fold(s.events), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+  });
+
+  it('rejects without a gate call when the gate budget is spent', () => {
+    const s = searchWithBaseline({ experiments: 10, parallel: 1, gateEvaluations: 1 });
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.9, 0.9, 0.9]);
+    expect(admission.decide(fold(s.events), '1')).toMatchObject({ action: 'reject', rule: 'gate-budget-exhausted' });
+  });
+
+  it('compares with the nearest admitted ancestor and orients a minimised metric', () => {
+    const s = new EventScript('s1');
+    s.start({ task: { name: 'd', specPath: 'p', specHash: 'h', repo: 'r', baseCommit: 'c0', objective: { metric: 'loss', direction: 'minimize' } } });
+    s.baseline([1.0]);
+    s.gate('0', 1.0);
+    s.propose('1', '0', { a: 1 });
+    s.succeed('1', [0.5]);
+    expect(admissionPolicy({ mode: 'dev-only' }).decide(fold(s.events), '1')).toMatchObject({ action: 'admit', rule: 'dev-improvement' });
+    expect(admissionPolicy().decide(fold(s.events), '1').deltas.dev).toBeCloseTo(0.5);
+  });
+});
+
+describe('selection', () => {
+  it('runs pending nodes before expanding, best parent first', () => {
+    const s = searchWithBaseline();
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.9, 0.9, 0.9]);
+    s.gate('1', 0.9);
+    s.decide('1', true);
+    s.propose('2', '0', { lr: 0.2 });
+    s.propose('1.1', '1', { lr: 0.3 });
+    expect(selectionPolicy().decide(fold(s.events))).toMatchObject({ kind: 'run', nodeId: '1.1', rule: 'frontier-first' });
+    expect(selectionPolicy({ strategy: 'flat' }).decide(fold(s.events))).toMatchObject({ kind: 'run', nodeId: '2' });
+  });
+
+  it('expands the best admitted node greedily, the root when flat, and by UCB when best-first', () => {
+    const s = searchWithBaseline();
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.9]);
+    s.decide('1', true);
+    const tree = fold(s.events);
+    expect(selectionPolicy({ strategy: 'greedy' }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '1', rule: 'greedy-best' });
+    expect(selectionPolicy({ strategy: 'flat', branching: 3 }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '0', count: 3 });
+    // Node 1 is best and has no children: it wins the UCB comparison with the root, which already has one.
+    expect(selectionPolicy({ strategy: 'best-first' }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '1', rule: 'ucb' });
+    // A huge exploration weight prefers the node with fewer children either way; random is reproducible.
+    const random = selectionPolicy({ strategy: 'random' });
+    expect(random.decide(tree)).toEqual(random.decide(tree));
+  });
+
+  it('reports when nothing can be expanded', () => {
+    const s = searchWithBaseline();
+    s.propose('1', '0', { lr: 0.1 });
+    s.failExperiment('1');
+    expect(selectionPolicy({ maxChildren: 1 }).decide(fold(s.events))).toMatchObject({ kind: 'none', rule: 'nothing-to-expand' });
+  });
+});
+
+describe('refinement', () => {
+  const refine = refinementPolicy({ falsifyAfter: 2, convergenceWindow: 3 });
+  const now = new Date('2026-01-01T01:00:00Z');
+
+  it('prunes an admitted node whose last children all failed or were rejected, with a written reason', () => {
+    const s = searchWithBaseline();
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.9]);
+    s.decide('1', true);
+    s.propose('1.1', '1', { lr: 0.5 });
+    s.failExperiment('1.1', 'crash');
+    s.propose('1.2', '1', { lr: 0.6 });
+    s.succeed('1.2', [0.7]);
+    s.decide('1.2', false);
+    const decision = refine.decide(fold(s.events), now);
+    expect(decision.prune).toEqual([
+      { nodeId: '1', rule: 'children-falsified', reason: expect.stringContaining('1.1 failed: crash, 1.2 rejected: below-threshold') },
+    ]);
+  });
+
+  it('stops on convergence and on budget, never with experiments in flight for convergence', () => {
+    const s = searchWithBaseline();
+    for (const id of ['1', '2', '3']) {
+      s.propose(id, '0', { lr: Number(id) });
+      s.failExperiment(id);
+    }
+    expect(refine.decide(fold(s.events), now).stop).toEqual({ rule: 'converged', reason: '3 experiments in a row without an admission' });
+    s.propose('4', '0', { lr: 4 });
+    expect(refine.decide(fold(s.events), now).stop).toBeUndefined();
+
+    const small = searchWithBaseline({ experiments: 1, parallel: 1, gateEvaluations: 1 });
+    small.propose('1', '0', { lr: 1 });
+    small.succeed('1', [0.9]);
+    small.decide('1', false);
+    expect(refine.decide(fold(small.events), now).stop).toMatchObject({ rule: 'budget' });
+    expect(budgetStatus(fold(small.events), now)).toMatchObject({ experimentsUsed: 1, experimentsLeft: 0, exhausted: 'experiments' });
+  });
+});
+
+describe('policy parameters', () => {
+  it('parse --policy assignments and validate them', () => {
+    expect(parsePolicyAssignments(['selection.strategy=greedy', 'admission.sigmas=1.5', 'admission.mode=dev-only'])).toEqual({
+      selection: { strategy: 'greedy' },
+      admission: { sigmas: 1.5, mode: 'dev-only' },
+    });
+    expect(() => parsePolicyAssignments(['strategy=greedy'])).toThrow(/expected <selection\|admission\|refinement>/);
+    expect(() => buildPolicies({ selection: { strategy: 'sideways' as never } })).toThrow(/selection\.strategy/);
+    expect(buildPolicies().admission.params.sigmas).toBe(2);
+  });
+});

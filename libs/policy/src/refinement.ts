@@ -1,0 +1,72 @@
+import { ROOT_NODE_ID, type NodeId } from '@hypotree/events';
+import { isPruned, running, frontier, type SearchTree, type TreeNode } from '@hypotree/tree';
+import { z } from 'zod';
+import { budgetStatus } from './budget.js';
+import { policyRef, type Reasoned } from './decision.js';
+
+export interface PruneDecision {
+  nodeId: NodeId;
+  rule: string;
+  reason: string;
+}
+
+/** Subtrees to prune, and whether (and why) the search should stop. */
+export type RefinementDecision = { policy: Reasoned['policy']; prune: PruneDecision[]; stop?: { rule: string; reason: string } };
+
+export const RefinementParamsSchema = z.object({
+  /** Prune an admitted node (not the root) once its last this-many finished children all failed or were rejected. */
+  falsifyAfter: z.number().int().positive().default(3),
+  /** Stop when this many experiments in a row finished without an admission. */
+  convergenceWindow: z.number().int().positive().default(16),
+});
+export type RefinementParams = z.infer<typeof RefinementParamsSchema>;
+
+function finished(n: TreeNode): boolean {
+  return Boolean(n.failure || n.decision);
+}
+
+/** Prunes falsified directions and decides when to stop (budget, convergence, nothing left): pure in (tree, now). */
+export function refinementPolicy(input: Partial<RefinementParams> = {}) {
+  const params = RefinementParamsSchema.parse(input);
+  const ref = policyRef({ name: 'refinement', version: 1, params });
+  const decide = (tree: SearchTree, now: Date, startedAt?: string): RefinementDecision => {
+    const prune: PruneDecision[] = [];
+    for (const n of tree.nodes.values()) {
+      if (n.id === ROOT_NODE_ID || n.status !== 'admitted' || isPruned(tree, n.id)) continue;
+      const kids = n.children.map((id) => tree.nodes.get(id)!);
+      if (kids.some((k) => !finished(k))) continue;
+      const recent = kids.slice(-params.falsifyAfter);
+      if (recent.length < params.falsifyAfter || recent.some((k) => k.decision?.admitted)) continue;
+      const what = recent.map((k) => `${k.id} ${k.failure ? `failed: ${k.failure.kind}` : `rejected: ${k.decision!.rule}`}`).join(', ');
+      prune.push({ nodeId: n.id, rule: 'children-falsified', reason: `the last ${recent.length} children of ${n.id} all failed or were rejected (${what}); open a new direction elsewhere` });
+    }
+
+    const budget = budgetStatus(tree, now, startedAt);
+    const inFlight = running(tree).length + frontier(tree).length;
+    let stop: RefinementDecision['stop'];
+    if (budget.exhausted) {
+      if (inFlight === 0 || budget.exhausted !== 'experiments') stop = { rule: 'budget', reason: `the ${budget.exhausted} budget is spent` };
+    } else {
+      const streak = experimentsSinceAdmission(tree);
+      if (streak >= params.convergenceWindow && inFlight === 0) {
+        stop = { rule: 'converged', reason: `${streak} experiments in a row without an admission` };
+      }
+    }
+    return { policy: ref, prune, stop };
+  };
+  return { ...ref, params, decide };
+}
+
+/** How many experiments finished since the last admission, in the order they were decided. */
+export function experimentsSinceAdmission(tree: SearchTree): number {
+  let streak = 0;
+  const decided = [...tree.nodes.values()]
+    .filter((n) => n.id !== ROOT_NODE_ID && finished(n))
+    .sort((a, b) => decidedAt(a) - decidedAt(b));
+  for (let i = decided.length - 1; i >= 0 && !decided[i]!.decision?.admitted; i--) streak += 1;
+  return streak;
+}
+
+function decidedAt(n: TreeNode): number {
+  return n.decision?.revision ?? n.failure?.revision ?? 0;
+}

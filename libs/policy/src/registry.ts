@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { admissionPolicy, AdmissionParamsSchema } from './admission.js';
+import { refinementPolicy, RefinementParamsSchema } from './refinement.js';
+import { selectionPolicy, SelectionParamsSchema } from './selection.js';
+
+/** The three decision policies a search runs with. */
+export interface PolicySet {
+  selection: ReturnType<typeof selectionPolicy>;
+  admission: ReturnType<typeof admissionPolicy>;
+  refinement: ReturnType<typeof refinementPolicy>;
+}
+
+export const PolicyParamsSchema = z.object({
+  selection: SelectionParamsSchema.partial().default({}),
+  admission: AdmissionParamsSchema.partial().default({}),
+  refinement: RefinementParamsSchema.partial().default({}),
+});
+export type PolicyParams = z.input<typeof PolicyParamsSchema>;
+
+/** Builds the policy set from (possibly partial) parameters; unknown or bad parameters are one clear error. */
+export function buildPolicies(params: PolicyParams = {}): PolicySet {
+  const parsed = PolicyParamsSchema.strict().safeParse(params);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid policy parameters: ${problems}`);
+  }
+  return {
+    selection: selectionPolicy(parsed.data.selection),
+    admission: admissionPolicy(parsed.data.admission),
+    refinement: refinementPolicy(parsed.data.refinement),
+  };
+}
+
+/**
+ * Parses `--policy` assignments such as `selection.strategy=greedy` or `admission.sigmas=1.5` into
+ * policy parameters (numbers and booleans are converted; the schemas validate them later).
+ */
+export function parsePolicyAssignments(assignments: string[]): PolicyParams {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const assignment of assignments) {
+    const match = /^(selection|admission|refinement)\.(\w+)=(.+)$/.exec(assignment.trim());
+    if (!match) throw new Error(`--policy ${assignment}: expected <selection|admission|refinement>.<param>=<value>, e.g. selection.strategy=greedy`);
+    const [, policy, key, raw] = match as unknown as [string, string, string, string];
+    const value = raw === 'true' ? true : raw === 'false' ? false : Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    (out[policy] ??= {})[key] = value;
+  }
+  return out as PolicyParams;
+}

@@ -1,0 +1,81 @@
+import { ROOT_NODE_ID, type NodeId } from '@hypotree/events';
+import { admitted, devScore, frontier, type SearchTree, type TreeNode } from '@hypotree/tree';
+import { z } from 'zod';
+import { policyRef, type Reasoned } from './decision.js';
+import { seededRandom } from './random.js';
+
+/** Run a pending node, expand an admitted node with new proposals, or nothing (no node can be expanded). */
+export type SelectionDecision = Reasoned &
+  ({ kind: 'run'; nodeId: NodeId } | { kind: 'expand'; parentId: NodeId; count: number } | { kind: 'none' });
+
+export const SelectionParamsSchema = z.object({
+  strategy: z.enum(['best-first', 'greedy', 'random', 'flat']).default('best-first'),
+  /** Weight of the exploration bonus in best-first (UCB over rank-normalised dev scores). */
+  exploration: z.number().nonnegative().default(0.5),
+  /** Hypotheses asked of the proposer per expansion. */
+  branching: z.number().int().positive().default(2),
+  /** An admitted node with this many children is no longer expanded. */
+  maxChildren: z.number().int().positive().default(8),
+});
+export type SelectionParams = z.infer<typeof SelectionParamsSchema>;
+
+/** Which frontier node to run next, or where to expand: a pure function of the tree and the parameters. */
+export function selectionPolicy(input: Partial<SelectionParams> = {}) {
+  const params = SelectionParamsSchema.parse(input);
+  const ref = policyRef({ name: 'selection', version: 1, params });
+  const decide = (tree: SearchTree): SelectionDecision => {
+    const pending = frontier(tree);
+    if (pending.length > 0) {
+      const next = params.strategy === 'best-first' || params.strategy === 'greedy' ? bestParentFirst(tree, pending) : pending[0]!;
+      return { policy: ref, kind: 'run', nodeId: next.id, rule: 'frontier-first', reason: `run pending node ${next.id}` };
+    }
+    const candidates = params.strategy === 'flat' ? [tree.nodes.get(ROOT_NODE_ID)!] : admitted(tree);
+    const open = candidates.filter((n) => n.children.length < params.maxChildren || params.strategy === 'flat');
+    if (open.length === 0) {
+      return { policy: ref, kind: 'none', rule: 'nothing-to-expand', reason: 'every admitted node is pruned or has its maximum of children' };
+    }
+    const parent = choose(tree, open, params);
+    return { policy: ref, kind: 'expand', parentId: parent.node.id, count: params.branching, rule: parent.rule, reason: parent.reason };
+  };
+  return { ...ref, params, decide };
+}
+
+function bestParentFirst(tree: SearchTree, pending: TreeNode[]): TreeNode {
+  const parentScore = (n: TreeNode) => devScore(tree, tree.nodes.get(n.parentId!)!) ?? -Infinity;
+  return pending.reduce((best, n) => (parentScore(n) > parentScore(best) ? n : best));
+}
+
+function choose(tree: SearchTree, open: TreeNode[], params: SelectionParams): { node: TreeNode; rule: string; reason: string } {
+  switch (params.strategy) {
+    case 'flat':
+      return { node: open[0]!, rule: 'flat', reason: 'flat search: every hypothesis is a child of the root' };
+    case 'random': {
+      const draw = seededRandom(tree.started?.seed ?? 0, tree.revision)();
+      const node = open[Math.floor(draw * open.length)]!;
+      return { node, rule: 'uniform-random', reason: `drew ${node.id} uniformly from ${open.length} admitted nodes` };
+    }
+    case 'greedy': {
+      const node = open.reduce((best, n) => ((devScore(tree, n) ?? -Infinity) > (devScore(tree, best) ?? -Infinity) ? n : best));
+      return { node, rule: 'greedy-best', reason: `${node.id} has the best dev score among open admitted nodes` };
+    }
+    case 'best-first':
+      return upperConfidence(tree, open, params.exploration);
+  }
+}
+
+// UCB1 over rank-normalised dev scores (scale-free across metrics): rank/(n-1) + c·sqrt(ln N / (children + 1)).
+function upperConfidence(tree: SearchTree, open: TreeNode[], c: number): { node: TreeNode; rule: string; reason: string } {
+  const sorted = [...open].sort((a, b) => (devScore(tree, a) ?? -Infinity) - (devScore(tree, b) ?? -Infinity));
+  const rank = new Map(sorted.map((n, i) => [n.id, sorted.length > 1 ? i / (sorted.length - 1) : 1]));
+  const total = open.reduce((sum, n) => sum + n.children.length, 0);
+  let best = open[0]!;
+  let bestValue = -Infinity;
+  let bestBonus = 0;
+  for (const n of open) {
+    const bonus = c * Math.sqrt(Math.log(total + 1) / (n.children.length + 1));
+    const value = rank.get(n.id)! + bonus;
+    if (value > bestValue) [best, bestValue, bestBonus] = [n, value, bonus];
+  }
+  const reason = `${best.id}: rank ${rank.get(best.id)!.toFixed(2)} + exploration ${bestBonus.toFixed(2)} is the highest of ${open.length} open admitted nodes`;
+  return { node: best, rule: 'ucb', reason };
+}
