@@ -1,0 +1,62 @@
+import type { HypothesisChange, InsightClaimSchema, NodeId, ProducerRef } from '@hypotree/events';
+import type { Task, ParameterValue } from '@hypotree/task';
+import type { Insight, SearchTree } from '@hypotree/tree';
+import type { z } from 'zod';
+
+/** What a proposer is asked: k hypotheses under one parent, knowing the tree and the lessons learned. */
+export interface ProposalRequest {
+  tree: SearchTree;
+  task: Task;
+  parentId: NodeId;
+  count: number;
+  /** Active insights that bear on the parent (empty when the search runs with --no-insights). */
+  insights: Insight[];
+  /** The parameter values in force at the parent (declared defaults + the changes along its lineage). */
+  parentParams: Record<string, ParameterValue>;
+}
+
+/** One proposed hypothesis: the claim, the concrete change, who proposed it and which insights it read. */
+export interface Proposal {
+  title: string;
+  mechanism: string;
+  prediction: string;
+  change: HypothesisChange;
+  proposer: ProducerRef;
+  insightsConsidered: string[];
+}
+
+/** Turns the tree and its insights into new hypotheses. */
+export interface Proposer {
+  readonly kind: string;
+  propose(request: ProposalRequest): Promise<Proposal[]>;
+}
+
+export type InsightClaim = z.infer<typeof InsightClaimSchema>;
+
+/** A lesson a distiller draws, before it becomes an InsightDistilled event. */
+export interface InsightDraft {
+  /** Deterministic for the same lesson, so re-distilling after a restart does not duplicate it. */
+  insightId: string;
+  nodeId: NodeId;
+  scope: 'node' | 'subtree' | 'global';
+  kind: 'finding' | 'constraint';
+  text: string;
+  evidence: string[];
+  distiller: ProducerRef;
+  claim?: InsightClaim;
+  /** Active insights this one replaces (e.g. the same lesson with fewer observations). */
+  supersedes: string[];
+}
+
+/** What a distiller is asked: the tree just after a node's outcome was decided. */
+export interface DistillRequest {
+  tree: SearchTree;
+  task: Task;
+  nodeId: NodeId;
+}
+
+/** Turns evidence into short, reusable lessons with provenance. */
+export interface Distiller {
+  readonly kind: string;
+  distill(request: DistillRequest): Promise<InsightDraft[]>;
+}
