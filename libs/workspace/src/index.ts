@@ -12,3 +12,4 @@ export { addWorktree, removeWorktree, commitWorktree, diffStat, type Worktree, t
 export { refusedChanges, type Refusal, type RefusalReason } from './changes.js';
 export { git, GitError, GIT_IDENTITY } from './git.js';
 export { evaluate, meanScore, defaultSeeds, type Evaluation, type EvaluationSite } from './evaluate.js';
+export { LlmImplementer, FileEditsSchema, type FileEdits, type LlmImplementerOptions } from './implementers/llm.js';
