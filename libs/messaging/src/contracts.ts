@@ -1,0 +1,114 @@
+import { HypothesisChangeSchema, NodeIdSchema, InsightClaimSchema, ProducerRefSchema } from '@hypotree/events';
+import { ExperimentEvidenceSchema } from '@hypotree/workspace';
+import { z } from 'zod';
+
+// The message contracts between the coordinator, executors and distillers. The same contracts
+// travel over the in-process transport (embedded mode) and over NATS (distributed mode).
+
+/** Message patterns (NATS subjects). */
+export const Patterns = {
+  dispatchExperiment: 'hypotree.experiment.dispatch',
+  experimentStarted: 'hypotree.experiment.started',
+  experimentHeartbeat: 'hypotree.experiment.heartbeat',
+  experimentResult: 'hypotree.experiment.result',
+  distill: 'hypotree.insight.distill',
+} as const;
+
+/** The queue group executors join, so each experiment goes to exactly one of them. */
+export const EXECUTOR_QUEUE = 'hypotree-executors';
+/** The queue group distillers join. */
+export const DISTILLER_QUEUE = 'hypotree-distillers';
+
+/** How an executor turns the hypothesis into a commit. */
+export const ImplementerConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('params') }),
+  z.object({ kind: z.literal('agent'), command: z.string().min(1), args: z.array(z.string()).default([]) }),
+  z.object({ kind: z.literal('llm'), model: z.string().min(1), baseURL: z.string().url().optional(), maxAttempts: z.number().int().positive().default(3) }),
+]);
+export type ImplementerConfig = z.infer<typeof ImplementerConfigSchema>;
+
+/** Coordinator → one executor: test this hypothesis on top of this commit. */
+export const DispatchExperimentSchema = z.object({
+  searchId: z.string().min(1),
+  experimentId: z.string().min(1),
+  nodeId: NodeIdSchema,
+  attempt: z.number().int().positive(),
+  baseCommit: z.string().min(1),
+  leaseMs: z.number().int().positive(),
+  /** Absolute path of the task spec, as the coordinator loaded it. */
+  taskSpec: z.string().min(1),
+  /** hypotree's working folder (artifact repo, worktrees). */
+  workdir: z.string().min(1),
+  hypothesis: z.object({ title: z.string().min(1), mechanism: z.string(), prediction: z.string(), change: HypothesisChangeSchema }),
+  implementer: ImplementerConfigSchema,
+});
+export type DispatchExperiment = z.infer<typeof DispatchExperimentSchema>;
+
+/** Executor → coordinator: I took the experiment. */
+export const ExperimentStartedMessageSchema = z.object({
+  searchId: z.string().min(1),
+  experimentId: z.string().min(1),
+  nodeId: NodeIdSchema,
+  executorId: z.string().min(1),
+});
+export type ExperimentStartedMessage = z.infer<typeof ExperimentStartedMessageSchema>;
+
+/** Executor → coordinator: still working (extends the lease). */
+export const ExperimentHeartbeatSchema = ExperimentStartedMessageSchema;
+export type ExperimentHeartbeat = ExperimentStartedMessage;
+
+/** Executor → coordinator: the evidence, success or failure. */
+export const ExperimentResultMessageSchema = z.object({
+  searchId: z.string().min(1),
+  experimentId: z.string().min(1),
+  nodeId: NodeIdSchema,
+  executorId: z.string().min(1),
+  evidence: ExperimentEvidenceSchema,
+});
+export type ExperimentResultMessage = z.infer<typeof ExperimentResultMessageSchema>;
+
+/** Coordinator → distiller: draw lessons from the search as it stood at `revision`, after `nodeId` was decided. */
+export const DistillRequestSchema = z.object({
+  searchId: z.string().min(1),
+  nodeId: NodeIdSchema,
+  revision: z.number().int().nonnegative(),
+});
+export type DistillRequestMessage = z.infer<typeof DistillRequestSchema>;
+
+/** Distiller → coordinator: the lessons; the coordinator appends them (it is the single writer). */
+export const DistillReplySchema = z.object({
+  drafts: z.array(
+    z.object({
+      insightId: z.string().min(1),
+      nodeId: NodeIdSchema,
+      scope: z.enum(['node', 'subtree', 'global']),
+      kind: z.enum(['finding', 'constraint']),
+      text: z.string().min(1),
+      evidence: z.array(z.string()),
+      distiller: ProducerRefSchema,
+      claim: InsightClaimSchema.optional(),
+      supersedes: z.array(z.string()),
+    }),
+  ),
+});
+export type DistillReply = z.infer<typeof DistillReplySchema>;
+
+/** A message that does not match its contract; it is rejected with this reason and changes no state. */
+export class MessageRejectedError extends Error {
+  constructor(
+    readonly pattern: string,
+    readonly problems: string[],
+  ) {
+    super(`rejected ${pattern}: ${problems.join('; ')}`);
+    this.name = 'MessageRejectedError';
+  }
+}
+
+/** Validates a message against its contract; throws MessageRejectedError naming every bad field. */
+export function parseMessage<S extends z.ZodType>(schema: S, pattern: string, data: unknown): z.infer<S> {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    throw new MessageRejectedError(pattern, parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`));
+  }
+  return parsed.data;
+}
