@@ -8,6 +8,7 @@ import { runExperiment } from './experiment.js';
 import { ParamsImplementer } from './implementers/params.js';
 import type { Implementer } from './implementer.js';
 import { git } from './git.js';
+import { ExperimentEvidenceSchema } from './evidence.js';
 
 let fx: TaskFixture;
 let repo: ArtifactRepo;
@@ -49,6 +50,7 @@ describe('runExperiment', () => {
   it('implements a params change, commits it on the node ref, scores every seed and removes the worktree', async () => {
     const before = await worktreesLeft();
     const evidence = await run(params({ x: 7 }), new ParamsImplementer(), { seeds: [3, 4] });
+    expect(ExperimentEvidenceSchema.parse(evidence)).toEqual(evidence);
     expect(evidence.status).toBe('succeeded');
     expect(evidence.runs.map((r) => [r.seed, r.value])).toEqual([[3, 0.703], [4, 0.704]]);
     expect(evidence.devScore).toBeCloseTo(0.7035, 10);
@@ -120,7 +122,7 @@ describe('runExperiment', () => {
   ])('refuses %s, keeping the attempt on its ref', async (_name, edit, refusal) => {
     const evidence = await run(freeform, doing(edit));
     expect(evidence.status).toBe('failed');
-    expect(evidence.failure?.kind).toBe('refused');
+    expect(ExperimentEvidenceSchema.parse(evidence).failure?.kind).toBe('refused');
     expect(evidence.refusals).toContainEqual(refusal);
     expect(evidence.runs).toEqual([]);
     expect(await git(repo.path, ['rev-parse', evidence.ref!])).toBe(evidence.commit);
