@@ -97,7 +97,7 @@ export async function runProcess(req: RunRequest): Promise<RunOutcome> {
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup(child.pid);
-    }, Math.max(1, req.timeoutMs));
+    }, Math.min(2 ** 31 - 1, Math.max(1, req.timeoutMs)));
     const onAbort = () => {
       aborted = true;
       killGroup(child.pid);
