@@ -2,3 +2,4 @@ export * from './port.js';
 export * from './errors.js';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
 export type { SqliteDurability } from './sqlite/schema.js';
+export { SearchLog, type PendingEvent } from './search-log.js';
