@@ -2,4 +2,5 @@ export * from './port.js';
 export * from './errors.js';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
 export type { SqliteDurability } from './sqlite/schema.js';
+export { EventStoreDbEventStore, type EventStoreDbOptions } from './esdb/esdb-event-store.js';
 export { SearchLog, type PendingEvent } from './search-log.js';
