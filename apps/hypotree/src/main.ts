@@ -1,1 +1,132 @@
-export {};
+import 'reflect-metadata';
+import { Command, Option } from 'commander';
+import { TaskSpecError } from '@hypotree/task';
+import { parsePolicyAssignments } from '@hypotree/policy';
+import type { SearchConfigInput } from '@hypotree/coordinator';
+import { runEmbedded } from './embedded.js';
+import { formatSummary } from './format.js';
+import { listSearches, rebuild, showTree } from './inspect.js';
+import { progressReporter } from './progress.js';
+import { defaultStoreUrl } from './store.js';
+
+const program = new Command('hypotree')
+  .description('Autonomous research on a persistent, event-sourced hypothesis tree')
+  .showHelpAfterError();
+
+const storeOption = () => new Option('--store <url>', 'event store: sqlite:<file> (default .hypotree/events.db) or esdb://host:2113?tls=false');
+const workdirOption = () => new Option('--workdir <dir>', "hypotree's working folder (artifact repo, worktrees, log)").default('.hypotree');
+const int = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new Error(`expected an integer, got ${value}`);
+  return n;
+};
+
+program
+  .command('run')
+  .description('run (or resume, with --search-id) a search on a task, then the held-out test once')
+  .argument('<task>', 'task folder or its hypotree.task.json')
+  .option('--budget <n>', 'experiments', int)
+  .option('--parallel <n>', 'experiments at once', int)
+  .option('--gate-budget <n>', 'gate evaluations', int)
+  .option('--seed <n>', 'search seed', int)
+  .option('--policy <assignment...>', 'policy parameters, e.g. selection.strategy=greedy admission.sigmas=1.5')
+  .addOption(new Option('--proposer <kind>', 'who proposes hypotheses').choices(['offline', 'random', 'llm']))
+  .addOption(new Option('--distiller <kind>', 'who distills insights').choices(['offline', 'llm']))
+  .addOption(new Option('--implementer <kind>', 'who implements hypotheses').choices(['params', 'agent', 'llm']))
+  .option('--agent <command>', 'coding-agent command line for --implementer agent (hypothesis on stdin)')
+  .option('--model <name>', 'model for the llm variants (endpoint: OPENAI_BASE_URL)')
+  .option('--no-insights', 'ablation: proposers see no insights and nothing is distilled')
+  .option('--search-id <id>', 'name the search; an existing id resumes it from the log')
+  .option('--lease-ms <ms>', 'executor lease', int)
+  .addOption(storeOption())
+  .addOption(workdirOption())
+  .option('--json', 'print the summary as one JSON object on the last line of stdout')
+  .option('--verbose', 'log every step of the services to stderr')
+  .action(async (task: string, opts) => {
+    const config: SearchConfigInput = {
+      task,
+      searchId: opts.searchId,
+      seed: opts.seed,
+      workdir: opts.workdir,
+      leaseMs: opts.leaseMs,
+      budget: { experiments: opts.budget, parallel: opts.parallel, gateEvaluations: opts.gateBudget },
+      policies: parsePolicyAssignments(opts.policy ?? []),
+      research: {
+        proposer: opts.proposer,
+        distiller: opts.distiller,
+        insights: opts.insights,
+        model: opts.model,
+        implementer: implementer(opts.implementer, opts.agent, opts.model),
+      },
+    };
+    const progress = progressReporter(Boolean(process.stderr.isTTY) && !opts.verbose);
+    try {
+      const summary = await runEmbedded({
+        config: JSON.parse(JSON.stringify(config)),
+        store: opts.store ?? defaultStoreUrl(opts.workdir),
+        onProgress: (tree, note) => progress.update(tree, note),
+        logger: opts.verbose ? undefined : false,
+      });
+      progress.stop();
+      console.log(formatSummary(summary));
+      if (opts.json) console.log(JSON.stringify(summary));
+    } finally {
+      progress.stop();
+    }
+  });
+
+program
+  .command('tree')
+  .description('print the hypothesis tree of a search')
+  .argument('<searchId>')
+  .option('--insights', 'show insights under their nodes')
+  .addOption(storeOption())
+  .addOption(workdirOption())
+  .action(async (searchId: string, opts) => {
+    console.log(await showTree(opts.store ?? defaultStoreUrl(opts.workdir), searchId, Boolean(opts.insights)));
+  });
+
+program
+  .command('rebuild')
+  .description('rebuild the projection of a search from its log and check it')
+  .argument('<searchId>')
+  .option('--json', 'one JSON object: events, nodes, ms, consistent')
+  .addOption(storeOption())
+  .addOption(workdirOption())
+  .action(async (searchId: string, opts) => {
+    const report = await rebuild(opts.store ?? defaultStoreUrl(opts.workdir), searchId);
+    if (opts.json) console.log(JSON.stringify(report));
+    else console.log(`rebuilt ${searchId}: ${report.events} events → ${report.nodes} nodes in ${report.ms} ms; ${report.consistent ? 'consistent' : 'INCONSISTENT'} with the live projection`);
+    if (!report.consistent) process.exitCode = 1;
+  });
+
+program
+  .command('searches')
+  .description('list the searches in a log')
+  .addOption(storeOption())
+  .addOption(workdirOption())
+  .action(async (opts) => {
+    for (const s of await listSearches(opts.store ?? defaultStoreUrl(opts.workdir))) console.log(`${s.searchId}\t${s.task}\t${s.status}`);
+  });
+
+function implementer(kind: string | undefined, agent: string | undefined, model: string | undefined) {
+  if (kind === 'agent') {
+    if (!agent) throw new Error('--implementer agent needs --agent "<command line>"');
+    const [command, ...args] = agent.split(/\s+/).filter(Boolean);
+    return { kind: 'agent' as const, command: command!, args };
+  }
+  if (kind === 'llm') {
+    if (!model) throw new Error('--implementer llm needs --model <name>');
+    return { kind: 'llm' as const, model };
+  }
+  return kind ? { kind: 'params' as const } : undefined;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  const message = error instanceof TaskSpecError ? error.message : `hypotree: ${(error as Error).message}`;
+  console.error(message);
+  if (process.env.HYPOTREE_DEBUG) console.error((error as Error).stack);
+  process.exitCode = 2;
+}

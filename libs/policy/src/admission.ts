@@ -12,8 +12,12 @@ export type AdmissionDecision = Reasoned & {
 };
 
 export const AdmissionParamsSchema = z.object({
-  /** The dev gain must exceed this many standard errors of the difference (pooled from the runs). */
-  sigmas: z.number().nonnegative().default(2),
+  /**
+   * The dev gain must exceed this many standard errors of the difference (from the runs of both).
+   * One, not two: with a few seeds the spread itself is a rough estimate, and the sealed gate is the
+   * independent second check that keeps noise from being admitted.
+   */
+  sigmas: z.number().nonnegative().default(1),
   /** …and at least this fraction of the parent's score, so noiseless single runs still need a real gain. */
   minRelativeGain: z.number().nonnegative().default(0.002),
   /** The gate must improve on the parent's gate score by more than this (absolute, oriented). */

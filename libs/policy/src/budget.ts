@@ -13,12 +13,12 @@ export interface BudgetStatus {
 }
 
 /** The budget status of a search at a given time (experiments count nodes dispatched at least once). */
-export function budgetStatus(tree: SearchTree, now: Date, startedAt?: string): BudgetStatus {
+export function budgetStatus(tree: SearchTree, now: Date): BudgetStatus {
   const budget = tree.started?.budget;
   if (!budget) throw new Error('budgetStatus: the search has not started');
   let used = 0;
   for (const n of tree.nodes.values()) if (n.id !== ROOT_NODE_ID && n.experiments.length > 0) used += 1;
-  const elapsed = startedAt ? now.getTime() - Date.parse(startedAt) : 0;
+  const elapsed = tree.startedAt ? now.getTime() - Date.parse(tree.startedAt) : 0;
   const status: BudgetStatus = {
     experimentsUsed: used,
     experimentsLeft: Math.max(0, budget.experiments - used),

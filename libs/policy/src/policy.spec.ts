@@ -149,6 +149,6 @@ describe('policy parameters', () => {
     });
     expect(() => parsePolicyAssignments(['strategy=greedy'])).toThrow(/expected <selection\|admission\|refinement>/);
     expect(() => buildPolicies({ selection: { strategy: 'sideways' as never } })).toThrow(/selection\.strategy/);
-    expect(buildPolicies().admission.params.sigmas).toBe(2);
+    expect(buildPolicies().admission.params.sigmas).toBe(1);
   });
 });

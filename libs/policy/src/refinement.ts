@@ -29,7 +29,7 @@ function finished(n: TreeNode): boolean {
 export function refinementPolicy(input: Partial<RefinementParams> = {}) {
   const params = RefinementParamsSchema.parse(input);
   const ref = policyRef({ name: 'refinement', version: 1, params });
-  const decide = (tree: SearchTree, now: Date, startedAt?: string): RefinementDecision => {
+  const decide = (tree: SearchTree, now: Date): RefinementDecision => {
     const prune: PruneDecision[] = [];
     for (const n of tree.nodes.values()) {
       if (n.id === ROOT_NODE_ID || n.status !== 'admitted' || isPruned(tree, n.id)) continue;
@@ -41,7 +41,7 @@ export function refinementPolicy(input: Partial<RefinementParams> = {}) {
       prune.push({ nodeId: n.id, rule: 'children-falsified', reason: `the last ${recent.length} children of ${n.id} all failed or were rejected (${what}); open a new direction elsewhere` });
     }
 
-    const budget = budgetStatus(tree, now, startedAt);
+    const budget = budgetStatus(tree, now);
     const inFlight = running(tree).length + frontier(tree).length;
     let stop: RefinementDecision['stop'];
     if (budget.exhausted) {

@@ -82,6 +82,7 @@ function apply(tree: SearchTree, event: RecordedSearchEvent): void {
       if (tree.started) fail('the search was already started');
       tree.searchId = event.data.searchId;
       tree.started = event.data;
+      tree.startedAt = event.metadata.at;
       tree.objective = event.data.task.objective;
       put(newNode(ROOT_NODE_ID, null, 0, undefined, 'running'));
       break;
@@ -95,6 +96,7 @@ function apply(tree: SearchTree, event: RecordedSearchEvent): void {
       tree.started = { ...tree.started!, searchId: event.data.searchId, policies };
       tree.searchId = event.data.searchId;
       tree.branchedFrom = { ...event.data.parent, reason: event.data.reason };
+      tree.startedAt = event.metadata.at;
       break;
     }
     case 'BaselineMeasured': {

@@ -113,6 +113,8 @@ export interface SearchTree {
   /** Revision of the last event of this search's own stream folded in (-1: none). */
   revision: number;
   started?: SearchEventData<'SearchStarted'>;
+  /** When this search (or this branch) started: the wall-clock budget counts from here. */
+  startedAt?: string;
   branchedFrom?: { searchId: string; revision: number; reason: string };
   objective?: Objective;
   nodes: Map<NodeId, TreeNode>;

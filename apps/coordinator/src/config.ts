@@ -1,0 +1,47 @@
+import { ImplementerConfigSchema } from '@hypotree/messaging';
+import { PolicyParamsSchema } from '@hypotree/policy';
+import { z } from 'zod';
+
+/** Everything a search runs with, validated once at start-up. */
+export const SearchConfigSchema = z.object({
+  /** Path of the task folder or its hypotree.task.json. */
+  task: z.string().min(1),
+  searchId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, - and _').optional(),
+  budget: z
+    .object({
+      experiments: z.number().int().positive().default(24),
+      parallel: z.number().int().positive().default(2),
+      gateEvaluations: z.number().int().nonnegative().default(12),
+      wallClockMs: z.number().int().positive().optional(),
+      tokens: z.number().int().positive().optional(),
+    })
+    .prefault({}),
+  seed: z.number().int().default(1),
+  policies: PolicyParamsSchema.prefault({}),
+  research: z
+    .object({
+      proposer: z.enum(['offline', 'random', 'llm']).default('offline'),
+      distiller: z.enum(['offline', 'llm']).default('offline'),
+      implementer: ImplementerConfigSchema.default({ kind: 'params' }),
+      insights: z.boolean().default(true),
+      model: z.string().optional(),
+    })
+    .prefault({}),
+  /** How long an executor may stay silent before its experiment is re-dispatched. */
+  leaseMs: z.number().int().positive().default(120_000),
+  /** Re-dispatches after expired leases before the experiment counts as crashed. */
+  maxAttempts: z.number().int().positive().default(3),
+  /** hypotree's working folder: the artifact repo, worktrees, the SQLite log. */
+  workdir: z.string().min(1).default('.hypotree'),
+});
+export type SearchConfig = z.infer<typeof SearchConfigSchema>;
+export type SearchConfigInput = z.input<typeof SearchConfigSchema>;
+
+/** Parses a search configuration; one error lists every bad field. */
+export function parseSearchConfig(input: SearchConfigInput): SearchConfig {
+  const parsed = SearchConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new Error(`invalid search configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

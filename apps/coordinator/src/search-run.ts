@@ -1,0 +1,394 @@
+import {
+  deterministicEventId,
+  ROOT_NODE_ID,
+  type NodeId,
+  type RecordedSearchEvent,
+  type SearchEvent,
+} from '@hypotree/events';
+import type { PendingEvent, SearchLog } from '@hypotree/event-store';
+import type { DispatchExperiment, DistillReply, ExperimentResultMessage, ExperimentStartedMessage } from '@hypotree/messaging';
+import { budgetStatus, type PolicySet } from '@hypotree/policy';
+import type { Proposer } from '@hypotree/research';
+import { effectiveParams } from '@hypotree/research';
+import type { Task } from '@hypotree/task';
+import { fold, frontier, insightsOnPath, relativeGain, bestAdmitted, type SearchTree } from '@hypotree/tree';
+import type { SearchConfig } from './config.js';
+import type { CoordinatorEvaluators } from './evaluators.js';
+import { Inbox } from './inbox.js';
+import { summarize, type SearchSummary } from './summary.js';
+
+/** A message from an executor, as the coordinator's controller hands it over (already validated). */
+export type ExecutorMessage =
+  | { kind: 'started'; message: ExperimentStartedMessage }
+  | { kind: 'heartbeat'; message: ExperimentStartedMessage }
+  | { kind: 'result'; message: ExperimentResultMessage };
+
+/** What one search run talks to; every piece is an adapter chosen by the embedded or distributed wiring. */
+export interface SearchRunDeps {
+  log: SearchLog;
+  task: Task;
+  baseCommit: string;
+  config: SearchConfig;
+  policies: PolicySet;
+  proposer: Proposer;
+  evaluators: CoordinatorEvaluators;
+  dispatch(command: DispatchExperiment): Promise<void>;
+  distill(request: { searchId: string; nodeId: NodeId; revision: number }): Promise<DistillReply>;
+  clock?: () => Date;
+  onProgress?: (tree: SearchTree, note: string) => void;
+  logger?: { log(message: string): void; warn(message: string): void };
+}
+
+/**
+ * One search, driven by the coordinator: the single writer of its stream. It rebuilds the tree
+ * from the log on start (so a restart resumes), then loops: refine → fill executor slots →
+ * take one executor message → record it → decide admission → distill, until a policy stops it;
+ * then the held-out test, exactly once.
+ */
+export class SearchRun {
+  readonly searchId: string;
+  private tree!: SearchTree;
+  private readonly inbox = new Inbox<ExecutorMessage>();
+  private readonly leases = new Map<string, number>();
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: SearchRunDeps, searchId: string) {
+    this.searchId = searchId;
+    this.now = deps.clock ?? (() => new Date());
+  }
+
+  /** Hands an executor message to the loop; called by the controller. */
+  deliver(message: ExecutorMessage): void {
+    this.inbox.push(message);
+  }
+
+  /** The tree as the coordinator knows it now. */
+  get current(): SearchTree {
+    return this.tree;
+  }
+
+  /** Runs (or resumes) the search to its end and returns the summary. */
+  async run(): Promise<SearchSummary> {
+    await this.startOrResume();
+    if (!this.tree.completed) {
+      await this.measureBaseline();
+      const reason = await this.loop();
+      const best = bestAdmitted(this.tree) ?? this.tree.nodes.get(ROOT_NODE_ID)!;
+      await this.append([{ id: this.eventId('completed'), event: { type: 'SearchCompleted', data: { reason, bestNodeId: best.id } } }]);
+    }
+    if (!this.tree.finalTest) await this.finalTest();
+    return summarize(this.tree);
+  }
+
+  private async startOrResume(): Promise<void> {
+    const history = await this.deps.log.history(this.searchId);
+    this.tree = fold(history);
+    if (this.tree.started) {
+      this.note(`resuming search ${this.searchId} at revision ${this.tree.revision}`);
+      this.expireOrphanedExperiments();
+      return;
+    }
+    const { config, task } = this.deps;
+    const policies = this.deps.policies;
+    await this.append([
+      {
+        id: this.eventId('started'),
+        event: {
+          type: 'SearchStarted',
+          data: {
+            searchId: this.searchId,
+            task: { name: task.spec.name, specPath: task.specPath, specHash: task.hash, repo: task.repo, baseCommit: this.deps.baseCommit, objective: task.spec.objective },
+            budget: config.budget,
+            policies: { selection: refOf(policies.selection), admission: refOf(policies.admission), refinement: refOf(policies.refinement) },
+            research: { proposer: config.research.proposer, implementer: config.research.implementer.kind, distiller: config.research.distiller, insights: config.research.insights, model: config.research.model },
+            seed: config.seed,
+          },
+        },
+      },
+    ]);
+  }
+
+  // Experiments in flight when the previous coordinator stopped keep a fresh lease from now:
+  // their executors may still report (distributed) or be gone for good (embedded, same process).
+  private expireOrphanedExperiments(): void {
+    const now = this.now().getTime();
+    for (const node of this.tree.nodes.values()) {
+      for (const attempt of node.experiments) {
+        if (attempt.state === 'dispatched' || attempt.state === 'started') this.leases.set(attempt.experimentId, now + this.deps.config.leaseMs);
+      }
+    }
+  }
+
+  private async measureBaseline(): Promise<void> {
+    const root = this.tree.nodes.get(ROOT_NODE_ID)!;
+    if (!root.result) {
+      this.note('measuring the baseline on dev');
+      const runs = await this.deps.evaluators.baselineDev(this.deps.baseCommit);
+      await this.append([{ id: this.eventId('baseline'), event: { type: 'BaselineMeasured', data: { nodeId: ROOT_NODE_ID, commit: this.deps.baseCommit, runs } } }]);
+    }
+    const measured = this.tree.nodes.get(ROOT_NODE_ID)!;
+    if (!measured.gate && this.deps.config.policies.admission?.mode !== 'dev-only' && this.tree.started!.budget.gateEvaluations > 0) {
+      await this.gate(ROOT_NODE_ID);
+    }
+  }
+
+  private async loop(): Promise<string> {
+    for (;;) {
+      await this.settleUndecided();
+      const refinement = this.deps.policies.refinement.decide(this.tree, this.now());
+      for (const prune of refinement.prune) {
+        const event: SearchEvent = { type: 'NodePruned', data: { nodeId: prune.nodeId, reason: prune.reason, rule: prune.rule, policy: refinement.policy } };
+        await this.append([{ id: this.eventId('pruned', prune.nodeId), event }]);
+      }
+      if (refinement.stop) return `${refinement.stop.rule}: ${refinement.stop.reason}`;
+      const idle = await this.fillSlots();
+      if (this.inFlight() === 0) {
+        if (idle) return idle;
+        continue;
+      }
+      const message = await this.inbox.next(this.msUntilNextLease());
+      if (message) await this.handle(message);
+      await this.expireLeases();
+    }
+  }
+
+  /** Dispatches or proposes until every slot is busy; returns why nothing more can start, if so. */
+  private async fillSlots(): Promise<string | undefined> {
+    const { config, policies } = this.deps;
+    while (this.inFlight() < config.budget.parallel) {
+      const budget = budgetStatus(this.tree, this.now());
+      if (budget.exhausted) return `budget: the ${budget.exhausted} budget is spent`;
+      const decision = policies.selection.decide(this.tree);
+      if (decision.kind === 'run') {
+        await this.dispatch(decision.nodeId);
+      } else if (decision.kind === 'expand') {
+        const room = budget.experimentsLeft - frontier(this.tree).length;
+        if (room <= 0) return undefined;
+        const added = await this.propose(decision.parentId, Math.min(decision.count, room));
+        if (added === 0) return `proposer-exhausted: the ${this.deps.proposer.kind} proposer had nothing new under ${decision.parentId}`;
+      } else {
+        return `${decision.rule}: ${decision.reason}`;
+      }
+    }
+    return undefined;
+  }
+
+  private async propose(parentId: NodeId, count: number): Promise<number> {
+    const { task, config, proposer } = this.deps;
+    const space = task.spec.parameters?.space ?? [];
+    const insights = config.research.insights ? insightsOnPath(this.tree, parentId) : [];
+    const proposals = await proposer.propose({
+      tree: this.tree,
+      task,
+      parentId,
+      count,
+      insights,
+      parentParams: effectiveParams(this.tree, parentId, space),
+    });
+    const parent = this.tree.nodes.get(parentId)!;
+    const pending: PendingEvent[] = proposals.map((p, i) => {
+      const nodeId = parentId === ROOT_NODE_ID ? String(parent.children.length + i + 1) : `${parentId}.${parent.children.length + i + 1}`;
+      const event: SearchEvent = { type: 'HypothesisProposed', data: { nodeId, parentId, ...p } };
+      return { id: this.eventId('proposed', nodeId), event };
+    });
+    await this.append(pending);
+    return pending.length;
+  }
+
+  private async dispatch(nodeId: NodeId): Promise<void> {
+    const node = this.tree.nodes.get(nodeId)!;
+    const parent = this.tree.nodes.get(node.parentId!)!;
+    const attempt = node.experiments.length + 1;
+    const experimentId = `${nodeId}#${attempt}`;
+    const { config, task } = this.deps;
+    const baseCommit = parent.result!.commit;
+    await this.append([
+      { id: this.eventId('dispatched', experimentId), event: { type: 'ExperimentDispatched', data: { experimentId, nodeId, baseCommit, attempt, leaseMs: config.leaseMs } } },
+    ]);
+    this.leases.set(experimentId, this.now().getTime() + config.leaseMs);
+    const { title, mechanism, prediction, change } = node.hypothesis!;
+    await this.deps.dispatch({
+      searchId: this.searchId,
+      experimentId,
+      nodeId,
+      attempt,
+      baseCommit,
+      leaseMs: config.leaseMs,
+      taskSpec: task.specPath,
+      workdir: config.workdir,
+      hypothesis: { title, mechanism, prediction, change },
+      implementer: config.research.implementer,
+    });
+    this.note(`dispatched ${experimentId}: ${title}`);
+  }
+
+  private inFlight(): number {
+    return this.leases.size;
+  }
+
+  private async handle(message: ExecutorMessage): Promise<void> {
+    const { experimentId, nodeId, searchId } = message.message;
+    const attempt = this.tree.nodes.get(nodeId)?.experiments.find((e) => e.experimentId === experimentId);
+    if (searchId !== this.searchId || !attempt) {
+      this.deps.logger?.warn(`ignored ${message.kind} for unknown experiment ${experimentId} of search ${searchId}`);
+      return;
+    }
+    if (!this.leases.has(experimentId)) {
+      // A late or duplicate message: the experiment already finished or its lease expired. Recorded once.
+      this.deps.logger?.warn(`ignored late ${message.kind} for ${experimentId} (${attempt.state}); a result is recorded once`);
+      return;
+    }
+    this.leases.set(experimentId, this.now().getTime() + this.deps.config.leaseMs);
+    if (message.kind === 'heartbeat') return;
+    if (message.kind === 'started') {
+      if (attempt.state === 'dispatched') {
+        const data = { experimentId, nodeId, executorId: message.message.executorId };
+        await this.append([{ id: this.eventId('started', experimentId), event: { type: 'ExperimentStarted', data } }]);
+      }
+      return;
+    }
+    this.leases.delete(experimentId);
+    await this.append([{ id: this.eventId('result', experimentId), event: resultEvent(message.message) }]);
+    this.note(`${experimentId} ${message.message.evidence.status}`);
+    await this.settleUndecided();
+  }
+
+  /** Decides every evaluated node that has no decision yet (after a result, or after a restart). */
+  private async settleUndecided(): Promise<void> {
+    for (const node of [...this.tree.nodes.values()]) {
+      if (node.status === 'evaluated' && !node.decision) await this.admit(node.id);
+    }
+  }
+
+  private async admit(nodeId: NodeId): Promise<void> {
+    const { admission } = this.deps.policies;
+    let decision = admission.decide(this.tree, nodeId);
+    if (decision.action === 'gate') {
+      await this.gate(nodeId);
+      decision = admission.decide(this.tree, nodeId);
+    }
+    if (decision.action === 'gate') throw new Error(`admission asked for a second gate evaluation of ${nodeId}`);
+    const data = { nodeId, policy: decision.policy, rule: decision.rule, reason: decision.reason, evidence: decision.evidence, deltas: decision.deltas };
+    const event: SearchEvent = decision.action === 'admit' ? { type: 'HypothesisAdmitted', data } : { type: 'HypothesisRejected', data };
+    await this.append([{ id: this.eventId('decided', nodeId), event }]);
+    this.note(`${nodeId} ${decision.action === 'admit' ? 'admitted' : 'rejected'} (${decision.rule})`);
+    await this.distill(nodeId);
+  }
+
+  private async gate(nodeId: NodeId): Promise<void> {
+    const node = this.tree.nodes.get(nodeId)!;
+    const runs = await this.deps.evaluators.sealed(node.result!.commit, 'gate');
+    const used = this.tree.gateEvaluationsUsed + 1;
+    const data = { nodeId, commit: node.result!.commit, runs, gateEvaluationsUsed: used };
+    await this.append([{ id: this.eventId('gate', used), event: { type: 'GateEvaluated', data } }]);
+  }
+
+  private async distill(nodeId: NodeId): Promise<void> {
+    if (!this.deps.config.research.insights) return;
+    let reply: DistillReply;
+    try {
+      reply = await this.deps.distill({ searchId: this.searchId, nodeId, revision: this.tree.revision });
+    } catch (error) {
+      this.deps.logger?.warn(`distiller failed after ${nodeId}: ${(error as Error).message}; the search goes on without new insights`);
+      return;
+    }
+    const pending: PendingEvent[] = [];
+    for (const draft of reply.drafts) {
+      if (this.tree.insights.has(draft.insightId)) continue;
+      const { supersedes, ...insight } = draft;
+      pending.push({ id: this.eventId('insight', draft.insightId), event: { type: 'InsightDistilled', data: insight } });
+      for (const old of supersedes) {
+        if (!this.tree.insights.get(old)?.active) continue;
+        const event: SearchEvent = { type: 'InsightSuperseded', data: { insightId: old, supersededBy: draft.insightId, reason: 'a newer lesson with more evidence' } };
+        pending.push({ id: this.eventId('superseded', old), event });
+      }
+    }
+    await this.append(pending);
+  }
+
+  private msUntilNextLease(): number {
+    const next = Math.min(...this.leases.values());
+    return Math.max(10, next - this.now().getTime());
+  }
+
+  private async expireLeases(): Promise<void> {
+    const now = this.now().getTime();
+    for (const [experimentId, deadline] of [...this.leases]) {
+      if (deadline > now) continue;
+      this.leases.delete(experimentId);
+      const nodeId = this.tree.experiments.get(experimentId)!;
+      const attempt = this.tree.nodes.get(nodeId)!.experiments.find((e) => e.experimentId === experimentId)!;
+      const final = attempt.attempt >= this.deps.config.maxAttempts;
+      const data = final
+        ? { experimentId, nodeId, kind: 'crash' as const, detail: `lease expired on ${attempt.attempt} attempts; no executor reported a result` }
+        : { experimentId, nodeId, kind: 'lease-expired' as const, detail: `no word from an executor for ${this.deps.config.leaseMs} ms; re-dispatching` };
+      await this.append([{ id: this.eventId('result', experimentId), event: { type: 'ExperimentFailed', data } }]);
+      this.note(`${experimentId} ${data.kind}`);
+    }
+  }
+
+  private async finalTest(): Promise<void> {
+    const best = this.tree.nodes.get(this.tree.completed!.bestNodeId)!;
+    const root = this.tree.nodes.get(ROOT_NODE_ID)!;
+    this.note('computing the held-out test score of the baseline and the best node, once');
+    const baselineRuns = await this.deps.evaluators.sealed(root.result!.commit, 'test');
+    const mean = (runs: { value: number }[]) => runs.reduce((a, r) => a + r.value, 0) / runs.length;
+    const baselineTest = mean(baselineRuns);
+    const bestTest = best.id === root.id ? baselineTest : mean(await this.deps.evaluators.sealed(best.result!.commit, 'test'));
+    const direction = this.tree.objective!.direction;
+    const data = {
+      baseline: { nodeId: root.id, commit: root.result!.commit, value: baselineTest },
+      best: { nodeId: best.id, commit: best.result!.commit, value: bestTest },
+      relativeGain: relativeGain(bestTest, baselineTest, direction),
+      gateEvaluations: this.tree.gateEvaluationsUsed,
+    };
+    await this.append([{ id: this.eventId('final-test'), event: { type: 'FinalTestEvaluated', data } }]);
+  }
+
+  /** Validates events by folding them onto the tree first (an illegal sequence is never written), then appends. */
+  private async append(pending: PendingEvent[]): Promise<RecordedSearchEvent[]> {
+    if (pending.length === 0) return [];
+    const recorded = await this.deps.log.append(this.searchId, this.tree.revision, pending);
+    this.tree = fold(recorded, this.tree);
+    this.deps.onProgress?.(this.tree, recorded.map((e) => e.type).join(', '));
+    return recorded;
+  }
+
+  private eventId(...key: (string | number)[]): string {
+    return deterministicEventId(this.searchId, ...key);
+  }
+
+  private note(message: string): void {
+    this.deps.logger?.log(message);
+  }
+}
+
+function refOf(policy: { name: string; version: number; params: object }) {
+  return { name: policy.name, version: policy.version, params: { ...policy.params } };
+}
+
+function resultEvent(message: ExperimentResultMessage): SearchEvent {
+  const { evidence, experimentId, nodeId, executorId } = message;
+  if (evidence.status === 'succeeded' && evidence.commit && evidence.runs.length > 0) {
+    const diff = evidence.diff ?? { files: [], insertions: 0, deletions: 0 };
+    return {
+      type: 'ExperimentSucceeded',
+      data: {
+        experimentId,
+        nodeId,
+        executorId,
+        commit: evidence.commit,
+        ref: evidence.ref ?? '',
+        runs: evidence.runs,
+        report: { summary: evidence.report, filesChanged: diff.files.map((f) => f.path), insertions: diff.insertions, deletions: diff.deletions },
+        durationMs: evidence.durationMs,
+      },
+    };
+  }
+  const failure = evidence.failure ?? { kind: 'crash' as const, detail: 'the executor reported success without a commit or runs' };
+  const tail = (evidence.stderrTail || evidence.stdoutTail).slice(-800);
+  return {
+    type: 'ExperimentFailed',
+    data: { experimentId, nodeId, executorId, kind: failure.kind, detail: tail ? `${failure.detail}\n${tail}` : failure.detail, durationMs: evidence.durationMs },
+  };
+}

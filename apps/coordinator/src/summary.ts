@@ -1,0 +1,56 @@
+import { ROOT_NODE_ID } from '@hypotree/events';
+import { bestAdmitted, searchCounts, type SearchTree } from '@hypotree/tree';
+
+/** The outcome of a search, as `hypotree run` prints it. */
+export interface SearchSummary {
+  searchId: string;
+  task: string;
+  metric: string;
+  direction: 'maximize' | 'minimize';
+  baseline: { nodeId: string; commit: string; dev: number; test: number | null };
+  best: { nodeId: string; commit: string; title: string; dev: number; test: number | null };
+  /** (S_test(M*) − S_test(M0)) / (|S_test(M0)| + ε) on oriented scores; null before the final test. */
+  relativeGain: number | null;
+  experiments: number;
+  admitted: number;
+  rejected: number;
+  failed: number;
+  gateEvaluations: number;
+  insights: number;
+  tokens: number;
+  stopReason: string | null;
+  revision: number;
+}
+
+/** Reads the summary off the tree: everything in it is a projection of the log. */
+export function summarize(tree: SearchTree): SearchSummary {
+  const root = tree.nodes.get(ROOT_NODE_ID);
+  if (!root?.result || !tree.started || !tree.objective) throw new Error(`search ${tree.searchId} has no baseline yet`);
+  const bestNode = (tree.completed ? tree.nodes.get(tree.completed.bestNodeId) : bestAdmitted(tree)) ?? root;
+  const counts = searchCounts(tree);
+  const final = tree.finalTest;
+  return {
+    searchId: tree.searchId,
+    task: tree.started.task.name,
+    metric: tree.objective.metric,
+    direction: tree.objective.direction,
+    baseline: { nodeId: root.id, commit: root.result.commit, dev: root.result.mean, test: final?.baseline.value ?? null },
+    best: {
+      nodeId: bestNode.id,
+      commit: bestNode.result!.commit,
+      title: bestNode.hypothesis?.title ?? 'baseline',
+      dev: bestNode.result!.mean,
+      test: final?.best.value ?? null,
+    },
+    relativeGain: final?.relativeGain ?? null,
+    experiments: counts.experiments,
+    admitted: counts.admitted,
+    rejected: counts.rejected,
+    failed: counts.failed,
+    gateEvaluations: counts.gateEvaluations,
+    insights: counts.insights,
+    tokens: counts.tokens,
+    stopReason: tree.completed?.reason ?? null,
+    revision: tree.revision,
+  };
+}

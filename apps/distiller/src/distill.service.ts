@@ -1,0 +1,26 @@
+import type { SearchLog } from '@hypotree/event-store';
+import type { DistillReply, DistillRequestMessage } from '@hypotree/messaging';
+import type { Distiller } from '@hypotree/research';
+import { loadTask, type Task } from '@hypotree/task';
+import { fold } from '@hypotree/tree';
+
+/** Reads the search from the log as it stood at the requested revision and asks the distiller for lessons. */
+export class DistillService {
+  private readonly tasks = new Map<string, Task>();
+
+  constructor(
+    private readonly log: SearchLog,
+    private readonly distiller: Distiller,
+  ) {}
+
+  /** The lessons drawn after `nodeId` was decided; the coordinator appends them. */
+  async distill(request: DistillRequestMessage): Promise<DistillReply> {
+    const tree = fold(await this.log.history(request.searchId, request.revision));
+    if (!tree.started) throw new Error(`search ${request.searchId} has no events up to revision ${request.revision}`);
+    if (!tree.nodes.has(request.nodeId)) throw new Error(`search ${request.searchId} has no node ${request.nodeId} at revision ${request.revision}`);
+    const specPath = tree.started.task.specPath;
+    const task = this.tasks.get(specPath) ?? loadTask(specPath);
+    this.tasks.set(specPath, task);
+    return { drafts: await this.distiller.distill({ tree, task, nodeId: request.nodeId }) };
+  }
+}

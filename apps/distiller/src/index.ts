@@ -1,0 +1,2 @@
+export { DistillerModule } from './distiller.module.js';
+export { DistillService } from './distill.service.js';

@@ -1,0 +1,119 @@
+import type { DispatchExperiment, ExperimentResultMessage, ExperimentStartedMessage } from '@hypotree/messaging';
+import { loadTask, type Task } from '@hypotree/task';
+import { prepareArtifact, runExperiment, type ArtifactRepo, type ExperimentEvidence } from '@hypotree/workspace';
+import { implementerFor } from './implementers.js';
+
+/** Where an executor reports to: the coordinator, over whichever transport the wiring chose. */
+export interface ExecutorReports {
+  started(message: ExperimentStartedMessage): Promise<void>;
+  heartbeat(message: ExperimentStartedMessage): Promise<void>;
+  result(message: ExperimentResultMessage): Promise<void>;
+}
+
+/**
+ * Runs the experiments this executor takes, at most `capacity` at a time (others wait their turn
+ * here, unstarted, so their lease runs out and the coordinator re-dispatches them if this executor
+ * stalls). Reports started, heartbeats (a third of the lease) and the evidence.
+ */
+export class ExperimentRunner {
+  private running = 0;
+  private readonly waiting: DispatchExperiment[] = [];
+  private readonly tasks = new Map<string, Task>();
+  private readonly repos = new Map<string, Promise<ArtifactRepo>>();
+
+  constructor(
+    readonly executorId: string,
+    private readonly reports: ExecutorReports,
+    private readonly capacity = 1,
+    private readonly log: { warn(message: string): void } = console,
+  ) {}
+
+  /** Takes an experiment: runs it now or when a slot frees. */
+  accept(command: DispatchExperiment): void {
+    this.waiting.push(command);
+    this.pump();
+  }
+
+  /** How many experiments are running or waiting here. */
+  get load(): number {
+    return this.running + this.waiting.length;
+  }
+
+  private pump(): void {
+    while (this.running < this.capacity && this.waiting.length > 0) {
+      const command = this.waiting.shift()!;
+      this.running += 1;
+      void this.execute(command)
+        .catch((error: unknown) => this.log.warn(`executor ${this.executorId}: ${command.experimentId} could not report: ${(error as Error).message}`))
+        .finally(() => {
+          this.running -= 1;
+          this.pump();
+        });
+    }
+  }
+
+  private async execute(command: DispatchExperiment): Promise<void> {
+    const who = { searchId: command.searchId, experimentId: command.experimentId, nodeId: command.nodeId, executorId: this.executorId };
+    await this.reports.started(who);
+    const beat = setInterval(() => void this.reports.heartbeat(who).catch(() => undefined), Math.max(50, command.leaseMs / 3));
+    let evidence: ExperimentEvidence;
+    try {
+      evidence = await this.runOne(command);
+    } finally {
+      clearInterval(beat);
+    }
+    await this.reports.result({ ...who, evidence });
+  }
+
+  private async runOne(command: DispatchExperiment): Promise<ExperimentEvidence> {
+    const task = this.task(command.taskSpec);
+    const repo = await this.repo(task, command.workdir);
+    try {
+      return await runExperiment({
+        task,
+        repo,
+        experimentId: command.experimentId,
+        nodeId: command.nodeId,
+        searchId: command.searchId,
+        baseCommit: command.baseCommit,
+        hypothesis: command.hypothesis,
+        implementer: implementerFor(command.implementer),
+      });
+    } catch (error) {
+      // Broken infrastructure (not an experiment failure) still comes back as evidence, so the search records it.
+      return infrastructureFailure(command, error as Error);
+    }
+  }
+
+  private task(specPath: string): Task {
+    const cached = this.tasks.get(specPath) ?? loadTask(specPath);
+    this.tasks.set(specPath, cached);
+    return cached;
+  }
+
+  private repo(task: Task, workdir: string): Promise<ArtifactRepo> {
+    const key = `${task.specPath}\u0000${workdir}`;
+    const cached = this.repos.get(key) ?? prepareArtifact(task, workdir);
+    this.repos.set(key, cached);
+    return cached;
+  }
+}
+
+function infrastructureFailure(command: DispatchExperiment, error: Error): ExperimentEvidence {
+  return {
+    experimentId: command.experimentId,
+    nodeId: command.nodeId,
+    searchId: command.searchId,
+    baseCommit: command.baseCommit,
+    status: 'failed',
+    failure: { kind: 'crash', detail: `executor could not run the experiment: ${error.message}` },
+    refusals: [],
+    runs: [],
+    implementation: { implementer: command.implementer.kind, summary: '', attempts: 0 },
+    report: '',
+    durationMs: 0,
+    stdoutTail: '',
+    stderrTail: error.stack?.slice(-800) ?? '',
+    sandbox: 'none',
+  };
+}
