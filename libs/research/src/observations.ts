@@ -1,0 +1,73 @@
+import type { NodeId } from '@hypotree/events';
+import type { Parameter, ParameterValue } from '@hypotree/task';
+import { devScore, type SearchTree, type TreeNode } from '@hypotree/tree';
+import { effectiveParams, formatValue } from './space.js';
+
+/** What a decided change did relative to its parent: admitted, rejected without loss, or failed / scored worse. */
+export type Outcome = 'helped' | 'flat' | 'hurt';
+
+/** One parameter a hypothesis moved: from the parent's value to the new one (direction for numbers). */
+export interface ParamMove {
+  param: string;
+  from: ParameterValue;
+  to: ParameterValue;
+  direction?: 1 | -1;
+}
+
+/** The evidence one decided node gives about the parameters it changed. */
+export interface Observation {
+  nodeId: NodeId;
+  parentId: NodeId;
+  outcome: Outcome;
+  /** Oriented dev score of the node minus its parent's (absent on a failure). */
+  delta?: number;
+  moves: ParamMove[];
+  /** Event ids of the result (or failure) and the decision used. */
+  evidence: string[];
+  /** A few words for a lesson's text: "crash", "−0.05", "+0.03". */
+  label: string;
+}
+
+/** The observation a node gives, or undefined while it is undecided, changed no declared parameter, or failed for a reason unrelated to its params. */
+export function observe(tree: SearchTree, n: TreeNode, space: readonly Parameter[]): Observation | undefined {
+  const change = n.hypothesis?.change;
+  if (!n.parentId || change?.kind !== 'params') return undefined;
+  const parent = tree.nodes.get(n.parentId);
+  if (!parent) return undefined;
+  const before = effectiveParams(tree, parent.id, space);
+  const moves: ParamMove[] = [];
+  for (const p of space) {
+    const to = change.set[p.name];
+    const from = before[p.name];
+    if (to === undefined || from === undefined || to === from) continue;
+    const direction = typeof to === 'number' && typeof from === 'number' ? (to > from ? 1 : -1) : undefined;
+    moves.push(direction === undefined ? { param: p.name, from, to } : { param: p.name, from, to, direction });
+  }
+  if (moves.length === 0) return undefined;
+  const base = { nodeId: n.id, parentId: parent.id, moves };
+  if (n.failure) {
+    if (n.failure.kind === 'refused' || n.failure.kind === 'lease-expired') return undefined;
+    return { ...base, outcome: 'hurt', evidence: [n.failure.eventId], label: n.failure.kind };
+  }
+  if (!n.result || !n.decision) return undefined;
+  const mine = devScore(tree, n);
+  const theirs = devScore(tree, parent);
+  const delta = mine !== undefined && theirs !== undefined ? mine - theirs : undefined;
+  const outcome: Outcome = n.decision.admitted ? 'helped' : delta !== undefined && delta < 0 ? 'hurt' : 'flat';
+  const label = delta === undefined ? (n.decision.admitted ? 'admitted' : 'rejected') : `${delta >= 0 ? '+' : '−'}${formatValue(Math.abs(delta))}`;
+  return { ...base, outcome, evidence: [n.result.eventId, n.decision.eventId], label, ...(delta === undefined ? {} : { delta }) };
+}
+
+/** Observations of every decided node in the subtree under a node (the node itself excluded), in id order. */
+export function observationsUnder(tree: SearchTree, id: NodeId, space: readonly Parameter[]): Observation[] {
+  const found: Observation[] = [];
+  const walk = (nodeId: NodeId): void => {
+    for (const child of tree.nodes.get(nodeId)?.children ?? []) {
+      const o = observe(tree, tree.nodes.get(child)!, space);
+      if (o) found.push(o);
+      walk(child);
+    }
+  };
+  walk(id);
+  return found;
+}

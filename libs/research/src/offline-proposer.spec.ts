@@ -1,0 +1,172 @@
+import { outOfSpace } from '@hypotree/task';
+import { EventScript, fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
+import { OfflineProposer } from './offline-proposer.js';
+import { recordProposal } from './search.fixture.js';
+import { configKey, effectiveParams, triedConfigs } from './space.js';
+import { demoSpace, taskWith } from './task.fixture.js';
+import type { Proposal, ProposalRequest } from './types.js';
+
+const task = taskWith(demoSpace);
+const proposer = new OfflineProposer();
+
+function request(tree: SearchTree, parentId: string, count = 2, insights = insightsOnPath(tree, parentId)): ProposalRequest {
+  return { tree, task, parentId, count, insights, parentParams: effectiveParams(tree, parentId, demoSpace) };
+}
+
+function started(): EventScript {
+  const s = new EventScript('s1');
+  s.start();
+  s.baseline([0.6, 0.62]);
+  return s;
+}
+
+function childOf(parentId: string, k: number): string {
+  return parentId === '0' ? String(k) : `${parentId}.${k}`;
+}
+
+/** Proposes under a parent `rounds` times, recording each batch in the script as a coordinator would. */
+async function expand(s: EventScript, parentId: string, rounds: number, insights?: ProposalRequest['insights']): Promise<Proposal[]> {
+  const all: Proposal[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const tree = fold(s.events);
+    const batch = await proposer.propose(request(tree, parentId, 2, insights ?? insightsOnPath(tree, parentId)));
+    const first = tree.nodes.get(parentId)!.children.length + 1;
+    batch.forEach((p, i) => recordProposal(s, childOf(parentId, first + i), parentId, p));
+    all.push(...batch);
+  }
+  return all;
+}
+
+describe('OfflineProposer', () => {
+  it('proposes in-space parameter changes with a title, mechanism, prediction and proposer ref', async () => {
+    const tree = fold(started().events);
+    const proposals = await proposer.propose(request(tree, '0', 3));
+    expect(proposals).toHaveLength(3);
+    for (const p of proposals) {
+      expect(p.change.kind).toBe('params');
+      if (p.change.kind !== 'params') continue;
+      for (const [name, value] of Object.entries(p.change.set)) {
+        expect(outOfSpace(demoSpace.find((q) => q.name === name)!, value)).toBeUndefined();
+      }
+      expect(p.title).toMatch(/^(raise|lower|switch|turn) /);
+      expect(p.mechanism.length).toBeGreaterThan(20);
+      expect(p.prediction).toContain("dev accuracy rises above node 0's 0.61");
+      expect(p.proposer).toEqual({ kind: 'offline' });
+    }
+  });
+
+  it('is deterministic for the same tree, and differs between parents', async () => {
+    const s = started();
+    s.propose('1', '0', { lr: 0.003 });
+    s.succeed('1', [0.7, 0.7]);
+    s.decide('1', true);
+    s.propose('2', '0', { width: 16 });
+    s.succeed('2', [0.7, 0.7]);
+    s.decide('2', true);
+    const tree = fold(s.events);
+    expect(await proposer.propose(request(tree, '1'))).toEqual(await proposer.propose(request(tree, '1')));
+    const under1 = (await proposer.propose(request(tree, '1'))).map((p) => p.change);
+    const under2 = (await proposer.propose(request(tree, '2'))).map((p) => p.change);
+    expect(under1).not.toEqual(under2);
+  });
+
+  it('never proposes a configuration already in the tree, even after many rounds under one parent', async () => {
+    const s = started();
+    s.propose('1', '0', { lr: 0.003 });
+    const proposals = await expand(s, '0', 30);
+    expect(proposals.length).toBe(60);
+    const tree = fold(s.events);
+    const keys = [...tree.nodes.keys()].map((id) => configKey(effectiveParams(tree, id, demoSpace), demoSpace));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(triedConfigs(tree, demoSpace).size).toBe(tree.nodes.size);
+  });
+
+  it('honours a constraint claim: never proposes lr above 0.3 in its scope, and moves a parent out of the forbidden region', async () => {
+    const s = started();
+    s.propose('1', '0', { lr: 0.5 });
+    s.succeed('1', [0.65, 0.66]);
+    s.decide('1', true);
+    s.add({
+      type: 'InsightDistilled',
+      data: {
+        insightId: 'lr-cap',
+        nodeId: '0',
+        scope: 'global',
+        kind: 'constraint',
+        text: 'raising lr above 0.3 hurt 3/3 times across the tree',
+        evidence: ['e1', 'e2', 'e3'],
+        distiller: { kind: 'offline' },
+        claim: { param: 'lr', relation: 'above', value: 0.3, outcome: 'hurts', support: 3, of: 3 },
+      },
+    });
+    const fromRoot = await expand(s, '0', 15);
+    const fromOne = await expand(s, '1', 4);
+    for (const p of fromRoot) expect(p.change.kind === 'params' && Number(p.change.set.lr ?? 0.001)).toBeLessThanOrEqual(0.3);
+    for (const p of fromOne) {
+      expect(p.change.kind === 'params' && p.change.set.lr).toBeLessThanOrEqual(0.3);
+      expect(p.insightsConsidered).toContain('lr-cap');
+      expect(p.mechanism).toContain('insight lr-cap rules out lr above 0.3');
+    }
+  });
+
+  it('follows momentum: after an admitted raise of lr, it raises lr further first', async () => {
+    const s = started();
+    s.propose('1', '0', { lr: 0.003 });
+    s.succeed('1', [0.7, 0.71]);
+    s.decide('1', true);
+    const [first] = await proposer.propose(request(fold(s.events), '1', 1));
+    expect(first!.title).toMatch(/^raise lr 0\.003 → /);
+    expect(first!.change.kind === 'params' && first!.change.set.lr).toBeGreaterThan(0.003);
+    expect(first!.mechanism).toContain('node 1 moved lr the same way and was admitted (+0.095)');
+  });
+
+  it('avoids a direction a sibling showed to hurt and tries the other side', async () => {
+    const s = started();
+    s.propose('1', '0', { lr: 0.003 });
+    s.succeed('1', [0.7, 0.71]);
+    s.decide('1', true);
+    s.propose('1.1', '1', { lr: 0.01 });
+    s.failExperiment('1.1', 'crash');
+    const proposals = await proposer.propose(request(fold(s.events), '1', 8));
+    const lrMoves = proposals.filter((p) => p.change.kind === 'params' && p.change.set.lr !== undefined);
+    const raiseIndex = proposals.findIndex((p) => p.title.includes('raise lr'));
+    const lowerIndex = proposals.findIndex((p) => p.title.includes('lower lr'));
+    expect(lrMoves.length).toBeGreaterThan(0);
+    expect(lowerIndex).toBeGreaterThanOrEqual(0);
+    expect(raiseIndex === -1 || raiseIndex > lowerIndex).toBe(true);
+    expect(proposals[lowerIndex]!.mechanism).toContain('sibling 1.1 moved lr the other way and it hurt (crash)');
+  });
+
+  it('builds on a finding: moves a parameter into the region an insight says helps, and cites it', async () => {
+    const s = started();
+    s.add({
+      type: 'InsightDistilled',
+      data: {
+        insightId: 'relu-helps',
+        nodeId: '0',
+        scope: 'global',
+        kind: 'finding',
+        text: 'setting activation = relu helped 3/3 times across the tree',
+        evidence: ['e1'],
+        distiller: { kind: 'offline' },
+        claim: { param: 'activation', relation: 'equals', value: 'relu', outcome: 'helps', support: 3, of: 3 },
+      },
+    });
+    const [first] = await proposer.propose(request(fold(s.events), '0', 1));
+    expect(first!.title).toMatch(/switch activation sigmoid → relu/);
+    expect(first!.insightsConsidered).toEqual(['relu-helps']);
+  });
+
+  it('works with no insights (the --no-insights ablation) and with a minimising objective', async () => {
+    const minimise = taskWith(demoSpace, { metric: 'loss', direction: 'minimize' });
+    const tree = fold(started().events);
+    const proposals = await proposer.propose({ ...request(tree, '0', 2, []), task: minimise });
+    expect(proposals).toHaveLength(2);
+    expect(proposals.every((p) => p.insightsConsidered.length === 0)).toBe(true);
+  });
+
+  it('says what is missing when the task declares no parameter space', async () => {
+    const bare = { ...task, spec: { ...task.spec, parameters: undefined } };
+    await expect(proposer.propose({ ...request(fold(started().events), '0'), task: bare })).rejects.toThrow(/declares no parameter space/);
+  });
+});

@@ -1,0 +1,211 @@
+import { ROOT_NODE_ID } from '@hypotree/events';
+import { hashString, seededRandom } from '@hypotree/policy';
+import { outOfSpace, type Parameter, type ParameterValue } from '@hypotree/task';
+import { lineage, type SearchTree } from '@hypotree/tree';
+import type { ClaimedInsight } from './claims.js';
+import { candidateMoves, describeMove, forbiddenBy, splitClaims, type Candidate, type MoveContext, type Step } from './moves.js';
+import { observationsUnder, observe } from './observations.js';
+import { configKey, declaredSpace, decode, effectiveParams, encode, formatValue, isNumeric, triedConfigs, type ParamConfig } from './space.js';
+import type { Proposal, ProposalRequest, Proposer } from './types.js';
+
+/** Tuning of the offline proposer's local search. */
+export interface OfflineProposerOptions {
+  /** Overrides the search seed read from the tree. */
+  seed?: number;
+  /** First step of a parameter, as a fraction of its (log) range; later steps adapt to what the lineage admitted. */
+  initialStep?: number;
+  /** Smallest step, so a change stays larger than the evaluator's noise. */
+  minStep?: number;
+  /** Chance that a proposal moves two parameters instead of one. */
+  pairChance?: number;
+}
+
+/**
+ * Proposes parameter changes without a model: a local search around the parent's configuration
+ * that follows admitted trends along the lineage, avoids what siblings showed to hurt, honours
+ * constraint insights, builds on findings, and never repeats a configuration of the tree.
+ * Deterministic for (search seed, parent, number of the parent's children).
+ */
+export class OfflineProposer implements Proposer {
+  readonly kind = 'offline';
+
+  constructor(private readonly options: OfflineProposerOptions = {}) {}
+
+  async propose(request: ProposalRequest): Promise<Proposal[]> {
+    const { tree, task, parentId, count } = request;
+    const space = declaredSpace(task, 'offline proposer');
+    const parent = tree.nodes.get(parentId);
+    if (!parent) throw new Error(`offline proposer: parent node ${parentId} is not in search ${tree.searchId}`);
+    const random = seededRandom(this.options.seed ?? tree.started?.seed ?? 0, hashString(parentId), parent.children.length);
+    const { constraints, findings } = splitClaims(request.insights);
+    const config = { ...effectiveParams(tree, parentId, space), ...request.parentParams };
+    const repair = repairs(space, config, constraints);
+    const base = { ...config, ...Object.fromEntries(repair.map((s) => [s.step.param, s.step.to])) };
+    const tried = triedConfigs(tree, space);
+    const taken = new Set<string>();
+    const keyWith = (set: Record<string, ParameterValue>) => configKey({ ...base, ...set }, space);
+    const fresh = (set: Record<string, ParameterValue>) => !tried.has(keyWith(set)) && !taken.has(keyWith(set));
+    const legal = (param: string, value: ParameterValue) => {
+      const p = space.find((q) => q.name === param);
+      return p !== undefined && outOfSpace(p, value) === undefined && !forbiddenBy(constraints, param, value);
+    };
+    const ctx: MoveContext = {
+      space,
+      parentId,
+      config: base,
+      stepSize: this.options.initialStep ?? 0.25,
+      minStep: this.options.minStep ?? 0.04,
+      momentum: momentum(tree, parentId, space),
+      leftBehind: leftBehind(tree, parentId, space),
+      history: history(tree, space),
+      siblings: parent.children.map((id) => observe(tree, tree.nodes.get(id)!, space)).filter((o) => o !== undefined),
+      changedHere: changedUnder(tree, parentId),
+      constraints,
+      findings,
+      random,
+      admissible: (param, value) => legal(param, value) && fresh({ [param]: value }),
+    };
+    const pool = candidateMoves(ctx);
+    const picked: Candidate[][] = [];
+    const used = new Set<string>();
+    const moveKey = (c: Candidate) => `${c.step.param}:${c.step.direction ?? String(c.step.to)}`;
+    for (const first of pool) {
+      if (picked.length >= count) break;
+      if (used.has(moveKey(first)) || !fresh(setOf([first]))) continue;
+      const second = random() < (this.options.pairChance ?? 0.25) ? pool.find((c) => c.step.param !== first.step.param && !used.has(moveKey(c)) && fresh(setOf([first, c]))) : undefined;
+      const group = second ? [first, second] : [first];
+      group.forEach((c) => used.add(moveKey(c)));
+      taken.add(keyWith(setOf(group)));
+      picked.push(group);
+    }
+    if (picked.length < count && repair.length > 0 && fresh({})) {
+      taken.add(keyWith({}));
+      picked.push([]);
+    }
+    while (picked.length < count) {
+      const leap = randomLeap(space, base, ctx.stepSize * 2, random, (set) => Object.entries(set).every(([k, v]) => legal(k, v)) && fresh(set));
+      if (!leap) break;
+      taken.add(keyWith(setOf(leap)));
+      picked.push(leap);
+    }
+    return picked.map((group) => this.toProposal(request, [...repair, ...group]));
+  }
+
+  private toProposal(request: ProposalRequest, group: Candidate[]): Proposal {
+    const { tree, parentId } = request;
+    const parent = tree.nodes.get(parentId)!;
+    const metric = tree.objective?.metric ?? request.task.spec.objective.metric;
+    const direction = tree.objective?.direction ?? request.task.spec.objective.direction;
+    const score = parent.result ? `node ${parentId}'s ${formatValue(parent.result.mean)}` : `node ${parentId}'s (not yet measured)`;
+    const reasons = group.flatMap((c) => c.step.reasons.map((r) => `${describeMove(c.step)}: ${r}`));
+    return {
+      title: group.map((c) => describeMove(c.step)).join(', '),
+      mechanism: reasons.join('. ') + '.',
+      prediction: `dev ${metric} ${direction === 'maximize' ? 'rises above' : 'falls below'} ${score} by more than the run-to-run noise`,
+      change: { kind: 'params', set: setOf(group) },
+      proposer: { kind: this.kind },
+      insightsConsidered: [...new Set(group.flatMap((c) => c.insights))],
+    };
+  }
+}
+
+function setOf(group: readonly Candidate[]): Record<string, ParameterValue> {
+  return Object.fromEntries(group.map((c) => [c.step.param, c.step.to]));
+}
+
+// Moves that take the parent's configuration out of a region a constraint forbids, so that no
+// proposal keeps a forbidden value just because the parent had it.
+function repairs(space: readonly Parameter[], config: ParamConfig, constraints: readonly ClaimedInsight[]): Candidate[] {
+  const found: Candidate[] = [];
+  for (const p of space) {
+    const current = config[p.name];
+    if (current === undefined) continue;
+    const rule = forbiddenBy(constraints, p.name, current);
+    if (!rule) continue;
+    const options: ParameterValue[] = isNumeric(p)
+      ? [rule.claim.value, decode(p, encode(p, Number(rule.claim.value)) + (rule.claim.relation === 'above' ? -0.02 : 0.02))].map((v) =>
+          p.type === 'int' && typeof v === 'number' ? (rule.claim.relation === 'above' ? Math.floor(v) : Math.ceil(v)) : v,
+        )
+      : p.type === 'choice' ? p.choices : [true, false];
+    const to = options.find((v) => v !== current && outOfSpace(p, v) === undefined && !forbiddenBy(constraints, p.name, v));
+    if (to === undefined) continue;
+    const direction = typeof to === 'number' && typeof current === 'number' ? (to > current ? 1 : -1) : undefined;
+    const reasons = [`insight ${rule.id} rules out ${p.name} ${rule.claim.relation} ${formatValue(rule.claim.value)} (${rule.text})`];
+    const step: Step = direction === undefined ? { param: p.name, from: current, to, reasons } : { param: p.name, from: current, to, direction, reasons };
+    found.push({ step, score: Infinity, insights: [rule.id] });
+  }
+  return found;
+}
+
+// The latest admitted direction of each numeric parameter along the lineage (nearest node first).
+function momentum(tree: SearchTree, parentId: string, space: readonly Parameter[]): MoveContext['momentum'] {
+  const trend: MoveContext['momentum'] = new Map();
+  for (const n of lineage(tree, parentId).reverse()) {
+    const o = observe(tree, n, space);
+    if (o?.outcome !== 'helped') continue;
+    for (const m of o.moves) {
+      const p = space.find((q) => q.name === m.param);
+      if (m.direction === undefined || trend.has(m.param) || !p || !isNumeric(p)) continue;
+      const size = Math.abs(encode(p, Number(m.to)) - encode(p, Number(m.from)));
+      trend.set(m.param, { direction: m.direction, size, nodeId: n.id, label: o.label });
+    }
+  }
+  return trend;
+}
+
+function leftBehind(tree: SearchTree, parentId: string, space: readonly Parameter[]): MoveContext['leftBehind'] {
+  const left: MoveContext['leftBehind'] = new Map();
+  for (const n of lineage(tree, parentId)) {
+    const o = observe(tree, n, space);
+    if (o?.outcome !== 'helped') continue;
+    for (const m of o.moves) if (m.direction === undefined) left.set(m.param, [...(left.get(m.param) ?? []), { value: m.from, nodeId: n.id }]);
+  }
+  return left;
+}
+
+function history(tree: SearchTree, space: readonly Parameter[]): MoveContext['history'] {
+  const counts: MoveContext['history'] = new Map();
+  for (const o of observationsUnder(tree, ROOT_NODE_ID, space)) {
+    for (const m of o.moves) {
+      const h = counts.get(m.param) ?? { tries: 0, helped: 0 };
+      counts.set(m.param, { tries: h.tries + 1, helped: h.helped + (o.outcome === 'helped' ? 1 : 0) });
+    }
+  }
+  return counts;
+}
+
+function changedUnder(tree: SearchTree, parentId: string): Set<string> {
+  const params = new Set<string>();
+  for (const id of tree.nodes.get(parentId)?.children ?? []) {
+    const change = tree.nodes.get(id)?.hypothesis?.change;
+    if (change?.kind === 'params') Object.keys(change.set).forEach((k) => params.add(k));
+  }
+  return params;
+}
+
+// When every single move was tried: a longer jump on two or three parameters at once.
+function randomLeap(
+  space: readonly Parameter[],
+  config: ParamConfig,
+  stepSize: number,
+  random: () => number,
+  accept: (set: Record<string, ParameterValue>) => boolean,
+): Candidate[] | undefined {
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const group: Candidate[] = [];
+    const chosen = [...space].sort(() => random() - 0.5).slice(0, 2 + Math.floor(random() * 2));
+    for (const p of chosen) {
+      const from = config[p.name]!;
+      let to: ParameterValue;
+      if (isNumeric(p)) to = decode(p, encode(p, Number(from)) + (random() * 2 - 1) * stepSize);
+      else if (p.type === 'choice') to = p.choices[Math.floor(random() * p.choices.length)]!;
+      else to = !from;
+      if (to === from) continue;
+      const direction = typeof to === 'number' && typeof from === 'number' ? (to > from ? 1 : -1) : undefined;
+      const reasons = ['every single-parameter step from here was tried, so this jumps further on several parameters'];
+      group.push({ step: direction === undefined ? { param: p.name, from, to, reasons } : { param: p.name, from, to, direction, reasons }, score: 0, insights: [] });
+    }
+    if (group.length > 0 && accept(setOf(group))) return group;
+  }
+  return undefined;
+}
