@@ -34,6 +34,12 @@ export interface SearchRunDeps {
   evaluators: CoordinatorEvaluators;
   dispatch(command: DispatchExperiment): Promise<void>;
   distill(request: { searchId: string; nodeId: NodeId; revision: number }): Promise<DistillReply>;
+  /**
+   * What a resumed search does with experiments that were in flight when the previous coordinator
+   * stopped: `wait-for-lease` (distributed: their executors may still report) or `expire-now`
+   * (embedded: the executors lived in the dead process).
+   */
+  orphans?: 'wait-for-lease' | 'expire-now';
   clock?: () => Date;
   onProgress?: (tree: SearchTree, note: string) => void;
   logger?: { log(message: string): void; warn(message: string): void };
@@ -70,6 +76,7 @@ export class SearchRun {
   /** Runs (or resumes) the search to its end and returns the summary. */
   async run(): Promise<SearchSummary> {
     await this.startOrResume();
+    await this.expireLeases();
     if (!this.tree.completed) {
       await this.measureBaseline();
       const reason = await this.loop();
@@ -108,13 +115,14 @@ export class SearchRun {
     ]);
   }
 
-  // Experiments in flight when the previous coordinator stopped keep a fresh lease from now:
-  // their executors may still report (distributed) or be gone for good (embedded, same process).
+  // Experiments in flight when the previous coordinator stopped get a fresh lease from now, or
+  // expire at once when their executors are known to be gone; either way they are re-dispatched.
   private expireOrphanedExperiments(): void {
     const now = this.now().getTime();
+    const deadline = this.deps.orphans === 'expire-now' ? now : now + this.deps.config.leaseMs;
     for (const node of this.tree.nodes.values()) {
       for (const attempt of node.experiments) {
-        if (attempt.state === 'dispatched' || attempt.state === 'started') this.leases.set(attempt.experimentId, now + this.deps.config.leaseMs);
+        if (attempt.state === 'dispatched' || attempt.state === 'started') this.leases.set(attempt.experimentId, deadline);
       }
     }
   }
@@ -157,10 +165,15 @@ export class SearchRun {
     const { config, policies } = this.deps;
     while (this.inFlight() < config.budget.parallel) {
       const budget = budgetStatus(this.tree, this.now());
-      if (budget.exhausted) return `budget: the ${budget.exhausted} budget is spent`;
+      const spent = `budget: the ${budget.exhausted} budget is spent`;
+      if (budget.exhausted && budget.exhausted !== 'experiments') return spent;
       const decision = policies.selection.decide(this.tree);
       if (decision.kind === 'run') {
+        // A retry after an expired lease spends no budget: the node was counted when first dispatched.
+        if (budget.exhausted && this.tree.nodes.get(decision.nodeId)!.experiments.length === 0) return spent;
         await this.dispatch(decision.nodeId);
+      } else if (budget.exhausted) {
+        return spent;
       } else if (decision.kind === 'expand') {
         const room = budget.experimentsLeft - frontier(this.tree).length;
         if (room <= 0) return undefined;

@@ -75,6 +75,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<SearchSu
         evaluators: worktreeEvaluators(task, repo),
         dispatch: async (command) => void (await lastValueFrom(client.emit(Patterns.dispatchExperiment, command), { defaultValue: undefined })),
         distill: async (request) => parseMessage(DistillReplySchema, Patterns.distill, await lastValueFrom(client.send(Patterns.distill, request))),
+        orphans: 'expire-now',
         onProgress: options.onProgress,
         logger: logger || undefined,
       },
