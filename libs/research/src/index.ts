@@ -5,3 +5,6 @@ export { observe, observationsUnder, type Observation, type Outcome, type ParamM
 export { OfflineProposer, type OfflineProposerOptions } from './offline-proposer.js';
 export { RandomProposer, sampleParameter } from './random-proposer.js';
 export { OfflineDistiller, type OfflineDistillerOptions } from './offline-distiller.js';
+export { StructuredChat, LlmReplyError, promptHash, responseFormat, type LlmConfig, type ChatMessage, type StructuredReply } from './llm-chat.js';
+export { LlmProposer, type LlmProposerOptions, type ChangeKinds } from './llm-proposer.js';
+export { LlmDistiller, type LlmDistillerOptions } from './llm-distiller.js';
