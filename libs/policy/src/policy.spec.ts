@@ -94,11 +94,19 @@ describe('selection', () => {
     expect(random.decide(tree)).toEqual(random.decide(tree));
   });
 
-  it('reports when nothing can be expanded', () => {
+  it('stops expanding a node at its maximum of children, but the root stays open for new directions', () => {
     const s = searchWithBaseline();
     s.propose('1', '0', { lr: 0.1 });
-    s.failExperiment('1');
-    expect(selectionPolicy({ maxChildren: 1 }).decide(fold(s.events))).toMatchObject({ kind: 'none', rule: 'nothing-to-expand' });
+    s.succeed('1', [0.9]);
+    s.decide('1', true);
+    s.propose('1.1', '1', { lr: 0.2 });
+    s.failExperiment('1.1');
+    expect(selectionPolicy({ strategy: 'greedy', maxChildren: 1 }).decide(fold(s.events))).toMatchObject({ kind: 'expand', parentId: '0' });
+    const pruned = new EventScript('s1');
+    pruned.start();
+    pruned.baseline([0.8]);
+    pruned.add({ type: 'NodePruned', data: { nodeId: '0', reason: 'test', rule: 'test', policy: { name: 'refinement', version: 1, params: {} } } });
+    expect(selectionPolicy().decide(fold(pruned.events))).toMatchObject({ kind: 'none', rule: 'nothing-to-expand' });
   });
 });
 

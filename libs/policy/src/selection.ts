@@ -14,7 +14,7 @@ export const SelectionParamsSchema = z.object({
   exploration: z.number().nonnegative().default(0.5),
   /** Hypotheses asked of the proposer per expansion. */
   branching: z.number().int().positive().default(2),
-  /** An admitted node with this many children is no longer expanded. */
+  /** An admitted node (other than the root, where new directions open) with this many children is no longer expanded. */
   maxChildren: z.number().int().positive().default(8),
 });
 export type SelectionParams = z.infer<typeof SelectionParamsSchema>;
@@ -30,7 +30,7 @@ export function selectionPolicy(input: Partial<SelectionParams> = {}) {
       return { policy: ref, kind: 'run', nodeId: next.id, rule: 'frontier-first', reason: `run pending node ${next.id}` };
     }
     const candidates = params.strategy === 'flat' ? [tree.nodes.get(ROOT_NODE_ID)!] : admitted(tree);
-    const open = candidates.filter((n) => n.children.length < params.maxChildren || params.strategy === 'flat');
+    const open = candidates.filter((n) => n.id === ROOT_NODE_ID || n.children.length < params.maxChildren);
     if (open.length === 0) {
       return { policy: ref, kind: 'none', rule: 'nothing-to-expand', reason: 'every admitted node is pruned or has its maximum of children' };
     }
