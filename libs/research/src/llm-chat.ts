@@ -120,3 +120,12 @@ export class StructuredChat {
     return issues.length > 0 ? { ok: false, error: issues.join('; ') } : { ok: true, value: parsed.data };
   }
 }
+
+/**
+ * The producer reference without token usage: one model call that yields several proposals or
+ * insights carries its usage on the first only, so summing usage over events counts each call once.
+ */
+export function withoutUsage(producer: ProducerRef): ProducerRef {
+  const { usage: _usage, ...rest } = producer;
+  return rest;
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describeNode, lineage, renderTree, type SearchTree, type TreeNode } from '@hypotree/tree';
 import { z } from 'zod';
-import { StructuredChat, type ChatMessage, type LlmConfig } from './llm-chat.js';
+import { StructuredChat, withoutUsage, type ChatMessage, type LlmConfig } from './llm-chat.js';
 import type { DistillRequest, Distiller, InsightDraft } from './types.js';
 
 /** Configuration of the LLM distiller: the endpoint plus how much of the tree the prompt shows. */
@@ -68,7 +68,8 @@ export class LlmDistiller implements Distiller {
       const insightId = `llm-${createHash('sha256').update(JSON.stringify([at.id, producer.promptHash])).digest('hex').slice(0, 16)}`;
       if (tree.insights.has(insightId)) continue;
       const previous = at.insights.filter((id) => tree.insights.get(id)?.active && tree.insights.get(id)?.distiller.kind === this.kind);
-      drafts.push({ insightId, nodeId: at.id, scope: 'subtree', kind: lesson.kind, text: lesson.text, evidence: evidenceOf(tree, at), distiller: producer, supersedes: previous });
+      const distiller = drafts.length === 0 ? producer : withoutUsage(producer);
+      drafts.push({ insightId, nodeId: at.id, scope: 'subtree', kind: lesson.kind, text: lesson.text, evidence: evidenceOf(tree, at), distiller, supersedes: previous });
     }
     return drafts;
   }

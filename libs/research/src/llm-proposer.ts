@@ -3,7 +3,7 @@ import { outOfSpace, type Parameter } from '@hypotree/task';
 import { renderTree, type Insight } from '@hypotree/tree';
 import { z } from 'zod';
 import { forbiddenBy, splitClaims } from './moves.js';
-import { StructuredChat, type ChatMessage, type LlmConfig } from './llm-chat.js';
+import { StructuredChat, withoutUsage, type ChatMessage, type LlmConfig } from './llm-chat.js';
 import { insightLines, prunedLessons, rootInsights, spaceView, validatedFindings } from './prompt-views.js';
 import { configKey, formatValue, triedConfigs } from './space.js';
 import type { Proposal, ProposalRequest, Proposer } from './types.js';
@@ -62,12 +62,12 @@ export class LlmProposer implements Proposer {
     const messages = this.messages(request, space, kinds);
     const { value, producer } = await this.chat.ask(this.kind, 'hypotheses', ReplySchema(request.count, allowed), messages, (reply) => problems(reply, request, space));
     const known = new Set(request.insights.map((i) => i.id));
-    return value.hypotheses.map((h) => ({
+    return value.hypotheses.map((h, i) => ({
       title: h.title,
       mechanism: h.mechanism,
       prediction: h.prediction,
       change: toChange(h),
-      proposer: producer,
+      proposer: i === 0 ? producer : withoutUsage(producer),
       insightsConsidered: [...new Set(h.insightIds.filter((id) => known.has(id)))],
     }));
   }

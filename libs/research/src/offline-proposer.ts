@@ -69,8 +69,12 @@ export class OfflineProposer implements Proposer {
     const picked: Candidate[][] = [];
     const used = new Set<string>();
     const moveKey = (c: Candidate) => `${c.step.param}:${c.step.direction ?? String(c.step.to)}`;
+    // A parent whose children keep failing to improve it sits on a plateau or in a narrow basin:
+    // part of the batch then leaps on several parameters at once instead of stepping locally.
+    const stalled = ctx.siblings.length >= 2 && ctx.siblings.slice(-3).every((o) => o.outcome !== 'helped');
+    const local = stalled ? count - Math.max(1, Math.floor(count / 2)) : count;
     for (const first of pool) {
-      if (picked.length >= count) break;
+      if (picked.length >= local) break;
       if (used.has(moveKey(first)) || !fresh(setOf([first]))) continue;
       const second = random() < (this.options.pairChance ?? 0.25) ? pool.find((c) => c.step.param !== first.step.param && !used.has(moveKey(c)) && fresh(setOf([first, c]))) : undefined;
       const group = second ? [first, second] : [first];
@@ -83,7 +87,10 @@ export class OfflineProposer implements Proposer {
       picked.push([]);
     }
     while (picked.length < count) {
-      const leap = randomLeap(space, base, ctx.stepSize * 2, random, (set) => Object.entries(set).every(([k, v]) => legal(k, v)) && fresh(set));
+      const why = stalled
+        ? `the last children of node ${parentId} did not improve it (${ctx.siblings.slice(-3).map((o) => `${o.nodeId}: ${o.label}`).join(', ')}), so this leaps on several parameters at once`
+        : `every single-parameter step from node ${parentId} was tried, so this jumps further on several parameters`;
+      const leap = randomLeap(space, base, stalled ? 0.6 : ctx.stepSize * 2, random, why, (set) => Object.entries(set).every(([k, v]) => legal(k, v)) && fresh(set));
       if (!leap) break;
       taken.add(keyWith(setOf(leap)));
       picked.push(leap);
@@ -183,17 +190,18 @@ function changedUnder(tree: SearchTree, parentId: string): Set<string> {
   return params;
 }
 
-// When every single move was tried: a longer jump on two or three parameters at once.
+// A longer jump on two to four parameters at once: off a plateau, or when every single move was tried.
 function randomLeap(
   space: readonly Parameter[],
   config: ParamConfig,
   stepSize: number,
   random: () => number,
+  why: string,
   accept: (set: Record<string, ParameterValue>) => boolean,
 ): Candidate[] | undefined {
   for (let attempt = 0; attempt < 60; attempt++) {
     const group: Candidate[] = [];
-    const chosen = [...space].sort(() => random() - 0.5).slice(0, 2 + Math.floor(random() * 2));
+    const chosen = [...space].sort(() => random() - 0.5).slice(0, 2 + Math.floor(random() * 3));
     for (const p of chosen) {
       const from = config[p.name]!;
       let to: ParameterValue;
@@ -202,7 +210,7 @@ function randomLeap(
       else to = !from;
       if (to === from) continue;
       const direction = typeof to === 'number' && typeof from === 'number' ? (to > from ? 1 : -1) : undefined;
-      const reasons = ['every single-parameter step from here was tried, so this jumps further on several parameters'];
+      const reasons = [why];
       group.push({ step: direction === undefined ? { param: p.name, from, to, reasons } : { param: p.name, from, to, direction, reasons }, score: 0, insights: [] });
     }
     if (group.length > 0 && accept(setOf(group))) return group;

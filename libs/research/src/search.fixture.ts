@@ -33,12 +33,14 @@ export async function runSearch(options: {
   budget: number;
   seed: number;
   noise?: number;
+  /** Replaces the noisy objective as the dev runs (e.g. a real training run per seed); `objective` then only scores the best node. */
+  measure?: (config: ParamConfig) => number[];
 }): Promise<SearchOutcome> {
-  const { proposer, distiller, space, objective, budget, seed, noise = 0.005 } = options;
+  const { proposer, distiller, space, objective, budget, seed, noise = 0.005, measure } = options;
   const task = taskWith(space);
   const s = new EventScript(`search-${seed}`);
   const draw = seededRandom(seed, 7);
-  const runs = (config: ParamConfig) => [0, 1].map(() => objective(config) + noise * (draw() + draw() + draw() - 1.5) * 2);
+  const runs = measure ?? ((config: ParamConfig) => [0, 1].map(() => objective(config) + noise * (draw() + draw() + draw() - 1.5) * 2));
   s.start({ seed });
   s.baseline(runs(effectiveParams(fold(s.events), '0', space)));
   const selection = selectionPolicy({ strategy: 'best-first' });

@@ -1,0 +1,99 @@
+import { EventScript, fold } from '@hypotree/tree';
+import { startScriptedOpenAI, type ScriptedOpenAI } from '../../../test/support/openai-server.js';
+import { promptHash } from './llm-chat.js';
+import { LlmDistiller } from './llm-distiller.js';
+import { demoSpace, taskWith } from './task.fixture.js';
+
+const task = taskWith(demoSpace);
+
+/** Given: 1 admitted under the root, with an earlier LLM lesson; under 1, 1.1 crashed and 1.2 was admitted. */
+function given(): EventScript {
+  const s = new EventScript('s1');
+  s.start();
+  s.baseline([0.6, 0.6]);
+  s.propose('1', '0', { lr: 0.01 });
+  s.succeed('1', [0.7, 0.7]);
+  s.decide('1', true);
+  s.add({
+    type: 'InsightDistilled',
+    data: { insightId: 'llm-old-root', nodeId: '0', scope: 'subtree', kind: 'finding', text: 'Raising lr from the default helped (+0.1 at node 1).', evidence: [], distiller: { kind: 'llm', model: 'm' } },
+  });
+  s.propose('1.1', '1', { lr: 0.9 });
+  s.failExperiment('1.1', 'crash');
+  s.propose('1.2', '1', { width: 64 });
+  s.succeed('1.2', [0.78, 0.79]);
+  s.decide('1.2', true);
+  return s;
+}
+
+describe('LlmDistiller against a scripted OpenAI-compatible server', () => {
+  let server: ScriptedOpenAI;
+  let distiller: LlmDistiller;
+  beforeEach(async () => {
+    server = await startScriptedOpenAI();
+    distiller = new LlmDistiller({ baseURL: server.baseURL, apiKey: 'test-key', model: 'scripted-model', maxRetries: 0, timeoutMs: 5000 });
+  });
+  afterEach(() => server.close());
+
+  it('summarises the children of each node on the parent chain into its insight, up to the root, superseding the previous LLM insight', async () => {
+    const tree = fold(given().events);
+    server.enqueue({
+      content: {
+        insights: [
+          { nodeId: '1', kind: 'finding', text: 'Under node 1, widening to 64 helped (+0.085 at 1.2) while lr 0.9 crashed (1.1): keep lr moderate and grow capacity.' },
+          { nodeId: '0', kind: 'finding', text: 'A moderate lr (0.01) plus a wider network is the best path so far (node 1.2).' },
+        ],
+      },
+      usage: { prompt_tokens: 700, completion_tokens: 80 },
+    });
+    const drafts = await distiller.distill({ tree, task, nodeId: '1.2' });
+
+    const body = server.requests[0]!.body;
+    const prompt = body.messages!.map((m) => String(m.content)).join('\n');
+    expect(prompt).toContain('- child 1.1 try 1.1 {lr=0.9} [failed: crash] (crash in test)');
+    expect(prompt).toContain('- child 1.2 try 1.2 {width=64} dev=0.785');
+    expect(prompt).toContain('Previous lesson of node 0: Raising lr from the default helped (+0.1 at node 1).');
+    expect(prompt).toContain('Write one lesson for each of: 1, 0.');
+    expect(body.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'insights', strict: true } });
+
+    const producer = { kind: 'llm', model: 'scripted-model', promptHash: promptHash(body.messages as never), usage: { promptTokens: 700, completionTokens: 80 } };
+    const n = (id: string) => tree.nodes.get(id)!;
+    expect(drafts).toEqual([
+      {
+        insightId: expect.stringMatching(/^llm-[0-9a-f]{16}$/),
+        nodeId: '1',
+        scope: 'subtree',
+        kind: 'finding',
+        text: 'Under node 1, widening to 64 helped (+0.085 at 1.2) while lr 0.9 crashed (1.1): keep lr moderate and grow capacity.',
+        evidence: [n('1.1').failure!.eventId, n('1.2').result!.eventId, n('1.2').decision!.eventId],
+        distiller: producer,
+        supersedes: [],
+      },
+      {
+        insightId: expect.stringMatching(/^llm-[0-9a-f]{16}$/),
+        nodeId: '0',
+        scope: 'subtree',
+        kind: 'finding',
+        text: 'A moderate lr (0.01) plus a wider network is the best path so far (node 1.2).',
+        evidence: [n('1').result!.eventId, n('1').decision!.eventId],
+        distiller: producer,
+        supersedes: ['llm-old-root'],
+      },
+    ]);
+  });
+
+  it('retries once when the reply skips a node of the chain, with the gap named', async () => {
+    const tree = fold(given().events);
+    server.enqueue(
+      { content: { insights: [{ nodeId: '1', kind: 'constraint', text: 'lr 0.9 crashes.' }] } },
+      { content: { insights: [{ nodeId: '1', kind: 'constraint', text: 'lr 0.9 crashes.' }, { nodeId: '0', kind: 'finding', text: 'Moderate lr helps.' }] } },
+    );
+    const drafts = await distiller.distill({ tree, task, nodeId: '1.1' });
+    expect(server.requests).toHaveLength(2);
+    expect(String(server.requests[1]!.body.messages!.at(-1)!.content)).toContain('missing lessons for nodes 0');
+    expect(drafts.map((d) => [d.nodeId, d.kind])).toEqual([
+      ['1', 'constraint'],
+      ['0', 'finding'],
+    ]);
+  });
+});
