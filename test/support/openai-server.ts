@@ -28,8 +28,11 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-/** Starts the scripted server on a free loopback port. */
-export async function startScriptedOpenAI(): Promise<ScriptedOpenAI> {
+/** Answers a request the queue has no scripted response for (e.g. a whole search's calls); undefined: none. */
+export type Responder = (body: RecordedRequest['body']) => ScriptedResponse | undefined;
+
+/** Starts the scripted server on a free loopback port; `respond` answers whatever the queue does not. */
+export async function startScriptedOpenAI(options: { respond?: Responder } = {}): Promise<ScriptedOpenAI> {
   const queue: ScriptedResponse[] = [];
   const requests: RecordedRequest[] = [];
   let counter = 0;
@@ -49,7 +52,7 @@ export async function startScriptedOpenAI(): Promise<ScriptedOpenAI> {
         reply(res, 404, { error: { message: `scripted server only serves POST /v1/chat/completions, got ${req.method} ${req.url}`, type: 'not_found' } });
         return;
       }
-      const next = queue.shift();
+      const next = queue.shift() ?? options.respond?.(body);
       if (next === undefined) {
         reply(res, 500, { error: { message: 'scripted server: no scripted response left (enqueue more)', type: 'server_error' } });
         return;

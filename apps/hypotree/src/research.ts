@@ -1,4 +1,4 @@
-import { OfflineDistiller, OfflineProposer, RandomProposer, type Distiller, type Proposer } from '@hypotree/research';
+import { LlmDistiller, LlmProposer, OfflineDistiller, OfflineProposer, RandomProposer, type Distiller, type Proposer } from '@hypotree/research';
 import type { SearchConfig } from '@hypotree/coordinator';
 
 /** The model endpoint the LLM variants use: any OpenAI-compatible server. */
@@ -19,11 +19,11 @@ export function proposerFor(config: SearchConfig): Proposer {
     case 'random':
       return new RandomProposer();
     case 'llm':
-      throw new Error(`the llm proposer is not wired yet (endpoint ${llmEndpoint(config).baseURL})`);
+      return new LlmProposer(llmEndpoint(config));
   }
 }
 
 /** The distiller the configuration names. */
-export function distillerFor(_config: SearchConfig): Distiller {
-  return new OfflineDistiller();
+export function distillerFor(config: SearchConfig): Distiller {
+  return config.research.distiller === 'llm' ? new LlmDistiller(llmEndpoint(config)) : new OfflineDistiller();
 }

@@ -76,7 +76,8 @@ describe('LlmDistiller against a scripted OpenAI-compatible server', () => {
         kind: 'finding',
         text: 'A moderate lr (0.01) plus a wider network is the best path so far (node 1.2).',
         evidence: [n('1').result!.eventId, n('1').decision!.eventId],
-        distiller: producer,
+        // One call's usage is carried by its first insight only, so totals count the call once.
+        distiller: { kind: producer.kind, model: producer.model, promptHash: producer.promptHash },
         supersedes: ['llm-old-root'],
       },
     ]);

@@ -70,7 +70,9 @@ describe('LlmProposer against a scripted OpenAI-compatible server', () => {
     expect(proposals[0]).toMatchObject({ title: 'raise width 8 → 64', change: { kind: 'params', set: { width: 64 } }, insightsConsidered: ['lr-cap'] });
     expect(proposals[1]!.change).toEqual({ kind: 'params', set: { activation: 'relu' } });
     const hash = promptHash(body.messages as never);
-    for (const p of proposals) expect(p.proposer).toEqual({ kind: 'llm', model: 'scripted-model', promptHash: hash, usage: { promptTokens: 900, completionTokens: 120 } });
+    // The call's usage is carried once, by the first proposal, so totals over events count each call once.
+    expect(proposals[0]!.proposer).toEqual({ kind: 'llm', model: 'scripted-model', promptHash: hash, usage: { promptTokens: 900, completionTokens: 120 } });
+    for (const p of proposals.slice(1)) expect(p.proposer).toEqual({ kind: 'llm', model: 'scripted-model', promptHash: hash });
   });
 
   it('retries exactly once with the problem fed back when a reply is out of space or violates a constraint', async () => {
