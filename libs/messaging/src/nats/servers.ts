@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+const NATS_URL = /^(nats|tls|ws|wss):\/\/[^\s,/]+(:\d+)?\/?$/;
+
+/** NATS server URLs, from one `nats://host:port` or a comma-separated list of them. */
+export const NatsServersSchema = z
+  .string({ error: 'a NATS URL is required, e.g. nats://127.0.0.1:4222' })
+  .transform((value) => value.split(',').map((url) => url.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(z.string().regex(NATS_URL, 'expected nats://host:port (or tls://, ws://, wss://), comma-separated for a cluster'))
+      .min(1, 'a NATS URL is required, e.g. nats://127.0.0.1:4222'),
+  );
+
+/** Where a service connects: the NATS servers and a connection name (shown by the server's monitoring). */
+export interface NatsConnection {
+  servers: string[];
+  name?: string;
+}
+
+/** Parses `--nats` / `HYPOTREE_NATS_URL`; throws one error naming the value and what to write instead. */
+export function parseNatsServers(value: string | undefined): string[] {
+  const parsed = NatsServersSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`invalid NATS URL ${JSON.stringify(value)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data;
+}
