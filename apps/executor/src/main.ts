@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Logger } from '@nestjs/common';
+import { untilStopped } from '@hypotree/messaging';
+import { parseExecutorServiceConfig, type ExecutorServiceInput } from './service-config.js';
+import { startExecutorService } from './service.js';
+
+/** Runs an executor service until SIGTERM/SIGINT: `node apps/executor/dist/main.js --nats nats://… [--id X] [--capacity N] [--drain-ms MS]`. */
+export async function serveExecutor(flags: ExecutorServiceInput, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const service = await startExecutorService(parseExecutorServiceConfig(flags, env));
+  await untilStopped(() => service.stop(), new Logger('ExecutorService'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: { nats: { type: 'string' }, id: { type: 'string' }, capacity: { type: 'string' }, 'drain-ms': { type: 'string' } },
+  });
+  serveExecutor({ nats: values.nats, executorId: values.id, capacity: values.capacity, drainMs: values['drain-ms'] }).catch((error: unknown) => {
+    console.error(`hypotree executor: ${(error as Error).message}`);
+    process.exitCode = 2;
+  });
+}

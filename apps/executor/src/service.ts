@@ -1,0 +1,41 @@
+import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { connectNats, natsClient, natsMicroservice } from '@hypotree/messaging';
+import { ExecutorModule } from './executor.module.js';
+import { ExperimentRunner } from './experiment-runner.js';
+import type { ExecutorServiceConfig } from './service-config.js';
+
+/** A running executor service. */
+export interface ExecutorService {
+  readonly executorId: string;
+  /** Stops taking dispatches, lets running experiments finish and report (up to `drainMs`), then disconnects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an executor on NATS: it joins the executors' queue group (each dispatch reaches one
+ * executor), runs experiments in worktrees and reports started, heartbeats and evidence.
+ */
+export async function startExecutorService(config: ExecutorServiceConfig, logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error']): Promise<ExecutorService> {
+  const connection = { servers: config.nats, name: `hypotree-executor-${config.executorId}` };
+  const client = natsClient(connection);
+  await connectNats(client, connection);
+  const app = await NestFactory.createMicroservice(
+    ExecutorModule.register({ executorId: config.executorId, capacity: config.capacity, client }),
+    { ...natsMicroservice(connection), logger },
+  );
+  await app.listen();
+  const log = new Logger('ExecutorService');
+  log.log(`executor ${config.executorId} takes experiments from ${config.nats.join(', ')} (capacity ${config.capacity})`);
+  const runner = app.get(ExperimentRunner);
+  return {
+    executorId: config.executorId,
+    async stop() {
+      await app.close();
+      const deadline = Date.now() + config.drainMs;
+      while (runner.load > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (runner.load > 0) log.warn(`left ${runner.load} experiment(s) unfinished; their leases will expire and the coordinator re-dispatches them`);
+      await client.close();
+    },
+  };
+}
