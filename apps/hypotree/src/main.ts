@@ -3,10 +3,13 @@ import { Command, Option } from 'commander';
 import { TaskSpecError } from '@hypotree/task';
 import { parsePolicyAssignments } from '@hypotree/policy';
 import type { SearchConfigInput } from '@hypotree/coordinator';
-import { runEmbedded } from './embedded.js';
+import { runDistributed } from './distributed.js';
+import { runEmbedded, type EmbeddedRunOptions } from './embedded.js';
 import { formatSummary } from './format.js';
 import { listSearches, rebuild, showTree } from './inspect.js';
+import { runLogger } from './logger.js';
 import { progressReporter } from './progress.js';
+import { registerServiceCommands } from './services.js';
 import { defaultStoreUrl } from './store.js';
 
 const program = new Command('hypotree')
@@ -38,6 +41,7 @@ program
   .option('--no-insights', 'ablation: proposers see no insights and nothing is distilled')
   .option('--search-id <id>', 'name the search; an existing id resumes it from the log')
   .option('--lease-ms <ms>', 'executor lease', int)
+  .option('--nats <url>', 'distributed: coordinate remote executors and a distiller over NATS (nats://host:4222) instead of in-process ones')
   .addOption(storeOption())
   .addOption(workdirOption())
   .option('--json', 'print the summary as one JSON object on the last line of stdout')
@@ -61,12 +65,13 @@ program
     };
     const progress = progressReporter(Boolean(process.stderr.isTTY) && !opts.verbose);
     try {
-      const summary = await runEmbedded({
+      const options: EmbeddedRunOptions = {
         config: JSON.parse(JSON.stringify(config)),
         store: opts.store ?? defaultStoreUrl(opts.workdir),
         onProgress: (tree, note) => progress.update(tree, note),
-        logger: opts.verbose ? undefined : false,
-      });
+        logger: runLogger(Boolean(opts.verbose), Boolean(opts.nats)),
+      };
+      const summary = opts.nats ? await runDistributed({ ...options, nats: opts.nats }) : await runEmbedded(options);
       progress.stop();
       console.log(formatSummary(summary));
       if (opts.json) console.log(JSON.stringify(summary));
@@ -121,6 +126,8 @@ function implementer(kind: string | undefined, agent: string | undefined, model:
   }
   return kind ? { kind: 'params' as const } : undefined;
 }
+
+registerServiceCommands(program);
 
 try {
   await program.parseAsync(process.argv);

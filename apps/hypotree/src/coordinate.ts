@@ -1,0 +1,134 @@
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Logger, type DynamicModule, type INestMicroservice, type LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { ClientProxy, MicroserviceOptions } from '@nestjs/microservices';
+import { lastValueFrom, timeout } from 'rxjs';
+import { CoordinatorModule, parseSearchConfig, SearchRun, SearchRuns, worktreeEvaluators, type SearchConfig, type SearchConfigInput, type SearchSummary } from '@hypotree/coordinator';
+import { SearchLog, type EventStore } from '@hypotree/event-store';
+import { DistillReplySchema, parseMessage, Patterns } from '@hypotree/messaging';
+import { buildPolicies, type PolicyParams } from '@hypotree/policy';
+import { loadTask } from '@hypotree/task';
+import { fold, type SearchTree } from '@hypotree/tree';
+import { prepareArtifact } from '@hypotree/workspace';
+import { defaultStoreUrl, openStore } from './store.js';
+import { proposerFor } from './research.js';
+
+/** What `hypotree run` asks for, whichever transport carries the messages. */
+export interface SearchRunOptions {
+  config: SearchConfigInput;
+  /** Event store URL; defaults to the SQLite file under the workdir. */
+  store?: string;
+  onProgress?: (tree: SearchTree, note: string) => void;
+  /** Nest's logger for the services (false: silent; undefined: Nest's default logger). */
+  logger?: LoggerService | false;
+}
+
+/** The transport a search's coordinator runs on, and what else runs in this process. */
+export interface SearchWiring {
+  /** Nest microservice options for an app on the transport (one fresh server per app). */
+  server(): MicroserviceOptions;
+  /** Sends dispatches and distill requests; the caller owns (and closes) it. */
+  client: ClientProxy;
+  /** `expire-now` when the executors died with the previous coordinator (embedded), else `wait-for-lease`. */
+  orphans: 'wait-for-lease' | 'expire-now';
+  /** Services started in this process after the coordinator (embedded: executors and the distiller). */
+  colocated?: (context: { config: SearchConfig; store: EventStore }) => DynamicModule[];
+  /** How long to wait for a distiller's reply; unset waits as long as it takes. */
+  distillTimeoutMs?: number;
+}
+
+/** An actor identity for events written by this process. */
+export function actor(service: string) {
+  return { service, instance: `${os.hostname()}-${process.pid}` };
+}
+
+/** A fresh search id: the task name, the date and a random suffix. */
+export function newSearchId(taskName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${taskName}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * Runs (or resumes) one search with the coordinator in this process, over the given transport:
+ * opens the log, prepares the artifact, starts the coordinator (and any colocated services),
+ * drives the loop to its end and closes everything it started. The workdir is made absolute,
+ * since executors elsewhere receive it in every dispatch.
+ */
+export async function coordinateSearch(options: SearchRunOptions, wiring: SearchWiring): Promise<SearchSummary> {
+  let config = parseSearchConfig(options.config);
+  config = { ...config, workdir: path.resolve(config.workdir) };
+  const task = loadTask(config.task);
+  const store = await openStore(options.store ?? defaultStoreUrl(config.workdir));
+  const apps: INestMicroservice[] = [];
+  try {
+    const log = new SearchLog(store, actor('coordinator'));
+    const searchId = config.searchId ?? newSearchId(task.spec.name);
+    config = recordedConfig(config, fold(await log.history(searchId)));
+    const repo = await prepareArtifact(task, config.workdir);
+
+    const logger = options.logger;
+    const start = async (module: Parameters<typeof NestFactory.createMicroservice>[0]) => {
+      const app = await NestFactory.createMicroservice(module, { ...wiring.server(), logger: logger ?? undefined });
+      await app.listen();
+      apps.push(app);
+      return app;
+    };
+    const coordinator = await start(CoordinatorModule);
+    for (const module of wiring.colocated?.({ config, store }) ?? []) await start(module);
+
+    const { client } = wiring;
+    const reply = (request: object) => {
+      const answer = client.send(Patterns.distill, request);
+      return wiring.distillTimeoutMs === undefined ? answer : answer.pipe(timeout({ first: wiring.distillTimeoutMs, with: () => { throw new Error(`no distiller answered within ${wiring.distillTimeoutMs} ms; is one running on this transport?`); } }));
+    };
+    const run = new SearchRun(
+      {
+        log,
+        task,
+        baseCommit: repo.baseCommit,
+        config,
+        policies: buildPolicies(config.policies),
+        proposer: proposerFor(config),
+        evaluators: worktreeEvaluators(task, repo),
+        dispatch: async (command) => void (await lastValueFrom(client.emit(Patterns.dispatchExperiment, command), { defaultValue: undefined })),
+        distill: async (request) => parseMessage(DistillReplySchema, Patterns.distill, await lastValueFrom(reply(request))),
+        orphans: wiring.orphans,
+        onProgress: options.onProgress,
+        logger: logger === false ? undefined : (logger ?? new Logger('SearchRun')),
+      },
+      searchId,
+    );
+    const runs = coordinator.get(SearchRuns);
+    runs.add(run);
+    try {
+      return await run.run();
+    } finally {
+      runs.remove(searchId);
+    }
+  } finally {
+    for (const app of apps.reverse()) await app.close();
+    await store.close();
+  }
+}
+
+// A resumed search runs under the budget, policies and research settings it was started with:
+// the log, not today's command line, says what the search is.
+function recordedConfig(config: SearchConfig, tree: SearchTree): SearchConfig {
+  const started = tree.started;
+  if (!started) return config;
+  const policies: PolicyParams = {
+    selection: started.policies.selection.params,
+    admission: started.policies.admission.params,
+    refinement: started.policies.refinement.params,
+  } as PolicyParams;
+  return {
+    ...config,
+    searchId: tree.searchId,
+    budget: started.budget,
+    seed: started.seed,
+    policies: policies as SearchConfig['policies'],
+    research: { ...config.research, proposer: started.research.proposer as SearchConfig['research']['proposer'], distiller: started.research.distiller as SearchConfig['research']['distiller'], insights: started.research.insights, model: started.research.model },
+  };
+}
