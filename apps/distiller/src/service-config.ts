@@ -14,11 +14,15 @@ export const DistillerServiceConfigSchema = z
     openaiApiKey: z.string().optional(),
     instance: z.string().min(1).default(() => `${os.hostname()}-${process.pid}`),
   })
-  .superRefine((config, ctx) => {
-    if (config.distiller !== 'llm') return;
-    if (!config.model) ctx.addIssue({ code: 'custom', path: ['model'], message: 'the llm distiller needs a model' });
-    if (!config.openaiBaseUrl) ctx.addIssue({ code: 'custom', path: ['openaiBaseUrl'], message: 'the llm distiller needs an OpenAI-compatible endpoint' });
-  });
+  .superRefine(
+    (config, ctx) => {
+      if (config?.distiller !== 'llm') return;
+      if (!config.model) ctx.addIssue({ code: 'custom', path: ['model'], message: 'the llm distiller needs a model' });
+      if (!config.openaiBaseUrl) ctx.addIssue({ code: 'custom', path: ['openaiBaseUrl'], message: 'the llm distiller needs an OpenAI-compatible endpoint' });
+    },
+    // Also when other fields are bad, so one error lists every problem.
+    { when: () => true },
+  );
 export type DistillerServiceConfig = z.infer<typeof DistillerServiceConfigSchema>;
 /** The raw settings, from flags or the environment, before validation. */
 export type DistillerServiceInput = { [K in keyof DistillerServiceConfig]?: string };
