@@ -13,11 +13,11 @@ export async function serveDistiller(flags: DistillerServiceInput, env: NodeJS.P
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({
-    options: { nats: { type: 'string' }, store: { type: 'string' }, distiller: { type: 'string' }, model: { type: 'string' } },
-  });
-  serveDistiller({ nats: values.nats, store: values.store, distiller: values.distiller, model: values.model }).catch((error: unknown) => {
+  try {
+    const { values } = parseArgs({ options: { nats: { type: 'string' }, store: { type: 'string' }, distiller: { type: 'string' }, model: { type: 'string' } } });
+    await serveDistiller({ nats: values.nats, store: values.store, distiller: values.distiller, model: values.model });
+  } catch (error) {
     console.error(`hypotree distiller: ${(error as Error).message}`);
     process.exitCode = 2;
-  });
+  }
 }
