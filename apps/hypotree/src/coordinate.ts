@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Logger, type DynamicModule, type INestMicroservice, type LoggerService } from '@nestjs/common';
+import { type DynamicModule, type INestMicroservice, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { ClientProxy, MicroserviceOptions } from '@nestjs/microservices';
 import { lastValueFrom, timeout } from 'rxjs';
@@ -21,7 +21,7 @@ export interface SearchRunOptions {
   /** Event store URL; defaults to the SQLite file under the workdir. */
   store?: string;
   onProgress?: (tree: SearchTree, note: string) => void;
-  /** Nest's logger for the services (false: silent; undefined: Nest's default logger). */
+  /** The services' logger, also given the search loop's notes and warnings (default: silent). */
   logger?: LoggerService | false;
 }
 
@@ -68,9 +68,9 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
     config = recordedConfig(config, fold(await log.history(searchId)));
     const repo = await prepareArtifact(task, config.workdir);
 
-    const logger = options.logger;
+    const logger = options.logger ?? false;
     const start = async (module: Parameters<typeof NestFactory.createMicroservice>[0]) => {
-      const app = await NestFactory.createMicroservice(module, { ...wiring.server(), logger: logger ?? undefined });
+      const app = await NestFactory.createMicroservice(module, { ...wiring.server(), logger });
       await app.listen();
       apps.push(app);
       return app;
@@ -96,7 +96,7 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
         distill: async (request) => parseMessage(DistillReplySchema, Patterns.distill, await lastValueFrom(reply(request))),
         orphans: wiring.orphans,
         onProgress: options.onProgress,
-        logger: logger === false ? undefined : (logger ?? new Logger('SearchRun')),
+        logger: logger || undefined,
       },
       searchId,
     );
