@@ -44,8 +44,9 @@ export function worktreeEvaluators(task: Task, repo: ArtifactRepo): CoordinatorE
       }
     },
     async sealed(commit, which) {
-      // One run with a fixed seed: gate and test scores of different nodes stay comparable.
-      const result = await evaluateSealed({ task, repo, commit, which, seed: 0 });
+      // The task's seeds (its `repeats`), the same for every node: one evaluation, several runs, so a
+      // configuration that is unstable across seeds cannot win the gate or the test on one lucky draw.
+      const result = await evaluateSealed({ task, repo, commit, which });
       return result.runs;
     },
   };

@@ -85,12 +85,14 @@ describe('selection', () => {
     s.succeed('1', [0.9]);
     s.decide('1', true);
     const tree = fold(s.events);
-    expect(selectionPolicy({ strategy: 'greedy' }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '1', rule: 'greedy-best' });
+    // By default the root first gets its initial design of new directions, whatever is admitted.
+    expect(selectionPolicy().decide(tree)).toMatchObject({ kind: 'expand', parentId: '0', rule: 'initial-design', count: 2 });
+    expect(selectionPolicy({ strategy: 'greedy', initialDesign: 0 }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '1', rule: 'greedy-best' });
     expect(selectionPolicy({ strategy: 'flat', branching: 3 }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '0', count: 3 });
     // Node 1 is best and has no children: it wins the UCB comparison with the root, which already has one.
-    expect(selectionPolicy({ strategy: 'best-first' }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '1', rule: 'ucb' });
-    // A huge exploration weight prefers the node with fewer children either way; random is reproducible.
-    const random = selectionPolicy({ strategy: 'random' });
+    expect(selectionPolicy({ strategy: 'best-first', initialDesign: 1 }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '1', rule: 'ucb' });
+    // Random draws are a pure function of (seed, revision): the same tree gives the same draw.
+    const random = selectionPolicy({ strategy: 'random', initialDesign: 0 });
     expect(random.decide(tree)).toEqual(random.decide(tree));
   });
 
@@ -101,7 +103,7 @@ describe('selection', () => {
     s.decide('1', true);
     s.propose('1.1', '1', { lr: 0.2 });
     s.failExperiment('1.1');
-    expect(selectionPolicy({ strategy: 'greedy', maxChildren: 1 }).decide(fold(s.events))).toMatchObject({ kind: 'expand', parentId: '0' });
+    expect(selectionPolicy({ strategy: 'greedy', maxChildren: 1, initialDesign: 0 }).decide(fold(s.events))).toMatchObject({ kind: 'expand', parentId: '0', rule: 'greedy-best' });
     const pruned = new EventScript('s1');
     pruned.start();
     pruned.baseline([0.8]);

@@ -14,6 +14,11 @@ export const SelectionParamsSchema = z.object({
   exploration: z.number().nonnegative().default(0.5),
   /** Hypotheses asked of the proposer per expansion. */
   branching: z.number().int().positive().default(2),
+  /**
+   * The root is expanded until it has this many children before any other node is: an initial
+   * design of new directions, so the search does not commit to the first admitted branch.
+   */
+  initialDesign: z.number().int().nonnegative().default(8),
   /** An admitted node (other than the root, where new directions open) with this many children is no longer expanded. */
   maxChildren: z.number().int().positive().default(8),
 });
@@ -33,6 +38,11 @@ export function selectionPolicy(input: Partial<SelectionParams> = {}) {
     const open = candidates.filter((n) => n.id === ROOT_NODE_ID || n.children.length < params.maxChildren);
     if (open.length === 0) {
       return { policy: ref, kind: 'none', rule: 'nothing-to-expand', reason: 'every admitted node is pruned or has its maximum of children' };
+    }
+    const root = tree.nodes.get(ROOT_NODE_ID)!;
+    if (params.strategy !== 'flat' && root.children.length < params.initialDesign && !root.pruned) {
+      const reason = `the root has ${root.children.length} of the ${params.initialDesign} directions of the initial design`;
+      return { policy: ref, kind: 'expand', parentId: ROOT_NODE_ID, count: Math.min(params.branching, params.initialDesign - root.children.length), rule: 'initial-design', reason };
     }
     const parent = choose(tree, open, params);
     return { policy: ref, kind: 'expand', parentId: parent.node.id, count: params.branching, rule: parent.rule, reason: parent.reason };

@@ -3,6 +3,7 @@ import { hashString, seededRandom } from '@hypotree/policy';
 import { outOfSpace, type Parameter, type ParameterValue } from '@hypotree/task';
 import { lineage, type SearchTree } from '@hypotree/tree';
 import type { ClaimedInsight } from './claims.js';
+import { spaceFillingSamples } from './explore.js';
 import { candidateMoves, describeMove, forbiddenBy, splitClaims, type Candidate, type MoveContext, type Step } from './moves.js';
 import { observationsUnder, observe } from './observations.js';
 import { configKey, declaredSpace, decode, effectiveParams, encode, formatValue, isNumeric, triedConfigs, type ParamConfig } from './space.js';
@@ -21,7 +22,9 @@ export interface OfflineProposerOptions {
 }
 
 /**
- * Proposes parameter changes without a model: a local search around the parent's configuration
+ * Proposes parameter changes without a model. From the root it opens new directions with
+ * space-filling samples of the whole declared space (a local step from a poor default shows no
+ * signal); under any other node it runs a local search around the parent's configuration
  * that follows admitted trends along the lineage, avoids what siblings showed to hurt, honours
  * constraint insights, builds on findings, and never repeats a configuration of the tree.
  * Deterministic for (search seed, parent, number of the parent's children).
@@ -39,6 +42,7 @@ export class OfflineProposer implements Proposer {
     const random = seededRandom(this.options.seed ?? tree.started?.seed ?? 0, hashString(parentId), parent.children.length);
     const { constraints, findings } = splitClaims(request.insights);
     const config = { ...effectiveParams(tree, parentId, space), ...request.parentParams };
+    if (parentId === ROOT_NODE_ID) return this.explore(request, space, config, constraints, findings);
     const repair = repairs(space, config, constraints);
     const base = { ...config, ...Object.fromEntries(repair.map((s) => [s.step.param, s.step.to])) };
     const tried = triedConfigs(tree, space);
@@ -96,6 +100,27 @@ export class OfflineProposer implements Proposer {
       picked.push(leap);
     }
     return picked.map((group) => this.toProposal(request, [...repair, ...group]));
+  }
+
+  // New directions from the root: whole configurations spread over the space, as changes from the defaults.
+  private explore(request: ProposalRequest, space: readonly Parameter[], base: ParamConfig, constraints: readonly ClaimedInsight[], findings: readonly ClaimedInsight[]): Proposal[] {
+    const { tree, count } = request;
+    const root = tree.nodes.get(ROOT_NODE_ID)!;
+    const seed = this.options.seed ?? tree.started?.seed ?? 0;
+    const samples = spaceFillingSamples(space, { seed, firstIndex: root.children.length, count, tried: triedConfigs(tree, space), constraints, findings });
+    const { metric, direction } = request.task.spec.objective;
+    const honoured = constraints.map((c) => c.id);
+    return samples.map(({ config, stratum, findingsUsed }) => {
+      const set = Object.fromEntries(Object.entries(config).filter(([k, v]) => base[k] !== v));
+      return {
+        title: `explore ${Object.entries(set).map(([k, v]) => `${k}=${formatValue(v)}`).join(', ')}`,
+        mechanism: `a new direction from the root: stratum ${stratum + 1} of a space-filling (Latin-hypercube) design over all ${space.length} declared parameters, so the search covers regions a local step from the defaults cannot reach${findingsUsed.length ? `; it stays in the regions findings say help (${findingsUsed.join(', ')})` : ''}${honoured.length ? `; it avoids the regions constraint insights rule out (${honoured.join(', ')})` : ''}`,
+        prediction: `dev ${metric} ${direction === 'maximize' ? 'rises above' : 'falls below'} node 0's ${root.result ? formatValue(root.result.mean) : '(not yet measured)'} (the baseline) if this region is a good one`,
+        change: { kind: 'params' as const, set },
+        proposer: { kind: this.kind },
+        insightsConsidered: [...honoured, ...findingsUsed],
+      };
+    });
   }
 
   private toProposal(request: ProposalRequest, group: Candidate[]): Proposal {
