@@ -3,4 +3,3 @@ export { DistillService } from './distill.service.js';
 export { DistillerServiceConfigSchema, parseDistillerServiceConfig, distillerInputFromEnv, type DistillerServiceConfig, type DistillerServiceInput } from './service-config.js';
 export { startDistillerService, type DistillerService } from './service.js';
 export { serveDistiller } from './main.js';
-export { openStoreAt, StoreUrlSchema } from './store-url.js';

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { NatsServersSchema } from '@hypotree/messaging';
 import { z } from 'zod';
-import { StoreUrlSchema } from './store-url.js';
+import { StoreUrlSchema } from '@hypotree/event-store';
 
 /** A long-lived distiller service's configuration, validated once at start-up. */
 export const DistillerServiceConfigSchema = z

@@ -5,7 +5,7 @@ import { natsMicroservice } from '@hypotree/messaging';
 import { LlmDistiller, OfflineDistiller, type Distiller } from '@hypotree/research';
 import { DistillerModule } from './distiller.module.js';
 import type { DistillerServiceConfig } from './service-config.js';
-import { openStoreAt } from './store-url.js';
+import { openEventStore } from '@hypotree/event-store';
 
 /** A running distiller service. */
 export interface DistillerService {
@@ -18,7 +18,7 @@ export interface DistillerService {
  * reads the search from the event store as of the requested revision and replies with lessons.
  */
 export async function startDistillerService(config: DistillerServiceConfig, logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error']): Promise<DistillerService> {
-  const store = await openStoreAt(config.store);
+  const store = openEventStore(config.store);
   try {
     const log = new SearchLog(store, { service: 'distiller', instance: config.instance });
     const connection = { servers: config.nats, name: `hypotree-distiller-${config.instance}` };

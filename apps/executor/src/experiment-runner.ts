@@ -93,8 +93,13 @@ export class ExperimentRunner {
 
   private repo(task: Task, workdir: string): Promise<ArtifactRepo> {
     const key = `${task.specPath}\u0000${workdir}`;
-    const cached = this.repos.get(key) ?? prepareArtifact(task, workdir);
-    this.repos.set(key, cached);
+    let cached = this.repos.get(key);
+    if (!cached) {
+      cached = prepareArtifact(task, workdir);
+      // A failed preparation is not remembered: the next experiment tries again.
+      cached.catch(() => this.repos.delete(key));
+      this.repos.set(key, cached);
+    }
     return cached;
   }
 }

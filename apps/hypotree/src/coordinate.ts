@@ -12,7 +12,7 @@ import { buildPolicies, type PolicyParams } from '@hypotree/policy';
 import { loadTask } from '@hypotree/task';
 import { fold, type SearchTree } from '@hypotree/tree';
 import { prepareArtifact } from '@hypotree/workspace';
-import { defaultStoreUrl, openStore } from './store.js';
+import { defaultStoreUrl, openEventStore } from '@hypotree/event-store';
 import { proposerFor } from './research.js';
 
 /** What `hypotree run` asks for, whichever transport carries the messages. */
@@ -60,7 +60,7 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
   let config = parseSearchConfig(options.config);
   config = { ...config, workdir: path.resolve(config.workdir) };
   const task = loadTask(config.task);
-  const store = await openStore(options.store ?? defaultStoreUrl(config.workdir));
+  const store = openEventStore(options.store ?? defaultStoreUrl(config.workdir));
   const apps: INestMicroservice[] = [];
   try {
     const log = new SearchLog(store, actor('coordinator'));

@@ -1,11 +1,11 @@
 import { SearchLog } from '@hypotree/event-store';
 import { emptyTree, evolve, fold, renderTree, searchCounts, type SearchTree } from '@hypotree/tree';
 import { actor } from './embedded.js';
-import { openStore } from './store.js';
+import { openEventStore } from '@hypotree/event-store';
 
 /** Opens the log read-only for one command and closes it after. */
 async function withLog<T>(storeUrl: string, use: (log: SearchLog) => Promise<T>): Promise<T> {
-  const store = await openStore(storeUrl);
+  const store = openEventStore(storeUrl);
   try {
     return await use(new SearchLog(store, actor('cli')));
   } finally {

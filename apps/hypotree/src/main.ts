@@ -10,7 +10,7 @@ import { listSearches, rebuild, showTree } from './inspect.js';
 import { runLogger } from './logger.js';
 import { progressReporter } from './progress.js';
 import { registerServiceCommands } from './services.js';
-import { defaultStoreUrl } from './store.js';
+import { defaultStoreUrl } from '@hypotree/event-store';
 
 const program = new Command('hypotree')
   .description('Autonomous research on a persistent, event-sourced hypothesis tree')

@@ -4,3 +4,4 @@ export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-
 export type { SqliteDurability } from './sqlite/schema.js';
 export { EventStoreDbEventStore, type EventStoreDbOptions } from './esdb/esdb-event-store.js';
 export { SearchLog, type PendingEvent } from './search-log.js';
+export { openEventStore, defaultStoreUrl, StoreUrlSchema } from './open.js';
