@@ -8,30 +8,18 @@ import { EventPattern, MessagePattern, Payload, type ClientProxy } from '@nestjs
 import { connect } from '@nats-io/transport-node';
 import type { ResultPromise } from 'execa';
 import { lastValueFrom } from 'rxjs';
-import { SearchLog, SqliteEventStore } from '@hypotree/event-store';
 import { ROOT_NODE_ID, type RecordedSearchEvent } from '@hypotree/events';
 import { natsClient, natsMicroservice, parseMessage, Patterns } from '@hypotree/messaging';
 import { fold, relativeGain, searchCounts } from '@hypotree/tree';
 import { z } from 'zod';
 import { lastJsonLine, spawnHypotree } from './support/cli.js';
+import { countOf, readSearchLog, TASK, type Summary } from './support/search-log.js';
 import { startTestNats, type TestNats } from './support/nats-server.js';
 
 // The distributed mode against a real nats-server: Nest's NATS transport with our queue groups,
 // then executor and distiller services as separate processes of the built CLI, driven by
 // `hypotree run --nats`. Every process this file starts, it stops.
 
-interface Summary {
-  searchId: string;
-  baseline: { nodeId: string; dev: number; test: number };
-  best: { nodeId: string; dev: number; test: number };
-  relativeGain: number;
-  experiments: number;
-  admitted: number;
-  gateEvaluations: number;
-}
-
-const TASK = path.resolve('examples/spirals');
-const count = (events: RecordedSearchEvent[], type: string) => events.filter((e) => e.type === type).length;
 const ofType = <T extends RecordedSearchEvent['type']>(events: RecordedSearchEvent[], type: T) =>
   events.filter((e): e is Extract<RecordedSearchEvent, { type: T }> => e.type === type);
 
@@ -39,14 +27,7 @@ let nats: TestNats;
 let workdir: string;
 const services: { name: string; process: ResultPromise; output: string[] }[] = [];
 
-async function readLog(searchId: string): Promise<RecordedSearchEvent[]> {
-  const store = SqliteEventStore.open({ path: path.join(workdir, 'events.db') });
-  try {
-    return await new SearchLog(store, { service: 'test', instance: 'reader' }).ownEvents(searchId);
-  } finally {
-    await store.close();
-  }
-}
+const readLog = (searchId: string) => readSearchLog(workdir, searchId);
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -182,10 +163,10 @@ describe('hypotree run --nats with executor and distiller services (separate pro
     expect(events[0]!.type).toBe('SearchStarted');
     expect(summary.experiments).toBe(4);
     expect(searchCounts(tree).experiments).toBe(4);
-    expect(count(events, 'FinalTestEvaluated')).toBe(1);
-    expect(count(events, 'HypothesisAdmitted')).toBe(summary.admitted);
-    expect(count(events, 'GateEvaluated')).toBe(summary.gateEvaluations);
-    expect(summary.relativeGain).toBeCloseTo(relativeGain(summary.best.test, summary.baseline.test, 'maximize'), 12);
+    expect(countOf(events, 'FinalTestEvaluated')).toBe(1);
+    expect(countOf(events, 'HypothesisAdmitted')).toBe(summary.admitted);
+    expect(countOf(events, 'GateEvaluated')).toBe(summary.gateEvaluations);
+    expect(summary.relativeGain).toBeCloseTo(relativeGain(summary.best.test!, summary.baseline.test!, 'maximize'), 12);
     expect(tree.nodes.get(ROOT_NODE_ID)!.result!.mean).toBe(summary.baseline.dev);
 
     // The queue group: every experiment started once, by one of the two executors, and has one result.
@@ -193,8 +174,8 @@ describe('hypotree run --nats with executor and distiller services (separate pro
     expect(starts).toHaveLength(4);
     expect(new Set(starts.map((e) => e.data.experimentId)).size).toBe(4);
     expect(starts.every((e) => e.data.executorId === 'exA' || e.data.executorId === 'exB')).toBe(true);
-    expect(count(events, 'ExperimentSucceeded') + count(events, 'ExperimentFailed')).toBe(4);
-    expect(count(events, 'ExperimentDispatched')).toBe(4);
+    expect(countOf(events, 'ExperimentSucceeded') + countOf(events, 'ExperimentFailed')).toBe(4);
+    expect(countOf(events, 'ExperimentDispatched')).toBe(4);
 
     // The forged and malformed messages were rejected with a reason and left no trace in the log.
     expect(JSON.stringify(events)).not.toMatch(/forger|"forged"/);
@@ -237,6 +218,6 @@ describe('hypotree run --nats with executor and distiller services (separate pro
     expect(outcomes.map((e) => e.data.experimentId)).toEqual(['1#2']);
     expect(outcomes[0]!.type === 'ExperimentFailed' ? outcomes[0]!.data.executorId : survivor).toBe(survivor);
     expect(summary.experiments).toBe(1);
-    expect(count(events, 'FinalTestEvaluated')).toBe(1);
+    expect(countOf(events, 'FinalTestEvaluated')).toBe(1);
   });
 });

@@ -2,36 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { SearchLog, SqliteEventStore } from '@hypotree/event-store';
 import { ROOT_NODE_ID, type RecordedSearchEvent } from '@hypotree/events';
 import { fold, relativeGain, searchCounts } from '@hypotree/tree';
 import { hypotree, lastJsonLine, spawnHypotree } from './support/cli.js';
+import { countOf, readSearchLog, TASK, type Summary } from './support/search-log.js';
 
 // End to end through the built CLI, as a user runs it: a real search on the bundled task, real git
 // worktrees, real child processes, the SQLite log — then the log, the tree and the summary must agree.
 
-interface Summary {
-  searchId: string;
-  baseline: { nodeId: string; dev: number; test: number };
-  best: { nodeId: string; dev: number; test: number };
-  relativeGain: number;
-  experiments: number;
-  admitted: number;
-  gateEvaluations: number;
-}
-
-const TASK = path.resolve('examples/spirals');
-
-async function readLog(workdir: string, searchId: string): Promise<RecordedSearchEvent[]> {
-  const store = SqliteEventStore.open({ path: path.join(workdir, 'events.db') });
-  try {
-    return await new SearchLog(store, { service: 'test', instance: 'reader' }).ownEvents(searchId);
-  } finally {
-    await store.close();
-  }
-}
-
-const count = (events: RecordedSearchEvent[], type: string) => events.filter((e) => e.type === type).length;
 
 describe('hypotree run (embedded, end to end)', () => {
   const workdirs: string[] = [];
@@ -47,23 +25,23 @@ describe('hypotree run (embedded, end to end)', () => {
     const dir = workdir();
     const { stdout } = await hypotree(['run', TASK, '--budget', '4', '--parallel', '2', '--workdir', dir, '--json']);
     const summary = lastJsonLine<Summary>(stdout);
-    const events = await readLog(dir, summary.searchId);
+    const events = await readSearchLog(dir, summary.searchId);
     const tree = fold(events);
     const counts = searchCounts(tree);
 
     expect(events[0]!.type).toBe('SearchStarted');
-    expect(count(events, 'FinalTestEvaluated')).toBe(1);
+    expect(countOf(events, 'FinalTestEvaluated')).toBe(1);
     expect(summary.experiments).toBe(4);
     expect(counts.experiments).toBe(summary.experiments);
-    expect(count(events, 'ExperimentSucceeded') + events.filter((e) => e.type === 'ExperimentFailed' && e.data.kind !== 'lease-expired').length).toBe(4);
-    expect(count(events, 'HypothesisAdmitted')).toBe(summary.admitted);
-    expect(count(events, 'GateEvaluated')).toBe(summary.gateEvaluations);
+    expect(countOf(events, 'ExperimentSucceeded') + events.filter((e) => e.type === 'ExperimentFailed' && e.data.kind !== 'lease-expired').length).toBe(4);
+    expect(countOf(events, 'HypothesisAdmitted')).toBe(summary.admitted);
+    expect(countOf(events, 'GateEvaluated')).toBe(summary.gateEvaluations);
     expect(summary.gateEvaluations).toBeGreaterThanOrEqual(1); // the root's gate score, at least
 
     const final = tree.finalTest!;
     expect(final.baseline.value).toBe(summary.baseline.test);
     expect(final.best.value).toBe(summary.best.test);
-    expect(summary.relativeGain).toBeCloseTo(relativeGain(summary.best.test, summary.baseline.test, 'maximize'), 12);
+    expect(summary.relativeGain).toBeCloseTo(relativeGain(summary.best.test!, summary.baseline.test!, 'maximize'), 12);
     expect(tree.completed!.bestNodeId).toBe(summary.best.nodeId);
     expect(tree.nodes.get(ROOT_NODE_ID)!.result!.mean).toBe(summary.baseline.dev);
 
@@ -86,18 +64,18 @@ describe('hypotree run (embedded, end to end)', () => {
     let before: RecordedSearchEvent[] = [];
     for (let i = 0; i < 600; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      before = fs.existsSync(path.join(dir, 'events.db')) ? await readLog(dir, 'killed') : [];
-      if (count(before, 'ExperimentSucceeded') + count(before, 'ExperimentFailed') >= 2) break;
+      before = fs.existsSync(path.join(dir, 'events.db')) ? await readSearchLog(dir, 'killed') : [];
+      if (countOf(before, 'ExperimentSucceeded') + countOf(before, 'ExperimentFailed') >= 2) break;
     }
     first.kill('SIGKILL');
     await first;
-    before = await readLog(dir, 'killed');
-    expect(count(before, 'ExperimentSucceeded') + count(before, 'ExperimentFailed')).toBeGreaterThanOrEqual(2);
-    expect(count(before, 'FinalTestEvaluated')).toBe(0);
+    before = await readSearchLog(dir, 'killed');
+    expect(countOf(before, 'ExperimentSucceeded') + countOf(before, 'ExperimentFailed')).toBeGreaterThanOrEqual(2);
+    expect(countOf(before, 'FinalTestEvaluated')).toBe(0);
 
     const { stdout } = await hypotree(args);
     const summary = lastJsonLine<Summary>(stdout);
-    const after = await readLog(dir, 'killed');
+    const after = await readSearchLog(dir, 'killed');
 
     // The log before the kill is an untouched prefix of the log after it.
     expect(after.slice(0, before.length).map((e) => e.id)).toEqual(before.map((e) => e.id));
@@ -115,7 +93,7 @@ describe('hypotree run (embedded, end to end)', () => {
       if (node.status === 'running') expect(tree.nodes.get(node.id)!.experiments[0]!.state).toBe('failed');
     }
     expect(summary.experiments).toBe(6);
-    expect(count(after, 'FinalTestEvaluated')).toBe(1);
+    expect(countOf(after, 'FinalTestEvaluated')).toBe(1);
     expect(searchCounts(tree).experiments).toBe(6);
   });
 });
