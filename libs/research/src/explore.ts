@@ -5,7 +5,7 @@ import { forbiddenBy } from './moves.js';
 import { configKey, decode, encode, isNumeric, type ParamConfig } from './space.js';
 
 /** Size of one space-filling design: every numeric parameter's range is cut into this many strata. */
-const DESIGN_SIZE = 8;
+export const DESIGN_SIZE = 8;
 
 /**
  * Whole configurations spread over the declared space (a Latin-hypercube design over the root's

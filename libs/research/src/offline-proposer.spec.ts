@@ -153,7 +153,7 @@ describe('OfflineProposer', () => {
       },
     });
     const [first] = await proposer.propose(request(fold(s.events), '0', 1));
-    expect(first!.title).toMatch(/activation=relu/);
+    expect(first!.change).toMatchObject({ kind: 'params', set: { activation: 'relu' } });
     expect(first!.insightsConsidered).toEqual(['relu-helps']);
   });
 

@@ -3,7 +3,7 @@ import { hashString, seededRandom } from '@hypotree/policy';
 import { outOfSpace, type Parameter, type ParameterValue } from '@hypotree/task';
 import { lineage, type SearchTree } from '@hypotree/tree';
 import type { ClaimedInsight } from './claims.js';
-import { spaceFillingSamples } from './explore.js';
+import { DESIGN_SIZE, spaceFillingSamples } from './explore.js';
 import { candidateMoves, describeMove, forbiddenBy, splitClaims, type Candidate, type MoveContext, type Step } from './moves.js';
 import { observationsUnder, observe } from './observations.js';
 import { configKey, declaredSpace, decode, effectiveParams, encode, formatValue, isNumeric, triedConfigs, type ParamConfig } from './space.js';
@@ -113,8 +113,8 @@ export class OfflineProposer implements Proposer {
     return samples.map(({ config, stratum, findingsUsed }) => {
       const set = Object.fromEntries(Object.entries(config).filter(([k, v]) => base[k] !== v));
       return {
-        title: `explore ${Object.entries(set).map(([k, v]) => `${k}=${formatValue(v)}`).join(', ')}`,
-        mechanism: `a new direction from the root: stratum ${stratum + 1} of a space-filling (Latin-hypercube) design over all ${space.length} declared parameters, so the search covers regions a local step from the defaults cannot reach${findingsUsed.length ? `; it stays in the regions findings say help (${findingsUsed.join(', ')})` : ''}${honoured.length ? `; it avoids the regions constraint insights rule out (${honoured.join(', ')})` : ''}`,
+        title: `explore a new direction (design point ${stratum + 1}/${DESIGN_SIZE})`,
+        mechanism: `a new direction from the root: point ${stratum + 1} of a space-filling (Latin-hypercube) design over all ${space.length} declared parameters, so the search covers regions a local step from the defaults cannot reach${findingsUsed.length ? `; it stays in the regions findings say help (${findingsUsed.join(', ')})` : ''}${honoured.length ? `; it avoids the regions constraint insights rule out (${honoured.join(', ')})` : ''}`,
         prediction: `dev ${metric} ${direction === 'maximize' ? 'rises above' : 'falls below'} node 0's ${root.result ? formatValue(root.result.mean) : '(not yet measured)'} (the baseline) if this region is a good one`,
         change: { kind: 'params' as const, set },
         proposer: { kind: this.kind },

@@ -1,5 +1,5 @@
 import { ROOT_NODE_ID, type NodeId, type RecordedSearchEvent, type SearchEventOf } from '@hypotree/events';
-import type { SearchTree, TreeNode } from './model.js';
+import type { ExperimentAttempt, SearchTree, TreeNode } from './model.js';
 import { summarize } from './stats.js';
 
 /** An event that cannot follow the events before it; names the stream, revision and why. */
@@ -28,43 +28,66 @@ export function emptyTree(searchId = ''): SearchTree {
   };
 }
 
-/** A copy that shares node objects: safe because the reducer replaces nodes instead of mutating them. */
+/** A copy that shares node objects with its source; the fold copies a node before it first changes it. */
 function cloneTree(tree: SearchTree): SearchTree {
   return { ...tree, nodes: new Map(tree.nodes), insights: new Map(tree.insights), experiments: new Map(tree.experiments) };
 }
 
+/**
+ * One fold in progress: the tree it builds and the nodes it owns. A node of the starting tree is
+ * copied the first time an event changes it (copy-on-write); a node this fold created or copied is
+ * changed in place. So trees returned earlier are never touched, and a long fold allocates little.
+ */
+class Fold {
+  private readonly owned = new Set<TreeNode>();
+
+  constructor(readonly tree: SearchTree) {}
+
+  /** A node this fold may change in place. */
+  own(node: TreeNode): TreeNode {
+    if (this.owned.has(node)) return node;
+    const copy = { ...node, children: [...node.children], experiments: [...node.experiments], insights: [...node.insights] };
+    this.owned.add(copy);
+    this.tree.nodes.set(copy.id, copy);
+    return copy;
+  }
+
+  /** Adds a node created by this fold. */
+  add(node: TreeNode): void {
+    this.owned.add(node);
+    this.tree.nodes.set(node.id, node);
+  }
+}
+
 /** Applies one event to a tree and returns the new tree; the input is left as it was. */
 export function evolve(tree: SearchTree, event: RecordedSearchEvent): SearchTree {
-  const next = cloneTree(tree);
-  apply(next, event);
-  return next;
+  return fold([event], tree);
 }
 
 /** Folds events (in stream order) onto a tree, from empty or from a given tree (e.g. a parent search for a branch). */
 export function fold(events: Iterable<RecordedSearchEvent>, from: SearchTree = emptyTree()): SearchTree {
-  const tree = cloneTree(from);
-  for (const event of events) apply(tree, event);
-  return tree;
+  const state = new Fold(cloneTree(from));
+  for (const event of events) apply(state, event);
+  return state.tree;
 }
 
 /** Folds only the events up to and including `revision`: the tree as it stood then. */
 export function foldUntil(events: Iterable<RecordedSearchEvent>, revision: number, from: SearchTree = emptyTree()): SearchTree {
-  const tree = cloneTree(from);
+  const state = new Fold(cloneTree(from));
   for (const event of events) {
     if (event.revision > revision) break;
-    apply(tree, event);
+    apply(state, event);
   }
-  return tree;
+  return state.tree;
 }
 
-// The reducer. It replaces every node it changes (copy-on-write), never mutating a node object,
-// so trees returned earlier stay valid. Illegal sequences throw ProjectionError.
-function apply(tree: SearchTree, event: RecordedSearchEvent): void {
+// The reducer. Illegal sequences throw ProjectionError naming the stream and revision.
+function apply(state: Fold, event: RecordedSearchEvent): void {
+  const { tree } = state;
   const fail = (detail: string): never => {
     throw new ProjectionError(event.streamId, event.revision, event.type, detail);
   };
   const nodeOf = (id: NodeId): TreeNode => tree.nodes.get(id) ?? fail(`unknown node ${id}`);
-  const put = (node: TreeNode): void => void tree.nodes.set(node.id, node);
   const attemptOf = (experimentId: string, nodeId: NodeId) => {
     if (tree.experiments.get(experimentId) !== nodeId) fail(`unknown experiment ${experimentId} for node ${nodeId}`);
     const node = nodeOf(nodeId);
@@ -84,7 +107,7 @@ function apply(tree: SearchTree, event: RecordedSearchEvent): void {
       tree.started = event.data;
       tree.startedAt = event.metadata.at;
       tree.objective = event.data.task.objective;
-      put(newNode(ROOT_NODE_ID, null, 0, undefined, 'running'));
+      state.add(newNode(ROOT_NODE_ID, null, 0, undefined, 'running'));
       break;
     }
     case 'SearchBranched': {
@@ -102,87 +125,94 @@ function apply(tree: SearchTree, event: RecordedSearchEvent): void {
     case 'BaselineMeasured': {
       const root = nodeOf(ROOT_NODE_ID);
       if (root.result) fail('the baseline was already measured');
-      const scores = summarize(event.data.runs);
       const report = { summary: 'baseline artifact', filesChanged: [], insertions: 0, deletions: 0 };
-      put({ ...root, status: 'admitted', result: { ...scores, experimentId: 'baseline', commit: event.data.commit, ref: '', report, eventId: event.id } });
+      const node = state.own(root);
+      node.status = 'admitted';
+      node.result = { ...summarize(event.data.runs), experimentId: 'baseline', commit: event.data.commit, ref: '', report, eventId: event.id };
       break;
     }
     case 'HypothesisProposed':
-      proposed(tree, event, nodeOf, fail);
+      proposed(state, event, nodeOf, fail);
       break;
     case 'ExperimentDispatched': {
       const { nodeId, experimentId } = event.data;
-      const node = nodeOf(nodeId);
+      const current = nodeOf(nodeId);
       if (tree.experiments.has(experimentId)) fail(`experiment ${experimentId} was already dispatched`);
-      if (node.result || node.failure || node.decision) fail(`node ${nodeId} already has its evidence`);
-      if (node.experiments.some((e) => e.state === 'dispatched' || e.state === 'started')) {
+      if (current.result || current.failure || current.decision) fail(`node ${nodeId} already has its evidence`);
+      if (current.experiments.some((e) => e.state === 'dispatched' || e.state === 'started')) {
         fail(`node ${nodeId} already has an experiment in flight`);
       }
       tree.experiments.set(experimentId, nodeId);
-      const attempt = { ...event.data, state: 'dispatched' as const, dispatchedAt: event.metadata.at, eventId: event.id };
-      put({ ...node, status: 'running', experiments: [...node.experiments, attempt] });
+      const node = state.own(current);
+      node.status = 'running';
+      const { attempt, baseCommit, leaseMs } = event.data;
+      node.experiments.push({ experimentId, attempt, baseCommit, state: 'dispatched', executorId: undefined, dispatchedAt: event.metadata.at, leaseMs, eventId: event.id });
       break;
     }
     case 'ExperimentStarted': {
-      const { node, index, attempt } = attemptOf(event.data.experimentId, event.data.nodeId);
+      const { node: current, index, attempt } = attemptOf(event.data.experimentId, event.data.nodeId);
       if (attempt.state !== 'dispatched') fail(`experiment ${attempt.experimentId} is ${attempt.state}, not dispatched`);
-      const experiments = node.experiments.with(index, { ...attempt, state: 'started', executorId: event.data.executorId });
-      put({ ...node, experiments });
+      state.own(current).experiments[index] = withState(attempt, 'started', event.data.executorId);
       break;
     }
     case 'ExperimentSucceeded': {
-      const { node, index, attempt } = attemptOf(event.data.experimentId, event.data.nodeId);
-      if (node.result || node.failure) fail(`node ${node.id} already has a result: a second result is never recorded`);
+      const { node: current, index, attempt } = attemptOf(event.data.experimentId, event.data.nodeId);
+      if (current.result || current.failure) fail(`node ${current.id} already has a result: a second result is never recorded`);
       if (attempt.state === 'succeeded' || attempt.state === 'failed') fail(`experiment ${attempt.experimentId} already finished`);
       const { experimentId, commit, ref, report, runs } = event.data;
-      const experiments = node.experiments.with(index, { ...attempt, state: 'succeeded' });
-      const result = { ...summarize(runs), experimentId, commit, ref, report, eventId: event.id };
-      put({ ...node, status: 'evaluated', experiments, result });
+      const node = state.own(current);
+      node.experiments[index] = withState(attempt, 'succeeded');
+      node.status = 'evaluated';
+      const scores = summarize(runs);
+      node.result = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, experimentId, commit, ref, report, eventId: event.id };
       break;
     }
     case 'ExperimentFailed': {
-      const { node, index, attempt } = attemptOf(event.data.experimentId, event.data.nodeId);
-      if (node.result || node.failure) fail(`node ${node.id} already has a result: a second result is never recorded`);
+      const { node: current, index, attempt } = attemptOf(event.data.experimentId, event.data.nodeId);
+      if (current.result || current.failure) fail(`node ${current.id} already has a result: a second result is never recorded`);
       if (attempt.state === 'succeeded' || attempt.state === 'failed') fail(`experiment ${attempt.experimentId} already finished`);
-      const experiments = node.experiments.with(index, { ...attempt, state: 'failed' });
+      const node = state.own(current);
+      node.experiments[index] = withState(attempt, 'failed');
       if (event.data.kind === 'lease-expired') {
         // The node goes back to the frontier; a new attempt will be dispatched.
-        put({ ...node, status: 'proposed', experiments });
+        node.status = 'proposed';
       } else {
-        const failure = { experimentId: attempt.experimentId, revision: event.revision, kind: event.data.kind, detail: event.data.detail, eventId: event.id };
-        put({ ...node, status: 'failed', experiments, failure });
+        node.status = 'failed';
+        node.failure = { experimentId: attempt.experimentId, revision: event.revision, kind: event.data.kind, detail: event.data.detail, eventId: event.id };
       }
       break;
     }
     case 'GateEvaluated': {
-      const node = nodeOf(event.data.nodeId);
-      if (!node.result) fail(`node ${node.id} has no successful experiment to gate`);
-      if (node.result!.commit !== event.data.commit) fail(`gate ran on ${event.data.commit}, node ${node.id} is ${node.result!.commit}`);
+      const current = nodeOf(event.data.nodeId);
+      if (!current.result) fail(`node ${current.id} has no successful experiment to gate`);
+      if (current.result!.commit !== event.data.commit) fail(`gate ran on ${event.data.commit}, node ${current.id} is ${current.result!.commit}`);
       if (event.data.gateEvaluationsUsed !== tree.gateEvaluationsUsed + 1) {
         fail(`gate count ${event.data.gateEvaluationsUsed} does not follow ${tree.gateEvaluationsUsed}`);
       }
       tree.gateEvaluationsUsed = event.data.gateEvaluationsUsed;
-      put({ ...node, gate: { ...summarize(event.data.runs), commit: event.data.commit, eventId: event.id } });
+      const scores = summarize(event.data.runs);
+      state.own(current).gate = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, commit: event.data.commit, eventId: event.id };
       break;
     }
     case 'HypothesisAdmitted':
     case 'HypothesisRejected': {
-      const node = nodeOf(event.data.nodeId);
+      const current = nodeOf(event.data.nodeId);
       const admitted = event.type === 'HypothesisAdmitted';
-      if (node.decision) fail(`node ${node.id} was already ${node.decision.admitted ? 'admitted' : 'rejected'}`);
-      if (!node.result) fail(`node ${node.id} has no successful experiment (status ${node.status}): only evaluated nodes are decided`);
+      if (current.decision) fail(`node ${current.id} was already ${current.decision.admitted ? 'admitted' : 'rejected'}`);
+      if (!current.result) fail(`node ${current.id} has no successful experiment (status ${current.status}): only evaluated nodes are decided`);
       const { policy, rule, reason, evidence, deltas } = event.data;
-      const decision = { admitted, revision: event.revision, policy, rule, reason, evidence, deltas, eventId: event.id };
-      put({ ...node, status: admitted ? 'admitted' : 'rejected', decision });
+      const node = state.own(current);
+      node.status = admitted ? 'admitted' : 'rejected';
+      node.decision = { admitted, revision: event.revision, policy, rule, reason, evidence, deltas, eventId: event.id };
       break;
     }
     case 'InsightDistilled': {
       const { insightId, nodeId, scope, kind, text, evidence, distiller, claim } = event.data;
-      const node = nodeOf(nodeId);
+      const current = nodeOf(nodeId);
       if (tree.insights.has(insightId)) fail(`insight ${insightId} already exists`);
       tree.insights.set(insightId, { id: insightId, nodeId, scope, kind, text, evidence, distiller, claim, active: true, eventId: event.id });
       tree.tokensUsed += tokens(distiller.usage);
-      put({ ...node, insights: [...node.insights, insightId] });
+      state.own(current).insights.push(insightId);
       break;
     }
     case 'InsightSuperseded': {
@@ -191,10 +221,10 @@ function apply(tree: SearchTree, event: RecordedSearchEvent): void {
       break;
     }
     case 'NodePruned': {
-      const node = nodeOf(event.data.nodeId);
-      if (node.pruned) fail(`node ${node.id} was already pruned`);
+      const current = nodeOf(event.data.nodeId);
+      if (current.pruned) fail(`node ${current.id} was already pruned`);
       const { reason, rule, policy } = event.data;
-      put({ ...node, pruned: { reason, rule, policy, eventId: event.id } });
+      state.own(current).pruned = { reason, rule, policy, eventId: event.id };
       break;
     }
     case 'SearchCompleted':
@@ -214,24 +244,24 @@ function apply(tree: SearchTree, event: RecordedSearchEvent): void {
 }
 
 function proposed(
-  tree: SearchTree,
+  state: Fold,
   event: SearchEventOf<'HypothesisProposed'> & { id: string },
   nodeOf: (id: NodeId) => TreeNode,
   fail: (detail: string) => never,
 ): void {
   const { nodeId, parentId, title, mechanism, prediction, change, proposer, insightsConsidered } = event.data;
+  const { tree } = state;
   const parent = nodeOf(parentId);
   if (tree.nodes.has(nodeId)) fail(`node ${nodeId} already exists`);
   const expected = childId(parentId, parent.children.length + 1);
   if (nodeId !== expected) fail(`the next child of ${parentId} is ${expected}, not ${nodeId}`);
   tree.tokensUsed += tokens(proposer.usage);
-  tree.nodes.set(parentId, { ...parent, children: [...parent.children, nodeId] });
+  state.own(parent).children.push(nodeId);
   const hypothesis = { title, mechanism, prediction, change, proposer, insightsConsidered, eventId: event.id };
-  tree.nodes.set(nodeId, newNode(nodeId, parentId, parent.depth + 1, hypothesis, 'proposed'));
+  state.add(newNode(nodeId, parentId, parent.depth + 1, hypothesis, 'proposed'));
 }
 
-// Every node is created with every key present, so all node objects share one shape and the
-// copy-on-write spreads in the reducer stay fast.
+// Every node is created with every key present, so all node objects share one shape.
 function newNode(id: NodeId, parentId: NodeId | null, depth: number, hypothesis: TreeNode['hypothesis'], status: TreeNode['status']): TreeNode {
   return {
     id,
@@ -248,6 +278,12 @@ function newNode(id: NodeId, parentId: NodeId | null, depth: number, hypothesis:
     pruned: undefined,
     insights: [],
   };
+}
+
+// Attempts are rebuilt field by field (not spread): this runs once per experiment event on long folds.
+function withState(attempt: ExperimentAttempt, state: ExperimentAttempt['state'], executorId = attempt.executorId): ExperimentAttempt {
+  const { experimentId, attempt: n, baseCommit, dispatchedAt, leaseMs, eventId } = attempt;
+  return { experimentId, attempt: n, baseCommit, state, executorId, dispatchedAt, leaseMs, eventId };
 }
 
 /** The id of the k-th child (1-based) of a node: children of the root are `1`, `2`, …; of `1.2` they are `1.2.1`, …. */
