@@ -101,6 +101,27 @@ describe('tree projection: the happy path', () => {
   });
 });
 
+describe('tree projection: purity', () => {
+  it('never changes a tree it was given: later events copy the nodes they touch', () => {
+    const s = started();
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.9]);
+    s.decide('1', true);
+    const before = fold(s.events);
+    const snapshot = JSON.stringify([...before.nodes.values()]);
+    s.propose('1.1', '1', { lr: 0.2 });
+    s.propose('2', '0', { lr: 0.3 });
+    s.failExperiment('1.1', 'lease-expired');
+    s.add({ type: 'InsightDistilled', data: { insightId: 'i', nodeId: '1', scope: 'node', kind: 'finding', text: 't', evidence: [], distiller: { kind: 'offline' } } });
+    const after = fold(s.events.slice(before.revision + 1), before);
+    expect(JSON.stringify([...before.nodes.values()])).toBe(snapshot);
+    expect(after.nodes.get('1')!.children).toEqual(['1.1']);
+    expect(after.nodes.get('0')!.children).toEqual(['1', '2']);
+    expect(before.nodes.get('0')!.children).toEqual(['1']);
+    expect(JSON.stringify([...fold(s.events).nodes.values()])).toBe(JSON.stringify([...after.nodes.values()]));
+  });
+});
+
 describe('tree projection: illegal sequences raise a ProjectionError naming stream and revision', () => {
   it('an event before SearchStarted', () => {
     const s = new EventScript('s1');
