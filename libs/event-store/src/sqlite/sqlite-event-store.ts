@@ -1,3 +1,4 @@
+import { pagedIterable } from './paged.js';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -112,7 +113,15 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: last.revision, position: String(last.position) };
   }
 
-  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {
+  readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {
+    return pagedIterable(() => this.streamPages(streamId, options), toStoredEvent);
+  }
+
+  readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    return pagedIterable(() => this.allPages(options), toStoredEvent);
+  }
+
+  private *streamPages(streamId: string, options: ReadStreamOptions): Generator<EventRow[]> {
     const backwards = options.direction === 'backwards';
     const select = this.db.prepare<[string, number, number], EventRow>(
       backwards
@@ -126,14 +135,14 @@ export class SqliteEventStore implements EventStore {
       const rows = select.all(streamId, from, Math.min(remaining, this.follow.batchSize));
       if (first && rows.length === 0 && this.head.get(streamId)?.revision == null) throw new StreamNotFoundError(streamId);
       first = false;
-      for (const row of rows) yield toStoredEvent(row);
+      yield rows;
       if (rows.length < Math.min(remaining, this.follow.batchSize)) return;
       remaining -= rows.length;
       from = rows[rows.length - 1]!.revision + (backwards ? -1 : 1);
     }
   }
 
-  async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+  private *allPages(options: ReadAllOptions): Generator<EventRow[]> {
     const query = filteredAllQuery(options.filter, '>=');
     const select = this.db.prepare<unknown[], EventRow>(query.sql);
     let remaining = options.maxCount ?? Number.MAX_SAFE_INTEGER;
@@ -141,7 +150,7 @@ export class SqliteEventStore implements EventStore {
     while (remaining > 0) {
       const limit = Math.min(remaining, this.follow.batchSize);
       const rows = select.all(...query.bind(from, Number.MAX_SAFE_INTEGER, limit));
-      for (const row of rows) yield toStoredEvent(row);
+      yield rows;
       if (rows.length < limit) return;
       remaining -= rows.length;
       from = rows[rows.length - 1]!.position + 1;
