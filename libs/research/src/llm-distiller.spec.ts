@@ -1,4 +1,4 @@
-import { EventScript, fold } from '@hypotree/tree';
+import { EventScript, fold, renderTree } from '@hypotree/tree';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../../../test/support/openai-server.js';
 import { promptHash } from './llm-chat.js';
 import { LlmDistiller } from './llm-distiller.js';
@@ -96,5 +96,38 @@ describe('LlmDistiller against a scripted OpenAI-compatible server', () => {
       ['1', 'constraint'],
       ['0', 'finding'],
     ]);
+  });
+
+  it('keeps gate scores, gate deltas and gate-quoting reasons out of the prompt; names the rule and the dev gain instead', async () => {
+    const s = new EventScript('s1');
+    s.start();
+    s.baseline([0.6, 0.6]);
+    s.gate('0', 0.6137);
+    s.propose('1', '0', { lr: 0.01 });
+    s.succeed('1', [0.7, 0.7]);
+    s.gate('1', 0.7249);
+    s.decide('1', true);
+    s.propose('1.1', '1', { width: 64 });
+    s.succeed('1.1', [0.78, 0.79]);
+    s.gate('1.1', 0.6981);
+    s.add({
+      type: 'HypothesisRejected',
+      data: {
+        nodeId: '1.1',
+        policy: { name: 'admission', version: 1, params: {} },
+        rule: 'gate-disagrees',
+        reason: 'dev gain 0.085 cleared the threshold but the gate moved -0.0268 against 1',
+        evidence: [],
+        deltas: { dev: 0.085, threshold: 0.01, noise: 0.005, gate: -0.0268, gateMargin: 0 },
+      },
+    });
+    const tree = fold(s.events);
+    server.enqueue({ content: { insights: [{ nodeId: '1', kind: 'finding', text: 'Widening did not hold up.' }, { nodeId: '0', kind: 'finding', text: 'Moderate lr helps.' }] } });
+    await distiller.distill({ tree, task, nodeId: '1.1' });
+    const prompt = server.requests[0]!.body.messages!.map((m) => String(m.content)).join('\n');
+    expect(prompt).toContain('- child 1.1 try 1.1 {width=64} dev=0.785');
+    expect(prompt).toContain('rejected by gate-disagrees (dev gain 0.085 vs threshold 0.01)');
+    expect(prompt).not.toMatch(/gate=|gate moved|gate gain|gateMargin|0\.6137|0\.7249|0\.6981|0\.0268/);
+    expect(renderTree(tree)).toContain('gate=0.6981');
   });
 });

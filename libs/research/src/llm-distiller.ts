@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describeNode, lineage, renderTree, type SearchTree, type TreeNode } from '@hypotree/tree';
 import { z } from 'zod';
 import { StructuredChat, withoutUsage, type ChatMessage, type LlmConfig } from './llm-chat.js';
+import { decisionView } from './prompt-views.js';
 import type { DistillRequest, Distiller, InsightDraft } from './types.js';
 
 /** Configuration of the LLM distiller: the endpoint plus how much of the tree the prompt shows. */
@@ -42,7 +43,7 @@ export class LlmDistiller implements Distiller {
     ].join('\n');
     const user = [
       `# Task: ${task.spec.name}\n${task.spec.description}`,
-      `# Tree\n${renderTree(tree, { insights: true, maxDepth: this.options.maxDepth ?? 4 })}`,
+      `# Tree\n${renderTree(tree, { insights: true, gate: false, maxDepth: this.options.maxDepth ?? 4 })}`,
       ...chain.map((n) => `# Node ${n.id} (deepest first)\n${this.evidenceView(tree, n)}`),
       `Write one lesson for each of: ${ids.join(', ')}.`,
     ].join('\n\n');
@@ -75,10 +76,10 @@ export class LlmDistiller implements Distiller {
   }
 
   private evidenceView(tree: SearchTree, n: TreeNode): string {
-    const lines = [describeNode(tree, n)];
+    const lines = [describeNode(tree, n, { gate: false })];
     for (const id of n.children) {
       const child = tree.nodes.get(id)!;
-      lines.push(`- child ${describeNode(tree, child)}${child.failure ? ` (${child.failure.detail})` : ''}${child.decision ? ` — ${child.decision.rule}: ${child.decision.reason}` : ''}`);
+      lines.push(`- child ${describeNode(tree, child, { gate: false })}${child.failure ? ` (${child.failure.detail})` : ''}${child.decision ? ` — ${decisionView(child.decision)}` : ''}`);
       for (const insightId of child.insights) {
         const insight = tree.insights.get(insightId)!;
         if (insight.active) lines.push(`  · ${insight.kind}: ${insight.text}`);

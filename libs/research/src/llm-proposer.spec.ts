@@ -1,4 +1,4 @@
-import { EventScript, fold, insightsOnPath } from '@hypotree/tree';
+import { EventScript, fold, insightsOnPath, renderTree } from '@hypotree/tree';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../../../test/support/openai-server.js';
 import { LlmReplyError, promptHash } from './llm-chat.js';
 import { LlmProposer } from './llm-proposer.js';
@@ -30,6 +30,30 @@ function request(): ProposalRequest {
   });
   const tree = fold(s.events);
   return { tree, task, parentId: '1', count: 2, insights: insightsOnPath(tree, '1'), parentParams: effectiveParams(tree, '1', demoSpace) };
+}
+
+/** request(), with both nodes gated and node 1 admitted by a decision whose reason and deltas quote the gate. */
+function gatedRequest(): ProposalRequest {
+  const s = new EventScript('s1');
+  s.start();
+  s.baseline([0.6, 0.62]);
+  s.gate('0', 0.6137);
+  s.propose('1', '0', { lr: 0.01 }, 'raise lr 0.001 → 0.01');
+  s.succeed('1', [0.7, 0.71]);
+  s.gate('1', 0.7249);
+  s.add({
+    type: 'HypothesisAdmitted',
+    data: {
+      nodeId: '1',
+      policy: { name: 'admission', version: 1, params: {} },
+      rule: 'verified',
+      reason: 'dev gain 0.095 > 0.02 and gate gain 0.1112 > 0 over 0',
+      evidence: [],
+      deltas: { dev: 0.095, threshold: 0.02, noise: 0.007, gate: 0.1112, gateMargin: 0 },
+    },
+  });
+  const tree = fold(s.events);
+  return { tree, task, parentId: '1', count: 1, insights: insightsOnPath(tree, '1'), parentParams: effectiveParams(tree, '1', demoSpace) };
 }
 
 const hypothesis = (title: string, set: { name: string; value: number | string | boolean }[], insightIds: string[] = []) => ({
@@ -109,5 +133,15 @@ describe('LlmProposer against a scripted OpenAI-compatible server', () => {
     const proposals = await proposer.propose(request());
     expect(String(server.requests[1]!.body.messages!.at(-1)!.content)).toContain('this configuration was already tried in the tree');
     expect(proposals[0]!.change).toEqual({ kind: 'params', set: { batchnorm: true } });
+  });
+
+  it('keeps gate scores out of the prompt (the gate stays an independent check), while the tree view for a person shows them', async () => {
+    server.enqueue({ content: { hypotheses: [hypothesis('raise width 8 → 64', [{ name: 'width', value: 64 }])] } });
+    const req = gatedRequest();
+    await proposer.propose(req);
+    const prompt = server.requests[0]!.body.messages!.map((m) => String(m.content)).join('\n');
+    expect(prompt).toContain('1 raise lr 0.001 → 0.01 {lr=0.01} dev=0.705');
+    expect(prompt).not.toMatch(/gate=|gate gain|gateMargin|0\.6137|0\.7249|0\.1112/);
+    expect(renderTree(req.tree)).toContain('gate=0.7249');
   });
 });

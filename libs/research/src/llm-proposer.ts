@@ -94,7 +94,7 @@ export class LlmProposer implements Proposer {
       `# Task: ${task.spec.name}\n${task.spec.description}\nObjective: ${direction} ${metric}.`,
       `# Parameter space\n${spaceView(space)}`,
       `# Parent node ${parentId}\n${parent.hypothesis?.title ?? 'baseline'}; ${parentScore}\nParameters in force: ${JSON.stringify(parentParams)}`,
-      `# Tree (id, title {change}, dev ± sd, delta vs parent, status; insights under their nodes)\n${renderTree(tree, { insights: true, maxDepth: this.options.maxDepth ?? 6 })}`,
+      `# Tree (id, title {change}, dev ± sd, delta vs parent, status; insights under their nodes)\n${renderTree(tree, { insights: true, gate: false, maxDepth: this.options.maxDepth ?? 6 })}`,
       `# Root insight\n${insightLines(rootInsights(tree))}`,
       `# Insights bearing on node ${parentId}\n${insightLines(insights)}`,
       `# Lessons from pruned subtrees\n${prunedLessons(tree)}`,

@@ -1,6 +1,6 @@
 import { ROOT_NODE_ID } from '@hypotree/events';
 import type { Parameter } from '@hypotree/task';
-import type { Insight, SearchTree } from '@hypotree/tree';
+import type { Decision, Insight, SearchTree } from '@hypotree/tree';
 import { formatValue } from './space.js';
 
 /** The declared parameter space, one line per parameter. */
@@ -41,4 +41,17 @@ export function prunedLessons(tree: SearchTree): string {
 /** Active findings anywhere in the tree, most recent first, at most `limit`. */
 export function validatedFindings(tree: SearchTree, limit = 20): Insight[] {
   return [...tree.insights.values()].filter((i) => i.active && i.kind === 'finding').reverse().slice(0, limit);
+}
+
+/**
+ * A decision as a model may see it: the rule that fired and the dev gain over the admitted parent,
+ * never the policy's free-text reason or its gate deltas (`gate`, `gateMargin`), which quote gate
+ * scores. A proposer or distiller that sees gate numbers adapts to the validation set, and the
+ * gate stops being an independent check.
+ */
+export function decisionView(decision: Decision): string {
+  const dev = decision.deltas['dev'];
+  const threshold = decision.deltas['threshold'];
+  const gain = dev === undefined ? '' : ` (dev gain ${formatValue(dev)}${threshold === undefined ? '' : ` vs threshold ${formatValue(threshold)}`})`;
+  return `${decision.admitted ? 'admitted' : 'rejected'} by ${decision.rule}${gain}`;
 }

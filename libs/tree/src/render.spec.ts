@@ -32,4 +32,22 @@ describe('the text view of a tree', () => {
     expect(insightsOnPath(tree, '1.1').map((i) => i.id)).toEqual(['i1']);
     expect(insightsOnPath(tree, '2')).toEqual([]);
   });
+
+  it('leaves gate scores out with gate: false (for a model\'s prompt) and shows them by default (for a person)', () => {
+    const s = new EventScript('s1');
+    s.start();
+    s.baseline([0.8]);
+    s.gate('0', 0.7913);
+    s.propose('1', '0', { lr: 0.1 }, 'raise lr');
+    s.succeed('1', [0.85]);
+    s.gate('1', 0.8427);
+    s.decide('1', true);
+    const tree = fold(s.events);
+    const forPerson = renderTree(tree, { insights: true });
+    expect(forPerson).toContain('0 baseline dev=0.8±0 gate=0.7913 [admitted]');
+    expect(forPerson).toContain('1 raise lr {lr=0.1} dev=0.85±0 (+0.05) gate=0.8427 [admitted]');
+    const forModel = renderTree(tree, { insights: true, gate: false });
+    expect(forModel).toBe(['0 baseline dev=0.8±0 [admitted]', '└─ 1 raise lr {lr=0.1} dev=0.85±0 (+0.05) [admitted]'].join('\n'));
+    expect(forModel).not.toMatch(/gate|0\.7913|0\.8427/);
+  });
 });

@@ -7,6 +7,18 @@ export interface RenderOptions {
   insights?: boolean;
   /** Deepest level shown; deeper subtrees are summarised as "… n more". */
   maxDepth?: number;
+  /**
+   * Show gate scores (default true, for a person's terminal). A model's prompt must pass
+   * `false`: a proposer or distiller that sees gate scores adapts to the validation set,
+   * and the gate stops being an independent check.
+   */
+  gate?: boolean;
+}
+
+/** Options of a one-line node description. */
+export interface DescribeOptions {
+  /** Show the gate score (default true); see {@link RenderOptions.gate}. */
+  gate?: boolean;
 }
 
 /** A compact text view of the tree, for a proposer's prompt or a person's terminal. */
@@ -15,7 +27,7 @@ export function renderTree(tree: SearchTree, options: RenderOptions = {}): strin
   const rootNode = tree.nodes.get(ROOT_NODE_ID);
   if (!rootNode) return '(search not started)';
   const walk = (n: TreeNode, prefix: string, childPrefix: string): void => {
-    lines.push(prefix + describeNode(tree, n));
+    lines.push(prefix + describeNode(tree, n, options));
     if (options.insights) {
       for (const id of n.insights) {
         const insight = tree.insights.get(id)!;
@@ -35,8 +47,8 @@ export function renderTree(tree: SearchTree, options: RenderOptions = {}): strin
   return lines.join('\n');
 }
 
-/** One line about a node: id, title, scores, status. */
-export function describeNode(tree: SearchTree, n: TreeNode): string {
+/** One line about a node: id, title, scores, status (and its gate score unless `gate: false`). */
+export function describeNode(tree: SearchTree, n: TreeNode, options: DescribeOptions = {}): string {
   const title = n.hypothesis ? `${n.hypothesis.title} ${describeChange(n.hypothesis.change)}` : 'baseline';
   const parts = [n.id, title];
   if (n.result) parts.push(`dev=${fmt(n.result.mean)}±${fmt(n.result.stdev)}`);
@@ -44,7 +56,7 @@ export function describeNode(tree: SearchTree, n: TreeNode): string {
   const mine = devScore(tree, n);
   const theirs = parent ? devScore(tree, parent) : undefined;
   if (mine !== undefined && theirs !== undefined) parts.push(`(${mine - theirs >= 0 ? '+' : ''}${fmt(mine - theirs)})`);
-  if (n.gate) parts.push(`gate=${fmt(n.gate.mean)}`);
+  if (n.gate && options.gate !== false) parts.push(`gate=${fmt(n.gate.mean)}`);
   const status = n.failure ? `failed: ${n.failure.kind}` : n.status;
   parts.push(`[${status}${n.pruned ? ', pruned' : ''}]`);
   return parts.join(' ');
