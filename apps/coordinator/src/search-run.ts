@@ -6,6 +6,7 @@ import {
   type SearchEvent,
 } from '@hypotree/events';
 import type { PendingEvent, SearchLog } from '@hypotree/event-store';
+import { SealedEvaluationError } from '@hypotree/workspace';
 import type { DispatchExperiment, DistillReply, ExperimentResultMessage, ExperimentStartedMessage } from '@hypotree/messaging';
 import { budgetStatus, type PolicySet } from '@hypotree/policy';
 import type { Proposer } from '@hypotree/research';
@@ -15,6 +16,8 @@ import { fold, frontier, insightsOnPath, relativeGain, bestAdmitted, type Search
 import type { SearchConfig } from './config.js';
 import type { CoordinatorEvaluators } from './evaluators.js';
 import { Inbox } from './inbox.js';
+import { Leases } from './leases.js';
+import { resultEvent } from './result-event.js';
 import { summarize, type SearchSummary } from './summary.js';
 
 /** A message from an executor, as the coordinator's controller hands it over (already validated). */
@@ -55,16 +58,20 @@ export class SearchRun {
   readonly searchId: string;
   private tree!: SearchTree;
   private readonly inbox = new Inbox<ExecutorMessage>();
-  private readonly leases = new Map<string, number>();
+  private readonly leases: Leases;
   private readonly now: () => Date;
 
   constructor(private readonly deps: SearchRunDeps, searchId: string) {
     this.searchId = searchId;
     this.now = deps.clock ?? (() => new Date());
+    this.leases = new Leases(deps.config.leaseMs);
   }
 
-  /** Hands an executor message to the loop; called by the controller. */
+  /** Hands an executor message to the loop (its lease is refreshed on arrival); called by the controller. */
   deliver(message: ExecutorMessage): void {
+    if (message.message.searchId === this.searchId) {
+      this.leases.refresh(message.message.experimentId, this.now().getTime(), message.kind === 'result');
+    }
     this.inbox.push(message);
   }
 
@@ -80,6 +87,7 @@ export class SearchRun {
     if (!this.tree.completed) {
       await this.measureBaseline();
       const reason = await this.loop();
+      await this.cancelInFlight(reason);
       const best = bestAdmitted(this.tree) ?? this.tree.nodes.get(ROOT_NODE_ID)!;
       await this.append([{ id: this.eventId('completed'), event: { type: 'SearchCompleted', data: { reason, bestNodeId: best.id } } }]);
     }
@@ -122,7 +130,7 @@ export class SearchRun {
     const deadline = this.deps.orphans === 'expire-now' ? now : now + this.deps.config.leaseMs;
     for (const node of this.tree.nodes.values()) {
       for (const attempt of node.experiments) {
-        if (attempt.state === 'dispatched' || attempt.state === 'started') this.leases.set(attempt.experimentId, deadline);
+        if (attempt.state === 'dispatched' || attempt.state === 'started') this.leases.arm(attempt.experimentId, deadline);
       }
     }
   }
@@ -154,7 +162,7 @@ export class SearchRun {
         if (idle) return idle;
         continue;
       }
-      const message = await this.inbox.next(this.msUntilNextLease());
+      const message = await this.inbox.next(this.leases.msUntilNext(this.now().getTime()));
       if (message) await this.handle(message);
       await this.expireLeases();
     }
@@ -215,10 +223,9 @@ export class SearchRun {
     const experimentId = `${nodeId}#${attempt}`;
     const { config, task } = this.deps;
     const baseCommit = parent.result!.commit;
-    await this.append([
-      { id: this.eventId('dispatched', experimentId), event: { type: 'ExperimentDispatched', data: { experimentId, nodeId, baseCommit, attempt, leaseMs: config.leaseMs } } },
-    ]);
-    this.leases.set(experimentId, this.now().getTime() + config.leaseMs);
+    const data = { experimentId, nodeId, baseCommit, attempt, leaseMs: config.leaseMs };
+    await this.append([{ id: this.eventId('dispatched', experimentId), causationId: node.hypothesis!.eventId, event: { type: 'ExperimentDispatched', data } }]);
+    this.leases.arm(experimentId, this.now().getTime() + config.leaseMs);
     const { title, mechanism, prediction, change } = node.hypothesis!;
     await this.deps.dispatch({
       searchId: this.searchId,
@@ -251,18 +258,18 @@ export class SearchRun {
       this.deps.logger?.warn(`ignored late ${message.kind} for ${experimentId} (${attempt.state}); a result is recorded once`);
       return;
     }
-    this.leases.set(experimentId, this.now().getTime() + this.deps.config.leaseMs);
     if (message.kind === 'heartbeat') return;
     if (message.kind === 'started') {
       if (attempt.state === 'dispatched') {
         const data = { experimentId, nodeId, executorId: message.message.executorId };
-        await this.append([{ id: this.eventId('started', experimentId), event: { type: 'ExperimentStarted', data } }]);
+        await this.append([{ id: this.eventId('started', experimentId), causationId: attempt.eventId, event: { type: 'ExperimentStarted', data } }]);
       }
       return;
     }
-    this.leases.delete(experimentId);
-    await this.append([{ id: this.eventId('result', experimentId), event: resultEvent(message.message) }]);
-    this.note(`${experimentId} ${message.message.evidence.status}`);
+    const event = resultEvent(message.message);
+    await this.append([{ id: this.eventId('result', experimentId), causationId: attempt.eventId, event }]);
+    this.leases.release(experimentId);
+    this.note(`${experimentId} ${event.type === 'ExperimentSucceeded' ? 'succeeded' : 'failed'}`);
     await this.settleUndecided();
   }
 
@@ -283,17 +290,27 @@ export class SearchRun {
     if (decision.action === 'gate') throw new Error(`admission asked for a second gate evaluation of ${nodeId}`);
     const data = { nodeId, policy: decision.policy, rule: decision.rule, reason: decision.reason, evidence: decision.evidence, deltas: decision.deltas };
     const event: SearchEvent = decision.action === 'admit' ? { type: 'HypothesisAdmitted', data } : { type: 'HypothesisRejected', data };
-    await this.append([{ id: this.eventId('decided', nodeId), event }]);
+    const node = this.tree.nodes.get(nodeId)!;
+    await this.append([{ id: this.eventId('decided', nodeId), causationId: node.gate?.eventId ?? node.gateFailure?.eventId ?? node.result!.eventId, event }]);
     this.note(`${nodeId} ${decision.action === 'admit' ? 'admitted' : 'rejected'} (${decision.rule})`);
     await this.distill(nodeId);
   }
 
+  // Every gate call is an event and counts against the gate budget, whether it scored or failed.
   private async gate(nodeId: NodeId): Promise<void> {
     const node = this.tree.nodes.get(nodeId)!;
-    const runs = await this.deps.evaluators.sealed(node.result!.commit, 'gate');
-    const used = this.tree.gateEvaluationsUsed + 1;
-    const data = { nodeId, commit: node.result!.commit, runs, gateEvaluationsUsed: used };
-    await this.append([{ id: this.eventId('gate', used), event: { type: 'GateEvaluated', data } }]);
+    const commit = node.result!.commit;
+    const gateEvaluationsUsed = this.tree.gateEvaluationsUsed + 1;
+    let event: SearchEvent;
+    try {
+      const runs = await this.deps.evaluators.sealed(commit, 'gate');
+      event = { type: 'GateEvaluated', data: { nodeId, commit, runs, gateEvaluationsUsed } };
+    } catch (error) {
+      if (!(error instanceof SealedEvaluationError)) throw error;
+      event = { type: 'GateFailed', data: { nodeId, commit, kind: error.kind, detail: error.message, gateEvaluationsUsed } };
+      this.deps.logger?.warn(`the gate evaluation of ${nodeId} failed: ${error.message}`);
+    }
+    await this.append([{ id: this.eventId('gate', gateEvaluationsUsed), causationId: node.result!.eventId, event }]);
   }
 
   private async distill(nodeId: NodeId): Promise<void> {
@@ -305,38 +322,60 @@ export class SearchRun {
       this.deps.logger?.warn(`distiller failed after ${nodeId}: ${(error as Error).message}; the search goes on without new insights`);
       return;
     }
+    const cause = this.tree.nodes.get(nodeId)!.decision?.eventId;
     const pending: PendingEvent[] = [];
     for (const draft of reply.drafts) {
-      if (this.tree.insights.has(draft.insightId)) continue;
       const { supersedes, ...insight } = draft;
-      pending.push({ id: this.eventId('insight', draft.insightId), event: { type: 'InsightDistilled', data: insight } });
+      const batch: PendingEvent[] = [{ id: this.eventId('insight', draft.insightId), causationId: cause, event: { type: 'InsightDistilled', data: insight } }];
       for (const old of supersedes) {
-        if (!this.tree.insights.get(old)?.active) continue;
+        if (!this.tree.insights.get(old)?.active || pending.some((p) => p.id === this.eventId('superseded', old))) continue;
         const event: SearchEvent = { type: 'InsightSuperseded', data: { insightId: old, supersededBy: draft.insightId, reason: 'a newer lesson with more evidence' } };
-        pending.push({ id: this.eventId('superseded', old), event });
+        batch.push({ id: this.eventId('superseded', old), causationId: cause, event });
       }
+      // A draft the log would refuse (unknown node, duplicate id, unknown evidence) is dropped with its reason.
+      const problem = this.refusal([...pending, ...batch], draft.evidence);
+      if (problem) this.deps.logger?.warn(`dropped insight ${draft.insightId} from the distiller: ${problem}`);
+      else pending.push(...batch);
     }
     await this.append(pending);
   }
 
-  private msUntilNextLease(): number {
-    const next = Math.min(...this.leases.values());
-    return Math.max(10, next - this.now().getTime());
+  /** Why these events could not follow the log (or cite evidence it does not hold), or undefined when they can. */
+  private refusal(pending: PendingEvent[], evidence: string[]): string | undefined {
+    const known = new Set([...this.tree.nodes.values()].flatMap((n) => [n.result?.eventId, n.failure?.eventId, n.decision?.eventId, n.gate?.eventId]));
+    const unknown = evidence.filter((id) => !known.has(id));
+    if (unknown.length > 0) return `its evidence ${unknown.join(', ')} is not a result, gate or decision of this search`;
+    try {
+      fold(this.deps.log.prepare(this.searchId, this.tree.revision, pending).recorded, this.tree);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
   }
 
   private async expireLeases(): Promise<void> {
-    const now = this.now().getTime();
-    for (const [experimentId, deadline] of [...this.leases]) {
-      if (deadline > now) continue;
-      this.leases.delete(experimentId);
+    for (const experimentId of this.leases.expired(this.now().getTime())) {
       const nodeId = this.tree.experiments.get(experimentId)!;
       const attempt = this.tree.nodes.get(nodeId)!.experiments.find((e) => e.experimentId === experimentId)!;
       const final = attempt.attempt >= this.deps.config.maxAttempts;
       const data = final
         ? { experimentId, nodeId, kind: 'crash' as const, detail: `lease expired on ${attempt.attempt} attempts; no executor reported a result` }
         : { experimentId, nodeId, kind: 'lease-expired' as const, detail: `no word from an executor for ${this.deps.config.leaseMs} ms; re-dispatching` };
-      await this.append([{ id: this.eventId('result', experimentId), event: { type: 'ExperimentFailed', data } }]);
+      await this.append([{ id: this.eventId('result', experimentId), causationId: attempt.eventId, event: { type: 'ExperimentFailed', data } }]);
+      this.leases.release(experimentId);
       this.note(`${experimentId} ${data.kind}`);
+    }
+  }
+
+  // A search stopped by its wall-clock or token budget closes the experiments still in flight, so no
+  // node is left running without an outcome; their late results are then ignored like any other.
+  private async cancelInFlight(reason: string): Promise<void> {
+    for (const experimentId of this.leases.ids()) {
+      const nodeId = this.tree.experiments.get(experimentId)!;
+      const attempt = this.tree.nodes.get(nodeId)!.experiments.find((e) => e.experimentId === experimentId)!;
+      const data = { experimentId, nodeId, kind: 'cancelled' as const, detail: `the search stopped (${reason}) before this experiment reported` };
+      await this.append([{ id: this.eventId('result', experimentId), causationId: attempt.eventId, event: { type: 'ExperimentFailed', data } }]);
+      this.leases.release(experimentId);
     }
   }
 
@@ -358,13 +397,15 @@ export class SearchRun {
     await this.append([{ id: this.eventId('final-test'), event: { type: 'FinalTestEvaluated', data } }]);
   }
 
-  /** Validates events by folding them onto the tree first (an illegal sequence is never written), then appends. */
+  /** Folds the events onto the tree first (an illegal sequence throws and is never written), then appends them. */
   private async append(pending: PendingEvent[]): Promise<RecordedSearchEvent[]> {
     if (pending.length === 0) return [];
-    const recorded = await this.deps.log.append(this.searchId, this.tree.revision, pending);
-    this.tree = fold(recorded, this.tree);
-    this.deps.onProgress?.(this.tree, recorded.map((e) => e.type).join(', '));
-    return recorded;
+    const batch = this.deps.log.prepare(this.searchId, this.tree.revision, pending);
+    const next = fold(batch.recorded, this.tree);
+    await this.deps.log.write(batch);
+    this.tree = next;
+    this.deps.onProgress?.(this.tree, batch.recorded.map((e) => e.type).join(', '));
+    return batch.recorded;
   }
 
   private eventId(...key: (string | number)[]): string {
@@ -378,30 +419,4 @@ export class SearchRun {
 
 function refOf(policy: { name: string; version: number; params: object }) {
   return { name: policy.name, version: policy.version, params: { ...policy.params } };
-}
-
-function resultEvent(message: ExperimentResultMessage): SearchEvent {
-  const { evidence, experimentId, nodeId, executorId } = message;
-  if (evidence.status === 'succeeded' && evidence.commit && evidence.runs.length > 0) {
-    const diff = evidence.diff ?? { files: [], insertions: 0, deletions: 0 };
-    return {
-      type: 'ExperimentSucceeded',
-      data: {
-        experimentId,
-        nodeId,
-        executorId,
-        commit: evidence.commit,
-        ref: evidence.ref ?? '',
-        runs: evidence.runs,
-        report: { summary: evidence.report, filesChanged: diff.files.map((f) => f.path), insertions: diff.insertions, deletions: diff.deletions },
-        durationMs: evidence.durationMs,
-      },
-    };
-  }
-  const failure = evidence.failure ?? { kind: 'crash' as const, detail: 'the executor reported success without a commit or runs' };
-  const tail = (evidence.stderrTail || evidence.stdoutTail).slice(-800);
-  return {
-    type: 'ExperimentFailed',
-    data: { experimentId, nodeId, executorId, kind: failure.kind, detail: tail ? `${failure.detail}\n${tail}` : failure.detail, durationMs: evidence.durationMs },
-  };
 }

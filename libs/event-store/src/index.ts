@@ -3,5 +3,5 @@ export * from './errors.js';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store.js';
 export type { SqliteDurability } from './sqlite/schema.js';
 export { EventStoreDbEventStore, type EventStoreDbOptions } from './esdb/esdb-event-store.js';
-export { SearchLog, type PendingEvent } from './search-log.js';
+export { SearchLog, type PendingEvent, type PreparedAppend } from './search-log.js';
 export { openEventStore, defaultStoreUrl, StoreUrlSchema } from './open.js';

@@ -7,7 +7,7 @@ import {
   type SearchEvent,
 } from '@hypotree/events';
 import { StreamNotFoundError } from './errors.js';
-import type { EventStore } from './port.js';
+import type { EventStore, EventToAppend } from './port.js';
 
 /** A search event to append, with its id (deterministic where the write may be retried). */
 export interface PendingEvent {
@@ -55,22 +55,42 @@ export class SearchLog {
   }
 
   /**
-   * Appends events to a search stream with optimistic concurrency (`expectedRevision` is the
-   * revision of the last event the writer folded, -1 for a new stream) and returns them as recorded.
+   * Validates and encodes events for a search stream, after the revision the writer last folded
+   * (-1 for a new stream), and returns them exactly as they will be recorded, so the writer can
+   * fold them before anything is written. Nothing touches the store.
    */
-  async append(searchId: string, expectedRevision: number, pending: PendingEvent[]): Promise<RecordedSearchEvent[]> {
-    if (pending.length === 0) return [];
+  prepare(searchId: string, expectedRevision: number, pending: PendingEvent[]): PreparedAppend {
     const streamId = searchStreamName(searchId);
-    let causation = pending[0]!.causationId ?? searchId;
+    let causation = pending[0]?.causationId ?? searchId;
     const encoded = pending.map((p) => {
       const e = encodeEvent(p.event, { searchId, causationId: p.causationId ?? causation, actor: this.actor }, p.id);
       causation = p.id;
       return e;
     });
-    const result = await this.store.append(streamId, encoded, {
-      expectedRevision: expectedRevision < 0 ? 'no-stream' : expectedRevision,
-    });
-    const firstRevision = result.nextExpectedRevision - encoded.length + 1;
-    return encoded.map((e, i) => decodeEvent({ ...e, streamId, revision: firstRevision + i }));
+    const recorded = encoded.map((e, i) => decodeEvent({ ...e, streamId, revision: expectedRevision + 1 + i }));
+    return { streamId, expectedRevision, encoded, recorded };
   }
+
+  /** Writes a prepared batch with optimistic concurrency; the store refuses it if the stream moved since. */
+  async write(batch: PreparedAppend): Promise<void> {
+    if (batch.encoded.length === 0) return;
+    await this.store.append(batch.streamId, batch.encoded, {
+      expectedRevision: batch.expectedRevision < 0 ? 'no-stream' : batch.expectedRevision,
+    });
+  }
+
+  /** Prepares and writes events in one step and returns them as recorded. */
+  async append(searchId: string, expectedRevision: number, pending: PendingEvent[]): Promise<RecordedSearchEvent[]> {
+    const batch = this.prepare(searchId, expectedRevision, pending);
+    await this.write(batch);
+    return batch.recorded;
+  }
+}
+
+/** Events validated and encoded for one append, and the same events as they will read back. */
+export interface PreparedAppend {
+  streamId: string;
+  expectedRevision: number;
+  encoded: EventToAppend[];
+  recorded: RecordedSearchEvent[];
 }

@@ -7,6 +7,7 @@ import {
   PolicyRefSchema,
   ProducerRefSchema,
   RunScoreSchema,
+  TokenUsageSchema,
 } from './common.js';
 
 // The event catalogue of one search stream (`search-<searchId>`). One file, so a reader can
@@ -84,6 +85,17 @@ export const ExperimentStartedSchema = z.object({
   executorId: z.string().min(1),
 });
 
+/** How the executor implemented the hypothesis: the implementer, its attempts, and the model and tokens it used. */
+const ImplementationSchema = z.object({
+  implementer: z.string().min(1),
+  attempts: z.number().int().nonnegative(),
+  model: z.string().optional(),
+  usage: TokenUsageSchema.optional(),
+});
+
+/** Whether the experiment's processes ran confined (see libs/workspace sandbox) or only with a scrubbed environment. */
+const SandboxSchema = z.enum(['isolated', 'none']);
+
 export const ExperimentSucceededSchema = z.object({
   experimentId: z.string().min(1),
   nodeId: NodeIdSchema,
@@ -98,6 +110,8 @@ export const ExperimentSucceededSchema = z.object({
     deletions: z.number().int().nonnegative(),
   }),
   durationMs: z.number().nonnegative(),
+  implementation: ImplementationSchema.optional(),
+  sandbox: SandboxSchema.optional(),
 });
 
 export const ExperimentFailedSchema = z.object({
@@ -107,6 +121,8 @@ export const ExperimentFailedSchema = z.object({
   kind: FailureKindSchema,
   detail: z.string(),
   durationMs: z.number().nonnegative().optional(),
+  implementation: ImplementationSchema.optional(),
+  sandbox: SandboxSchema.optional(),
 });
 
 export const GateEvaluatedSchema = z.object({
@@ -114,6 +130,15 @@ export const GateEvaluatedSchema = z.object({
   commit: z.string().min(1),
   runs: z.array(RunScoreSchema).min(1),
   /** How many gate evaluations the search has spent, this one included. */
+  gateEvaluationsUsed: z.number().int().positive(),
+});
+
+/** A gate evaluation that produced no score (timeout, crash, no metric): still a gate call, counted. */
+export const GateFailedSchema = z.object({
+  nodeId: NodeIdSchema,
+  commit: z.string().min(1),
+  kind: z.enum(['timeout', 'crash', 'no-metric']),
+  detail: z.string(),
   gateEvaluationsUsed: z.number().int().positive(),
 });
 
@@ -187,6 +212,7 @@ export const searchEventSchemas = {
   ExperimentSucceeded: ExperimentSucceededSchema,
   ExperimentFailed: ExperimentFailedSchema,
   GateEvaluated: GateEvaluatedSchema,
+  GateFailed: GateFailedSchema,
   HypothesisAdmitted: HypothesisAdmittedSchema,
   HypothesisRejected: HypothesisRejectedSchema,
   InsightDistilled: InsightDistilledSchema,

@@ -61,5 +61,6 @@ export const FailureKindSchema = z.enum([
   'implementation-failed',
   'refused',
   'lease-expired',
+  'cancelled',
 ]);
 export type FailureKind = z.infer<typeof FailureKindSchema>;

@@ -53,6 +53,9 @@ export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
     if (params.mode === 'dev-only') {
       return out('admit', 'dev-improvement', `dev gain ${fmt(dev.delta)} over ${parent.id} clears ${fmt(dev.threshold)}; no gate in dev-only mode`, dev.deltas, devEvidence);
     }
+    if (node.gateFailure) {
+      return out('reject', 'gate-failed', `the gate evaluation of ${nodeId} failed (${node.gateFailure.kind}): ${node.gateFailure.detail.slice(0, 200)}`, dev.deltas, [...devEvidence, node.gateFailure.eventId]);
+    }
     if (!parent.gate) {
       return out('reject', 'parent-not-gated', `parent ${parent.id} has no gate score to compare with`, dev.deltas, devEvidence);
     }

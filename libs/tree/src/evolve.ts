@@ -160,6 +160,7 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       if (current.result || current.failure) fail(`node ${current.id} already has a result: a second result is never recorded`);
       if (attempt.state === 'succeeded' || attempt.state === 'failed') fail(`experiment ${attempt.experimentId} already finished`);
       const { experimentId, commit, ref, report, runs } = event.data;
+      tree.tokensUsed += tokens(event.data.implementation?.usage);
       const node = state.own(current);
       node.experiments[index] = withState(attempt, 'succeeded');
       node.status = 'evaluated';
@@ -171,6 +172,7 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       const { node: current, index, attempt } = attemptOf(event.data.experimentId, event.data.nodeId);
       if (current.result || current.failure) fail(`node ${current.id} already has a result: a second result is never recorded`);
       if (attempt.state === 'succeeded' || attempt.state === 'failed') fail(`experiment ${attempt.experimentId} already finished`);
+      tree.tokensUsed += tokens(event.data.implementation?.usage);
       const node = state.own(current);
       node.experiments[index] = withState(attempt, 'failed');
       if (event.data.kind === 'lease-expired') {
@@ -182,16 +184,22 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       }
       break;
     }
-    case 'GateEvaluated': {
+    case 'GateEvaluated':
+    case 'GateFailed': {
       const current = nodeOf(event.data.nodeId);
       if (!current.result) fail(`node ${current.id} has no successful experiment to gate`);
       if (current.result!.commit !== event.data.commit) fail(`gate ran on ${event.data.commit}, node ${current.id} is ${current.result!.commit}`);
+      if (current.gate || current.gateFailure) fail(`node ${current.id} was already gated: the gate runs once per node`);
       if (event.data.gateEvaluationsUsed !== tree.gateEvaluationsUsed + 1) {
         fail(`gate count ${event.data.gateEvaluationsUsed} does not follow ${tree.gateEvaluationsUsed}`);
       }
       tree.gateEvaluationsUsed = event.data.gateEvaluationsUsed;
-      const scores = summarize(event.data.runs);
-      state.own(current).gate = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, commit: event.data.commit, eventId: event.id };
+      if (event.type === 'GateFailed') {
+        state.own(current).gateFailure = { kind: event.data.kind, detail: event.data.detail, eventId: event.id };
+      } else {
+        const scores = summarize(event.data.runs);
+        state.own(current).gate = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, commit: event.data.commit, eventId: event.id };
+      }
       break;
     }
     case 'HypothesisAdmitted':
@@ -233,6 +241,9 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       break;
     case 'FinalTestEvaluated':
       if (tree.finalTest) fail('the held-out test is computed once per search');
+      if (!tree.completed) fail('the held-out test comes after SearchCompleted');
+      if (event.data.best.nodeId !== tree.completed!.bestNodeId) fail(`the test scored ${event.data.best.nodeId}, but the search chose ${tree.completed!.bestNodeId}`);
+      if (event.data.baseline.nodeId !== ROOT_NODE_ID) fail(`the baseline is node ${ROOT_NODE_ID}, not ${event.data.baseline.nodeId}`);
       tree.finalTest = event.data;
       break;
     default: {
@@ -274,6 +285,7 @@ function newNode(id: NodeId, parentId: NodeId | null, depth: number, hypothesis:
     result: undefined,
     failure: undefined,
     gate: undefined,
+    gateFailure: undefined,
     decision: undefined,
     pruned: undefined,
     insights: [],

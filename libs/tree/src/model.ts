@@ -88,6 +88,8 @@ export interface TreeNode {
   result?: ExperimentResult;
   failure?: ExperimentFailure;
   gate?: GateResult;
+  /** A gate evaluation that produced no score (it still counted against the gate budget). */
+  gateFailure?: { kind: 'timeout' | 'crash' | 'no-metric'; detail: string; eventId: string };
   decision?: Decision;
   pruned?: { reason: string; rule: string; policy: PolicyRef; eventId: string };
   insights: string[];

@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SearchLog, SqliteEventStore } from '@hypotree/event-store';
+import type { DispatchExperiment, ExperimentResultMessage } from '@hypotree/messaging';
+import { buildPolicies } from '@hypotree/policy';
+import { OfflineProposer } from '@hypotree/research';
+import { loadTask } from '@hypotree/task';
+import type { ExperimentEvidence } from '@hypotree/workspace';
+import { parseSearchConfig } from './config.js';
+import type { CoordinatorEvaluators } from './evaluators.js';
+import { SearchRun, type SearchRunDeps } from './search-run.js';
+
+// The coordinator loop against a real SQLite log, with executors and evaluators played by the test:
+// every message the loop sees is one a real executor could send, in any order the test chooses.
+
+export const task = loadTask(path.resolve('examples/spirals'));
+export const score = (params: Record<string, unknown>) => 0.5 + (params.features === 'fourier' ? 0.2 : 0) + (Number(params.epochs ?? 20) > 20 ? 0.05 : 0);
+
+export function evidence(command: DispatchExperiment, value: number): ExperimentEvidence {
+  return {
+    experimentId: command.experimentId,
+    nodeId: command.nodeId,
+    searchId: command.searchId,
+    baseCommit: command.baseCommit,
+    status: 'succeeded',
+    refusals: [],
+    devScore: value,
+    runs: [{ seed: 1, value, durationMs: 5 }, { seed: 2, value: value + 0.001, durationMs: 5 }],
+    commit: `commit-${command.nodeId}-${command.attempt}`,
+    ref: `refs/hypotree/${command.searchId}/${command.nodeId}`,
+    diff: { files: [{ path: 'config.json', insertions: 1, deletions: 1 }], insertions: 1, deletions: 1 },
+    implementation: { implementer: 'params', summary: 'set params', attempts: 1 },
+    report: 'set params',
+    durationMs: 10,
+    stdoutTail: '',
+    stderrTail: '',
+    sandbox: 'none',
+  };
+}
+
+export interface Harness {
+  store: SqliteEventStore;
+  log: SearchLog;
+  dispatched: DispatchExperiment[];
+  run(overrides?: Partial<SearchRunDeps>, onDispatch?: (run: SearchRun, command: DispatchExperiment) => void): Promise<SearchRun>;
+  close(): Promise<void>;
+}
+
+export function harness(budget = 6): Harness {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hypotree-run-'));
+  const store = SqliteEventStore.open({ path: path.join(dir, 'events.db') });
+  const log = new SearchLog(store, { service: 'coordinator', instance: 'test' });
+  const dispatched: DispatchExperiment[] = [];
+  const params = new Map<string, Record<string, unknown>>();
+  const evaluators: CoordinatorEvaluators = {
+    baselineDev: async () => [{ seed: 1, value: 0.5 }, { seed: 2, value: 0.501 }],
+    sealed: async (commit) => [{ seed: 0, value: params.has(commit) ? score(params.get(commit)!) - 0.01 : 0.49 }],
+  };
+  const config = parseSearchConfig({ task: 'examples/spirals', budget: { experiments: budget, parallel: 2, gateEvaluations: 10 }, leaseMs: 60_000 });
+  const answer = (run: SearchRun, command: DispatchExperiment) => {
+    const set = command.hypothesis.change.kind === 'params' ? command.hypothesis.change.set : {};
+    const value = score(set);
+    params.set(`commit-${command.nodeId}-${command.attempt}`, set);
+    const who = { searchId: command.searchId, experimentId: command.experimentId, nodeId: command.nodeId, executorId: 'x-1' };
+    setImmediate(() => {
+      run.deliver({ kind: 'started', message: who });
+      run.deliver({ kind: 'result', message: { ...who, evidence: evidence(command, value) } satisfies ExperimentResultMessage });
+    });
+  };
+  return {
+    store,
+    log,
+    dispatched,
+    async run(overrides = {}, onDispatch = answer) {
+      let self: SearchRun;
+      const deps: SearchRunDeps = {
+        log,
+        task,
+        baseCommit: 'base',
+        config,
+        policies: buildPolicies(config.policies),
+        proposer: new OfflineProposer(),
+        evaluators,
+        dispatch: async (command) => {
+          dispatched.push(command);
+          onDispatch(self, command);
+        },
+        distill: async () => ({ drafts: [] }),
+        ...overrides,
+      };
+      self = new SearchRun(deps, 's1');
+      return self;
+    },
+    async close() {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
