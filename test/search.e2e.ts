@@ -57,6 +57,18 @@ describe('hypotree run (embedded, end to end)', () => {
     expect(rebuilt).toMatchObject({ events: events.length, nodes: tree.nodes.size, consistent: true });
   });
 
+  it('refuses to resume a search whose task changed since it started', async () => {
+    const dir = workdir();
+    const copy = path.join(dir, 'task');
+    fs.cpSync(TASK, copy, { recursive: true });
+    const args = ['run', copy, '--budget', '1', '--parallel', '1', '--workdir', dir, '--search-id', 'edited', '--json'];
+    await hypotree(args);
+    const spec = path.join(copy, 'hypotree.task.json');
+    fs.writeFileSync(spec, fs.readFileSync(spec, 'utf8').replace('"description": "', '"description": "Edited. '));
+    const again = await hypotree(args).catch((error: { exitCode: number; stderr: string }) => error);
+    expect(again).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/search edited cannot resume: its task changed since it started \(spec hash/) });
+  });
+
   it('resumes a search killed mid-way (SIGKILL) without losing or duplicating any result', async () => {
     const dir = workdir();
     const args = ['run', TASK, '--budget', '6', '--parallel', '2', '--workdir', dir, '--search-id', 'killed', '--json'];

@@ -6,13 +6,12 @@ import { NestFactory } from '@nestjs/core';
 import type { ClientProxy, MicroserviceOptions } from '@nestjs/microservices';
 import { lastValueFrom, timeout } from 'rxjs';
 import { CoordinatorModule, parseSearchConfig, SearchRun, SearchRuns, worktreeEvaluators, type SearchConfig, type SearchConfigInput, type SearchSummary } from '@hypotree/coordinator';
-import { SearchLog, type EventStore } from '@hypotree/event-store';
+import { defaultStoreUrl, openEventStore, SearchLog, type EventStore } from '@hypotree/event-store';
 import { DistillReplySchema, parseMessage, Patterns } from '@hypotree/messaging';
 import { buildPolicies, type PolicyParams } from '@hypotree/policy';
-import { loadTask } from '@hypotree/task';
+import { loadTask, type Task } from '@hypotree/task';
 import { fold, type SearchTree } from '@hypotree/tree';
 import { prepareArtifact } from '@hypotree/workspace';
-import { defaultStoreUrl, openEventStore } from '@hypotree/event-store';
 import { proposerFor } from './research.js';
 
 /** What `hypotree run` asks for, whichever transport carries the messages. */
@@ -65,8 +64,10 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
   try {
     const log = new SearchLog(store, actor('coordinator'));
     const searchId = config.searchId ?? newSearchId(task.spec.name);
-    config = recordedConfig(config, fold(await log.history(searchId)));
+    const recorded = fold(await log.history(searchId));
+    config = recordedConfig(config, recorded);
     const repo = await prepareArtifact(task, config.workdir);
+    assertSameTask(recorded, task, repo.baseCommit);
 
     const logger = options.logger ?? false;
     const start = async (module: Parameters<typeof NestFactory.createMicroservice>[0]) => {
@@ -110,6 +111,24 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
   } finally {
     for (const app of apps.reverse()) await app.close();
     await store.close();
+  }
+}
+
+// Scores of one search are comparable only if every one came from the same task, evaluators and
+// artifact: a resume against an edited spec or another base commit is refused, not silently mixed.
+function assertSameTask(tree: SearchTree, task: Task, baseCommit: string): void {
+  const started = tree.started?.task;
+  if (!started) return;
+  const differences = [
+    started.specHash !== task.hash && `spec hash ${started.specHash.slice(0, 12)} → ${task.hash.slice(0, 12)} (${task.specPath})`,
+    started.baseCommit !== baseCommit && `base commit ${started.baseCommit.slice(0, 12)} → ${baseCommit.slice(0, 12)}`,
+    started.name !== task.spec.name && `task ${started.name} → ${task.spec.name}`,
+  ].filter(Boolean);
+  if (differences.length > 0) {
+    throw new Error(
+      `search ${tree.searchId} cannot resume: its task changed since it started (${differences.join('; ')}). ` +
+        'Restore the task, or start a new search without --search-id.',
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 import { SearchLog } from '@hypotree/event-store';
-import { emptyTree, evolve, fold, renderTree, searchCounts, type SearchTree } from '@hypotree/tree';
+import { emptyTree, fold, renderTree, searchCounts, type SearchTree } from '@hypotree/tree';
 import { actor } from './embedded.js';
 import { openEventStore } from '@hypotree/event-store';
 
@@ -27,14 +27,18 @@ export interface RebuildReport {
   events: number;
   nodes: number;
   ms: number;
-  /** The batch fold equals the event-by-event projection the coordinator keeps while it runs. */
+  /** No problem was found (see `problems`). */
   consistent: boolean;
+  /** What disagrees, if anything: the rebuild against the incremental projection and against the recorded outcome. */
+  problems: string[];
   revision: number;
 }
 
 /**
- * Rebuilds a search's projection from revision 0, timing the fold, and checks it against the
- * projection built one event at a time (how the live coordinator maintains it).
+ * Rebuilds a search's projection from revision 0, timing the fold, and checks it: against the
+ * projection built incrementally in small batches (how the live coordinator keeps it: folding each
+ * append onto the tree it has), and against what the log itself recorded as the outcome (the gate
+ * calls counted, the best node named by SearchCompleted and scored by FinalTestEvaluated).
  */
 export async function rebuild(storeUrl: string, searchId: string): Promise<RebuildReport> {
   return withLog(storeUrl, async (log) => {
@@ -43,17 +47,19 @@ export async function rebuild(storeUrl: string, searchId: string): Promise<Rebui
     const started = process.hrtime.bigint();
     const tree = fold(history);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const live = history.reduce((t, e) => evolve(t, e), emptyTree());
-    return {
-      searchId,
-      events: history.length,
-      nodes: searchCounts(tree).nodes,
-      ms: Math.round(ms * 1000) / 1000,
-      consistent: canonical(tree) === canonical(live),
-      revision: tree.revision,
-    };
+    let live = emptyTree();
+    for (let i = 0; i < history.length; i += LIVE_BATCH) live = fold(history.slice(i, i + LIVE_BATCH), live);
+    const problems: string[] = [];
+    if (canonical(tree) !== canonical(live)) problems.push('the rebuild differs from the incremental projection');
+    const gateEvents = history.filter((e) => e.type === 'GateEvaluated' || e.type === 'GateFailed').length;
+    if (gateEvents !== tree.gateEvaluationsUsed) problems.push(`${gateEvents} gate events but ${tree.gateEvaluationsUsed} gate calls counted`);
+    if (tree.finalTest && tree.finalTest.best.nodeId !== tree.completed?.bestNodeId) problems.push('the held-out test scored another node than the search chose');
+    return { searchId, events: history.length, nodes: searchCounts(tree).nodes, ms: Math.round(ms * 1000) / 1000, consistent: problems.length === 0, problems, revision: tree.revision };
   });
 }
+
+// The coordinator appends a few events at a time; the check folds in batches of this size.
+const LIVE_BATCH = 8;
 
 /** The searches in a log, with their task and status. */
 export async function listSearches(storeUrl: string): Promise<{ searchId: string; task: string; status: string }[]> {

@@ -31,6 +31,8 @@ program
   .option('--budget <n>', 'experiments', int)
   .option('--parallel <n>', 'experiments at once', int)
   .option('--gate-budget <n>', 'gate evaluations', int)
+  .option('--max-minutes <n>', 'wall-clock budget; experiments still running then are cancelled', int)
+  .option('--max-tokens <n>', 'model token budget (proposer, distiller and implementer calls)', int)
   .option('--seed <n>', 'search seed', int)
   .option('--policy <assignment...>', 'policy parameters, e.g. selection.strategy=greedy admission.sigmas=1.5')
   .addOption(new Option('--proposer <kind>', 'who proposes hypotheses').choices(['offline', 'random', 'llm']))
@@ -53,7 +55,13 @@ program
       seed: opts.seed,
       workdir: opts.workdir,
       leaseMs: opts.leaseMs,
-      budget: { experiments: opts.budget, parallel: opts.parallel, gateEvaluations: opts.gateBudget },
+      budget: {
+        experiments: opts.budget,
+        parallel: opts.parallel,
+        gateEvaluations: opts.gateBudget,
+        wallClockMs: opts.maxMinutes === undefined ? undefined : opts.maxMinutes * 60_000,
+        tokens: opts.maxTokens,
+      },
       policies: parsePolicyAssignments(opts.policy ?? []),
       research: {
         proposer: opts.proposer,
@@ -101,7 +109,7 @@ program
   .action(async (searchId: string, opts) => {
     const report = await rebuild(opts.store ?? defaultStoreUrl(opts.workdir), searchId);
     if (opts.json) console.log(JSON.stringify(report));
-    else console.log(`rebuilt ${searchId}: ${report.events} events → ${report.nodes} nodes in ${report.ms} ms; ${report.consistent ? 'consistent' : 'INCONSISTENT'} with the live projection`);
+    else console.log(`rebuilt ${searchId}: ${report.events} events → ${report.nodes} nodes in ${report.ms} ms; ${report.consistent ? 'consistent' : `INCONSISTENT: ${report.problems.join('; ')}`}`);
     if (!report.consistent) process.exitCode = 1;
   });
 
@@ -121,8 +129,9 @@ function implementer(kind: string | undefined, agent: string | undefined, model:
     return { kind: 'agent' as const, command: command!, args };
   }
   if (kind === 'llm') {
-    if (!model) throw new Error('--implementer llm needs --model <name>');
-    return { kind: 'llm' as const, model };
+    const name = model ?? process.env.HYPOTREE_MODEL;
+    if (!name) throw new Error('--implementer llm needs a model: --model <name> or HYPOTREE_MODEL');
+    return { kind: 'llm' as const, model: name };
   }
   return kind ? { kind: 'params' as const } : undefined;
 }
