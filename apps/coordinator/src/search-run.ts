@@ -17,7 +17,9 @@ import type { SearchConfig } from './config.js';
 import type { CoordinatorEvaluators } from './evaluators.js';
 import { Inbox } from './inbox.js';
 import { Leases } from './leases.js';
+import { insightEvents } from './insight-events.js';
 import { resultEvent } from './result-event.js';
+import { searchStarted } from './search-started.js';
 import { summarize, type SearchSummary } from './summary.js';
 
 /** A message from an executor, as the coordinator's controller hands it over (already validated). */
@@ -103,24 +105,7 @@ export class SearchRun {
       this.expireOrphanedExperiments();
       return;
     }
-    const { config, task } = this.deps;
-    const policies = this.deps.policies;
-    await this.append([
-      {
-        id: this.eventId('started'),
-        event: {
-          type: 'SearchStarted',
-          data: {
-            searchId: this.searchId,
-            task: { name: task.spec.name, specPath: task.specPath, specHash: task.hash, repo: task.repo, baseCommit: this.deps.baseCommit, objective: task.spec.objective },
-            budget: config.budget,
-            policies: { selection: refOf(policies.selection), admission: refOf(policies.admission), refinement: refOf(policies.refinement) },
-            research: { proposer: config.research.proposer, implementer: config.research.implementer.kind, distiller: config.research.distiller, insights: config.research.insights, model: config.research.model },
-            seed: config.seed,
-          },
-        },
-      },
-    ]);
+    await this.append([{ id: this.eventId('started'), event: searchStarted(this.searchId, this.deps) }]);
   }
 
   // Experiments in flight when the previous coordinator stopped get a fresh lease from now, or
@@ -323,34 +308,20 @@ export class SearchRun {
       return;
     }
     const cause = this.tree.nodes.get(nodeId)!.decision?.eventId;
-    const pending: PendingEvent[] = [];
-    for (const draft of reply.drafts) {
-      const { supersedes, ...insight } = draft;
-      const batch: PendingEvent[] = [{ id: this.eventId('insight', draft.insightId), causationId: cause, event: { type: 'InsightDistilled', data: insight } }];
-      for (const old of supersedes) {
-        if (!this.tree.insights.get(old)?.active || pending.some((p) => p.id === this.eventId('superseded', old))) continue;
-        const event: SearchEvent = { type: 'InsightSuperseded', data: { insightId: old, supersededBy: draft.insightId, reason: 'a newer lesson with more evidence' } };
-        batch.push({ id: this.eventId('superseded', old), causationId: cause, event });
-      }
-      // A draft the log would refuse (unknown node, duplicate id, unknown evidence) is dropped with its reason.
-      const problem = this.refusal([...pending, ...batch], draft.evidence);
-      if (problem) this.deps.logger?.warn(`dropped insight ${draft.insightId} from the distiller: ${problem}`);
-      else pending.push(...batch);
-    }
+    const pending = insightEvents(this.tree, reply.drafts, {
+      id: (...key) => this.eventId(...key),
+      cause,
+      refusal: (events) => {
+        try {
+          fold(this.deps.log.prepare(this.searchId, this.tree.revision, events).recorded, this.tree);
+          return undefined;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      },
+      warn: (message) => this.deps.logger?.warn(message),
+    });
     await this.append(pending);
-  }
-
-  /** Why these events could not follow the log (or cite evidence it does not hold), or undefined when they can. */
-  private refusal(pending: PendingEvent[], evidence: string[]): string | undefined {
-    const known = new Set([...this.tree.nodes.values()].flatMap((n) => [n.result?.eventId, n.failure?.eventId, n.decision?.eventId, n.gate?.eventId]));
-    const unknown = evidence.filter((id) => !known.has(id));
-    if (unknown.length > 0) return `its evidence ${unknown.join(', ')} is not a result, gate or decision of this search`;
-    try {
-      fold(this.deps.log.prepare(this.searchId, this.tree.revision, pending).recorded, this.tree);
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    }
   }
 
   private async expireLeases(): Promise<void> {
@@ -415,8 +386,4 @@ export class SearchRun {
   private note(message: string): void {
     this.deps.logger?.log(message);
   }
-}
-
-function refOf(policy: { name: string; version: number; params: object }) {
-  return { name: policy.name, version: policy.version, params: { ...policy.params } };
 }
