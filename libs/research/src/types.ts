@@ -1,6 +1,6 @@
-import type { HypothesisChange, InsightClaimSchema, NodeId, ProducerRef } from '@hypotree/events';
+import type { InsightClaimSchema, NodeId, ProducerRef } from '@hypotree/events';
 import type { Task, ParameterValue } from '@hypotree/task';
-import type { Insight, SearchTree } from '@hypotree/tree';
+import type { Hypothesis, Insight, SearchTree } from '@hypotree/tree';
 import type { z } from 'zod';
 
 /** What a proposer is asked: k hypotheses under one parent, knowing the tree and the lessons learned. */
@@ -15,15 +15,8 @@ export interface ProposalRequest {
   parentParams: Record<string, ParameterValue>;
 }
 
-/** One proposed hypothesis: the claim, the concrete change, who proposed it and which insights it read. */
-export interface Proposal {
-  title: string;
-  mechanism: string;
-  prediction: string;
-  change: HypothesisChange;
-  proposer: ProducerRef;
-  insightsConsidered: string[];
-}
+/** One proposed hypothesis: the claim, the concrete change, who proposed it and which insights it read (a tree node's hypothesis before it has an event). */
+export type Proposal = Omit<Hypothesis, 'eventId'>;
 
 /** Turns the tree and its insights into new hypotheses. */
 export interface Proposer {
