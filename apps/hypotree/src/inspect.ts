@@ -3,8 +3,8 @@ import { emptyTree, fold, renderTree, searchCounts, type SearchTree } from '@hyp
 import { actor } from './embedded.js';
 import { openEventStore } from '@hypotree/event-store';
 
-/** Opens the log read-only for one command and closes it after. */
-async function withLog<T>(storeUrl: string, use: (log: SearchLog) => Promise<T>): Promise<T> {
+/** Opens the log for one command and closes it after. */
+export async function withLog<T>(storeUrl: string, use: (log: SearchLog) => Promise<T>): Promise<T> {
   const store = openEventStore(storeUrl);
   try {
     return await use(new SearchLog(store, actor('cli')));

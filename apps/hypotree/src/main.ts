@@ -6,6 +6,7 @@ import type { SearchConfigInput } from '@hypotree/coordinator';
 import { runDistributed } from './distributed.js';
 import { runEmbedded, type EmbeddedRunOptions } from './embedded.js';
 import { formatSummary } from './format.js';
+import { branchSearch, replaySearch } from './history.js';
 import { listSearches, rebuild, showTree } from './inspect.js';
 import { runLogger } from './logger.js';
 import { progressReporter } from './progress.js';
@@ -111,6 +112,51 @@ program
     if (opts.json) console.log(JSON.stringify(report));
     else console.log(`rebuilt ${searchId}: ${report.events} events → ${report.nodes} nodes in ${report.ms} ms; ${report.consistent ? 'consistent' : `INCONSISTENT: ${report.problems.join('; ')}`}`);
     if (!report.consistent) process.exitCode = 1;
+  });
+
+program
+  .command('branch')
+  .description('start a new search from another as it stood at a revision, optionally under other policies')
+  .argument('<searchId>', 'the parent search')
+  .option('--at <revision>', "the parent's revision to branch at (default: its last event)", int)
+  .option('--policy <assignment...>', 'policy parameters that differ, e.g. admission.sigmas=2')
+  .requiredOption('--reason <text>', 'why (recorded in the SearchBranched event)')
+  .option('--id <branchId>', 'the new search id')
+  .addOption(storeOption())
+  .addOption(workdirOption())
+  .action(async (searchId: string, opts) => {
+    const { branchId, revision } = await branchSearch(opts.store ?? defaultStoreUrl(opts.workdir), {
+      parentId: searchId,
+      at: opts.at,
+      reason: opts.reason,
+      policies: parsePolicyAssignments(opts.policy ?? []),
+      branchId: opts.id,
+    });
+    console.log(`branched ${branchId} from ${searchId} at revision ${revision}; continue it with: hypotree run <task> --search-id ${branchId}`);
+  });
+
+program
+  .command('replay')
+  .description("re-decide a search's admissions under other admission parameters, from the recorded evidence")
+  .argument('<searchId>')
+  .requiredOption('--policy <assignment...>', 'admission parameters, e.g. admission.sigmas=2 admission.mode=dev-only')
+  .option('--json', 'one JSON object')
+  .addOption(storeOption())
+  .addOption(workdirOption())
+  .action(async (searchId: string, opts) => {
+    const overrides = parsePolicyAssignments(opts.policy);
+    if (overrides.selection || overrides.refinement) {
+      throw new Error('replay re-decides admissions only: selection and refinement choose which experiments run, so try those in a branch (hypotree branch)');
+    }
+    const replay = await replaySearch(opts.store ?? defaultStoreUrl(opts.workdir), searchId, overrides);
+    if (opts.json) return console.log(JSON.stringify(replay));
+    for (const d of replay.decisions) {
+      const mark = d.changed ? '*' : ' ';
+      console.log(`${mark} ${d.nodeId.padEnd(10)} recorded ${`${d.recorded.outcome}${d.recorded.rule ? ` (${d.recorded.rule})` : ''}`.padEnd(34)} replayed ${d.replayed.outcome} (${d.replayed.rule})`);
+    }
+    const changed = replay.decisions.filter((d) => d.changed).length;
+    console.log(`\n${changed} of ${replay.decisions.length} decisions change under ${JSON.stringify(replay.policy.params)}; best node ${replay.recordedBest ?? '-'} → ${replay.replayedBest ?? '-'}`);
+    if (replay.unrecordedGates.length > 0) console.log(`gate evaluations never recorded (run them in a branch to know): ${replay.unrecordedGates.join(', ')}`);
   });
 
 program

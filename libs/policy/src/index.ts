@@ -5,3 +5,4 @@ export * from './selection.js';
 export * from './admission.js';
 export * from './refinement.js';
 export * from './registry.js';
+export * from './replay.js';

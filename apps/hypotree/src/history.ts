@@ -1,0 +1,73 @@
+import { deterministicEventId, type PolicyRef } from '@hypotree/events';
+import { SearchLog } from '@hypotree/event-store';
+import { admissionPolicy, buildPolicies, replayAdmission, type AdmissionReplay, type PolicyParams } from '@hypotree/policy';
+import { fold, foldUntil } from '@hypotree/tree';
+import { actor } from './embedded.js';
+import { withLog } from './inspect.js';
+
+function refOf(policy: { name: string; version: number; params: object }): PolicyRef {
+  return { name: policy.name, version: policy.version, params: { ...policy.params } };
+}
+
+/** The recorded policy parameters of a search with some replaced: what a branch or a replay runs under. */
+function mergedParams(recorded: Record<'selection' | 'admission' | 'refinement', PolicyRef>, overrides: PolicyParams): Required<PolicyParams> {
+  return {
+    selection: { ...recorded.selection.params, ...overrides.selection },
+    admission: { ...recorded.admission.params, ...overrides.admission },
+    refinement: { ...recorded.refinement.params, ...overrides.refinement },
+  } as Required<PolicyParams>;
+}
+
+export interface BranchRequest {
+  parentId: string;
+  /** The parent's revision to branch at (its events up to and including it); default: its last event. */
+  at?: number;
+  reason: string;
+  /** Policy parameters that differ from the parent's. */
+  policies: PolicyParams;
+  branchId?: string;
+}
+
+/**
+ * Starts a new search from a parent search as it stood at a revision: a new stream whose first event
+ * is SearchBranched (with the policies that differ). The parent's stream is never touched; running
+ * the branch (`hypotree run <task> --search-id <branch>`) continues from that point.
+ */
+export async function branchSearch(storeUrl: string, request: BranchRequest): Promise<{ branchId: string; revision: number }> {
+  return withLog(storeUrl, async (log) => {
+    const own = await log.ownEvents(request.parentId);
+    if (own.length === 0) throw new Error(`no search ${request.parentId} in ${storeUrl}`);
+    const last = own.at(-1)!.revision;
+    const at = request.at ?? last;
+    if (!Number.isInteger(at) || at < 0 || at > last) throw new Error(`--at ${at}: search ${request.parentId} has revisions 0 to ${last}`);
+    const then = foldUntil(await log.history(request.parentId), at);
+    if (then.completed) throw new Error(`search ${request.parentId} had already completed at revision ${at}; branch before its SearchCompleted event`);
+    const branchId = request.branchId ?? `${request.parentId}-b${at}-${Date.now().toString(36)}`;
+    const policies = buildPolicies(mergedParams(then.started!.policies, request.policies));
+    const changed = Object.fromEntries(
+      (['selection', 'admission', 'refinement'] as const)
+        .filter((k) => request.policies[k] !== undefined)
+        .map((k) => [k, refOf(policies[k])]),
+    );
+    const branchLog = new SearchLog(log.store, actor('cli'));
+    await branchLog.append(branchId, -1, [
+      {
+        id: deterministicEventId(branchId, 'branched'),
+        causationId: own.find((e) => e.revision === at)!.id,
+        event: { type: 'SearchBranched', data: { searchId: branchId, parent: { searchId: request.parentId, revision: at }, reason: request.reason, policies: changed } },
+      },
+    ]);
+    return { branchId, revision: at };
+  });
+}
+
+/** Replays a search's admission decisions under other admission parameters (see `replayAdmission`). */
+export async function replaySearch(storeUrl: string, searchId: string, overrides: PolicyParams): Promise<AdmissionReplay & { policy: PolicyRef }> {
+  return withLog(storeUrl, async (log) => {
+    const history = await log.history(searchId);
+    if (history.length === 0) throw new Error(`no search ${searchId} in ${storeUrl}`);
+    const started = fold(history).started!;
+    const admission = admissionPolicy(mergedParams(started.policies, overrides).admission);
+    return { ...replayAdmission(history, admission), policy: refOf(admission) };
+  });
+}

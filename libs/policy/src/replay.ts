@@ -1,0 +1,70 @@
+import type { NodeId, RecordedSearchEvent, SearchEvent } from '@hypotree/events';
+import { bestAdmitted, emptyTree, fold } from '@hypotree/tree';
+import type { admissionPolicy } from './admission.js';
+
+/** One node's decision as recorded, and as the other admission policy decides it from the same evidence. */
+export interface ReplayedDecision {
+  nodeId: NodeId;
+  recorded: { outcome: 'admitted' | 'rejected' | 'failed' | 'undecided'; rule?: string };
+  replayed: { outcome: 'admitted' | 'rejected' | 'needs-gate'; rule: string; reason: string };
+  changed: boolean;
+}
+
+/** What a counterfactual admission replay found. */
+export interface AdmissionReplay {
+  decisions: ReplayedDecision[];
+  /** Gate evaluations the other policy asks for that the log never recorded: run them in a branch to know. */
+  unrecordedGates: NodeId[];
+  recordedBest?: NodeId;
+  replayedBest?: NodeId;
+}
+
+const DECISIONS = new Set(['HypothesisAdmitted', 'HypothesisRejected', 'GateEvaluated', 'GateFailed', 'NodePruned', 'SearchCompleted', 'FinalTestEvaluated']);
+
+/**
+ * Re-runs admission under another policy over a search's recorded proposals and results: the same
+ * experiments, the same evidence, other decisions. A gate evaluation the other policy asks for is
+ * used when the log recorded one for that node; otherwise it is reported, never invented. Pure.
+ */
+export function replayAdmission(history: RecordedSearchEvent[], admission: ReturnType<typeof admissionPolicy>): AdmissionReplay {
+  const recordedTree = fold(history);
+  const gates = new Map(history.filter((e) => e.type === 'GateEvaluated' || e.type === 'GateFailed').map((e) => [(e.data as { nodeId: NodeId }).nodeId, e]));
+  let tree = emptyTree();
+  let synthetic = 0;
+  const decisions: ReplayedDecision[] = [];
+  const unrecordedGates: NodeId[] = [];
+  const apply = (event: SearchEvent, like: RecordedSearchEvent) => {
+    tree = fold([{ ...like, ...event, id: `replay-${++synthetic}`, revision: tree.revision + 1 } as RecordedSearchEvent], tree);
+  };
+  const gate = (nodeId: NodeId): boolean => {
+    const recorded = gates.get(nodeId);
+    if (!recorded) return false;
+    apply({ ...recorded, data: { ...recorded.data, gateEvaluationsUsed: tree.gateEvaluationsUsed + 1 } } as SearchEvent, recorded);
+    return true;
+  };
+
+  for (const event of history) {
+    if (DECISIONS.has(event.type)) continue;
+    apply(event, event);
+    if (event.type === 'BaselineMeasured' && gates.has('0') && !tree.nodes.get('0')!.gate) gate('0');
+    if (event.type !== 'ExperimentSucceeded') continue;
+    const nodeId = event.data.nodeId;
+    let decision = admission.decide(tree, nodeId);
+    if (decision.action === 'gate' && gate(nodeId)) decision = admission.decide(tree, nodeId);
+    const recorded = recordedTree.nodes.get(nodeId)!;
+    const recordedOutcome = recorded.decision ? (recorded.decision.admitted ? 'admitted' : 'rejected') : recorded.failure ? 'failed' : 'undecided';
+    const outcome = decision.action === 'gate' ? 'needs-gate' : decision.action === 'admit' ? 'admitted' : 'rejected';
+    if (outcome === 'needs-gate') unrecordedGates.push(nodeId);
+    else {
+      const data = { nodeId, policy: decision.policy, rule: decision.rule, reason: decision.reason, evidence: decision.evidence, deltas: decision.deltas };
+      apply(outcome === 'admitted' ? { type: 'HypothesisAdmitted', data } : { type: 'HypothesisRejected', data }, event);
+    }
+    decisions.push({
+      nodeId,
+      recorded: { outcome: recordedOutcome, rule: recorded.decision?.rule },
+      replayed: { outcome, rule: decision.rule, reason: decision.reason },
+      changed: outcome !== recordedOutcome,
+    });
+  }
+  return { decisions, unrecordedGates, recordedBest: recordedTree.completed?.bestNodeId ?? bestAdmitted(recordedTree)?.id, replayedBest: bestAdmitted(tree)?.id };
+}
