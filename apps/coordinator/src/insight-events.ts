@@ -22,6 +22,7 @@ export function insightEvents(tree: SearchTree, drafts: DistillReply['drafts'], 
   const known = new Set([...tree.nodes.values()].flatMap((n) => [n.result?.eventId, n.failure?.eventId, n.decision?.eventId, n.gate?.eventId]));
   const pending: PendingEvent[] = [];
   for (const draft of drafts) {
+    if (tree.insights.has(draft.insightId)) continue; // already recorded: redistilling is idempotent
     const { supersedes, ...insight } = draft;
     const batch: PendingEvent[] = [{ id: options.id('insight', draft.insightId), causationId: options.cause, event: { type: 'InsightDistilled', data: insight } }];
     for (const old of supersedes) {

@@ -99,4 +99,25 @@ describe('the coordinator loop under faults', () => {
     expect(events.filter((e) => e.type === 'ExperimentSucceeded')).toHaveLength(2);
     await h.close();
   });
+
+  it('distills, on resume, a decision the previous coordinator recorded but stopped before distilling', async () => {
+    const h = harness(4);
+    let dispatches = 0;
+    const crashing = await h.run({
+      distill: async () => ({ drafts: [] }),
+      dispatch: async (command) => {
+        if (++dispatches > 3) throw new Error('coordinator killed');
+        setImmediate(() => crashing.deliver({ kind: 'result', message: { ...who(command), evidence: evidence(command, 0.7) } }));
+      },
+    });
+    await expect(crashing.run()).rejects.toThrow('coordinator killed');
+    const before = await h.log.ownEvents('s1');
+    const lastDecision = [...before].reverse().find((e) => e.type === 'HypothesisAdmitted' || e.type === 'HypothesisRejected')!;
+
+    const asked: string[] = [];
+    const resumed = await h.run({ orphans: 'expire-now', distill: async ({ nodeId }) => (asked.push(nodeId), { drafts: [] }) });
+    await resumed.run();
+    expect(asked[0]).toBe((lastDecision.data as { nodeId: string }).nodeId);
+    await h.close();
+  });
 });

@@ -62,6 +62,8 @@ export class SearchRun {
   private readonly inbox = new Inbox<ExecutorMessage>();
   private readonly leases: Leases;
   private readonly now: () => Date;
+  /** A decision the previous coordinator recorded but did not get to distill before it stopped. */
+  private undistilled?: NodeId;
 
   constructor(private readonly deps: SearchRunDeps, searchId: string) {
     this.searchId = searchId;
@@ -103,6 +105,7 @@ export class SearchRun {
     if (this.tree.started) {
       this.note(`resuming search ${this.searchId} at revision ${this.tree.revision}`);
       this.expireOrphanedExperiments();
+      this.undistilled = lastUndistilledDecision(history);
       return;
     }
     await this.append([{ id: this.eventId('started'), event: searchStarted(this.searchId, this.deps) }]);
@@ -134,6 +137,7 @@ export class SearchRun {
   }
 
   private async loop(): Promise<string> {
+    if (this.undistilled && !this.tree.completed) await this.distill(this.undistilled);
     for (;;) {
       await this.settleUndecided();
       const refinement = this.deps.policies.refinement.decide(this.tree, this.now());
@@ -386,4 +390,16 @@ export class SearchRun {
   private note(message: string): void {
     this.deps.logger?.log(message);
   }
+}
+
+// The node of the last decision in the log, when no insight event follows it: the coordinator
+// stopped between deciding and distilling, so a resume distills it (insight ids are deterministic,
+// so lessons already written are not written twice).
+function lastUndistilledDecision(history: RecordedSearchEvent[]): NodeId | undefined {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const event = history[i]!;
+    if (event.type === 'InsightDistilled' || event.type === 'InsightSuperseded') return undefined;
+    if (event.type === 'HypothesisAdmitted' || event.type === 'HypothesisRejected') return event.data.nodeId;
+  }
+  return undefined;
 }

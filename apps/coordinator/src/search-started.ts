@@ -18,6 +18,7 @@ export function searchStarted(searchId: string, deps: Pick<SearchRunDeps, 'task'
       research: {
         proposer: config.research.proposer,
         implementer: config.research.implementer.kind,
+        implementerSettings: { ...config.research.implementer },
         distiller: config.research.distiller,
         insights: config.research.insights,
         model: config.research.model,

@@ -7,7 +7,7 @@ import type { ClientProxy, MicroserviceOptions } from '@nestjs/microservices';
 import { lastValueFrom, timeout } from 'rxjs';
 import { CoordinatorModule, parseSearchConfig, SearchRun, SearchRuns, worktreeEvaluators, type SearchConfig, type SearchConfigInput, type SearchSummary } from '@hypotree/coordinator';
 import { defaultStoreUrl, openEventStore, SearchLog, type EventStore } from '@hypotree/event-store';
-import { DistillReplySchema, parseMessage, Patterns } from '@hypotree/messaging';
+import { DistillReplySchema, ImplementerConfigSchema, parseMessage, Patterns } from '@hypotree/messaging';
 import { buildPolicies, type PolicyParams } from '@hypotree/policy';
 import { loadTask, type Task } from '@hypotree/task';
 import { fold, type SearchTree } from '@hypotree/tree';
@@ -148,6 +148,13 @@ function recordedConfig(config: SearchConfig, tree: SearchTree): SearchConfig {
     budget: started.budget,
     seed: started.seed,
     policies: policies as SearchConfig['policies'],
-    research: { ...config.research, proposer: started.research.proposer as SearchConfig['research']['proposer'], distiller: started.research.distiller as SearchConfig['research']['distiller'], insights: started.research.insights, model: started.research.model },
+    research: {
+      ...config.research,
+      proposer: started.research.proposer as SearchConfig['research']['proposer'],
+      distiller: started.research.distiller as SearchConfig['research']['distiller'],
+      insights: started.research.insights,
+      model: started.research.model,
+      implementer: started.research.implementerSettings ? ImplementerConfigSchema.parse(started.research.implementerSettings) : config.research.implementer,
+    },
   };
 }

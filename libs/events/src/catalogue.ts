@@ -40,6 +40,8 @@ export const SearchStartedSchema = z.object({
   research: z.object({
     proposer: z.string().min(1),
     implementer: z.string().min(1),
+    /** The implementer's settings (agent command line, model…), so a resume runs the same implementer. */
+    implementerSettings: z.record(z.string(), z.unknown()).optional(),
     distiller: z.string().min(1),
     insights: z.boolean(),
     model: z.string().optional(),
