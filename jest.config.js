@@ -16,7 +16,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
-    '^@hypotree/(coordinator|executor|distiller)$': '<rootDir>/apps/$1/src/index.ts',
+    '^@hypotree/(coordinator|executor|distiller|analytics)$': '<rootDir>/apps/$1/src/index.ts',
     '^@hypotree/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -11,6 +11,7 @@ import { listSearches, rebuild, showTree } from './inspect.js';
 import { runLogger } from './logger.js';
 import { progressReporter } from './progress.js';
 import { registerServiceCommands } from './services.js';
+import { registerAnalyticsCommand } from './analytics-command.js';
 import { defaultStoreUrl } from '@hypotree/event-store';
 
 const program = new Command('hypotree')
@@ -183,6 +184,7 @@ function implementer(kind: string | undefined, agent: string | undefined, model:
 }
 
 registerServiceCommands(program);
+registerAnalyticsCommand(program);
 
 try {
   await program.parseAsync(process.argv);
