@@ -27,6 +27,8 @@ export const SearchConfigSchema = z.object({
       model: z.string().optional(),
     })
     .prefault({}),
+  /** Let agent and llm implementers run where there is no sandbox (recorded in SearchStarted). */
+  allowUnsandboxed: z.boolean().default(false),
   /** How long an executor may stay silent before its experiment is re-dispatched. */
   leaseMs: z.number().int().positive().default(120_000),
   /** Re-dispatches after expired leases before the experiment counts as crashed. */

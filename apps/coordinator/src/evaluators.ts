@@ -1,44 +1,38 @@
-import type { RunScore } from '@hypotree/events';
+import type { RunScore, SandboxKind } from '@hypotree/events';
 import type { Task } from '@hypotree/task';
-import {
-  addWorktree,
-  defaultSeeds,
-  evaluate,
-  evaluateSealed,
-  EXPERIMENT_UID,
-  removeWorktree,
-  type ArtifactRepo,
-} from '@hypotree/workspace';
+import { addWorktree, defaultSeeds, evaluate, evaluateSealed, removeWorktree, sandboxMode, type ArtifactRepo } from '@hypotree/workspace';
+
+/** Scores and the sandbox they were measured under. */
+export interface MeasuredRuns {
+  runs: RunScore[];
+  sandbox: SandboxKind;
+}
 
 /** The evaluations the coordinator itself runs: the baseline's dev runs, and the sealed gate and test. */
 export interface CoordinatorEvaluators {
-  baselineDev(commit: string): Promise<RunScore[]>;
-  sealed(commit: string, which: 'gate' | 'test'): Promise<RunScore[]>;
+  /** The sandbox these evaluations run in on this machine. */
+  readonly sandbox: SandboxKind;
+  baselineDev(commit: string): Promise<MeasuredRuns>;
+  sealed(commit: string, which: 'gate' | 'test'): Promise<MeasuredRuns>;
 }
 
-/** The evaluators over real worktrees: dev confined like any experiment, gate and test with their sealed data. */
+/** The evaluators over real worktrees: each scorer in its sandbox, the candidate in another, sealed data only in the scorer's. */
 export function worktreeEvaluators(task: Task, repo: ArtifactRepo): CoordinatorEvaluators {
   return {
+    sandbox: sandboxMode().kind,
     async baselineDev(commit) {
       const started = Date.now();
-      const worktree = await addWorktree(repo, commit, 'baseline', EXPERIMENT_UID);
+      const worktree = await addWorktree(repo, commit, 'baseline');
       try {
         const evaluation = await evaluate(
-          {
-            task,
-            worktree: worktree.dir,
-            scratch: repo.workdir,
-            confinement: { uid: EXPERIMENT_UID, hide: [task.sealed.gate, task.sealed.test], network: false },
-            deadline: started + task.spec.budgets.experimentTimeoutSec * 1000,
-          },
+          { task, worktree: worktree.dir, scratch: repo.workdir, deadline: started + task.spec.budgets.experimentTimeoutSec * 1000, sandbox: sandboxMode() },
           'dev',
-          task.spec.evaluators.dev,
           defaultSeeds(task),
         );
         if (!evaluation.ok) {
-          throw new Error(`the baseline's dev evaluator failed (${evaluation.kind}): ${evaluation.detail}\n${evaluation.stderrTail || evaluation.stdoutTail}`);
+          throw new Error(`the baseline's dev evaluation failed (${evaluation.kind}): ${evaluation.detail}\n${evaluation.stderrTail || evaluation.stdoutTail}`);
         }
-        return evaluation.runs;
+        return { runs: evaluation.runs, sandbox: evaluation.sandbox };
       } finally {
         await removeWorktree(repo, worktree);
       }
@@ -47,7 +41,7 @@ export function worktreeEvaluators(task: Task, repo: ArtifactRepo): CoordinatorE
       // The task's seeds (its `repeats`), the same for every node: one evaluation, several runs, so a
       // configuration that is unstable across seeds cannot win the gate or the test on one lucky draw.
       const result = await evaluateSealed({ task, repo, commit, which });
-      return result.runs;
+      return { runs: result.runs, sandbox: result.sandbox };
     },
   };
 }

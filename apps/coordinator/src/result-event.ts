@@ -14,7 +14,7 @@ export function resultEvent(message: ExperimentResultMessage): SearchEvent {
     model: evidence.implementation.model,
     usage: evidence.implementation.usage,
   };
-  const common = { experimentId, nodeId, executorId, implementation, sandbox: evidence.sandbox };
+  const common = { experimentId, nodeId, executorId, implementation, integrity: evidence.integrity };
   if (evidence.status === 'succeeded') {
     const diff = evidence.diff ?? { files: [], insertions: 0, deletions: 0 };
     const data = {

@@ -1,6 +1,8 @@
 import {
   deterministicEventId,
   ROOT_NODE_ID,
+  type Integrity,
+  type SandboxKind,
   type NodeId,
   type RecordedSearchEvent,
   type SearchEvent,
@@ -127,8 +129,9 @@ export class SearchRun {
     const root = this.tree.nodes.get(ROOT_NODE_ID)!;
     if (!root.result) {
       this.note('measuring the baseline on dev');
-      const runs = await this.deps.evaluators.baselineDev(this.deps.baseCommit);
-      await this.append([{ id: this.eventId('baseline'), event: { type: 'BaselineMeasured', data: { nodeId: ROOT_NODE_ID, commit: this.deps.baseCommit, runs } } }]);
+      const { runs, sandbox } = await this.deps.evaluators.baselineDev(this.deps.baseCommit);
+      const data = { nodeId: ROOT_NODE_ID, commit: this.deps.baseCommit, runs, integrity: this.integrity(sandbox) };
+      await this.append([{ id: this.eventId('baseline'), event: { type: 'BaselineMeasured', data } }]);
     }
     const measured = this.tree.nodes.get(ROOT_NODE_ID)!;
     if (!measured.gate && this.deps.config.policies.admission?.mode !== 'dev-only' && this.tree.started!.budget.gateEvaluations > 0) {
@@ -227,6 +230,7 @@ export class SearchRun {
       workdir: config.workdir,
       hypothesis: { title, mechanism, prediction, change },
       implementer: config.research.implementer,
+      allowUnsandboxed: config.allowUnsandboxed,
     });
     this.note(`dispatched ${experimentId}: ${title}`);
   }
@@ -292,11 +296,11 @@ export class SearchRun {
     const gateEvaluationsUsed = this.tree.gateEvaluationsUsed + 1;
     let event: SearchEvent;
     try {
-      const runs = await this.deps.evaluators.sealed(commit, 'gate');
-      event = { type: 'GateEvaluated', data: { nodeId, commit, runs, gateEvaluationsUsed } };
+      const { runs, sandbox } = await this.deps.evaluators.sealed(commit, 'gate');
+      event = { type: 'GateEvaluated', data: { nodeId, commit, runs, gateEvaluationsUsed, integrity: this.integrity(sandbox) } };
     } catch (error) {
       if (!(error instanceof SealedEvaluationError)) throw error;
-      event = { type: 'GateFailed', data: { nodeId, commit, kind: error.kind, detail: error.message, gateEvaluationsUsed } };
+      event = { type: 'GateFailed', data: { nodeId, commit, kind: error.kind, detail: error.message, gateEvaluationsUsed, integrity: this.integrity(error.sandbox) } };
       this.deps.logger?.warn(`the gate evaluation of ${nodeId} failed: ${error.message}`);
     }
     await this.append([{ id: this.eventId('gate', gateEvaluationsUsed), causationId: node.result!.eventId, event }]);
@@ -358,10 +362,10 @@ export class SearchRun {
     const best = this.tree.nodes.get(this.tree.completed!.bestNodeId)!;
     const root = this.tree.nodes.get(ROOT_NODE_ID)!;
     this.note('computing the held-out test score of the baseline and the best node, once');
-    const baselineRuns = await this.deps.evaluators.sealed(root.result!.commit, 'test');
+    const baselineRuns = (await this.deps.evaluators.sealed(root.result!.commit, 'test')).runs;
     const mean = (runs: { value: number }[]) => runs.reduce((a, r) => a + r.value, 0) / runs.length;
     const baselineTest = mean(baselineRuns);
-    const bestTest = best.id === root.id ? baselineTest : mean(await this.deps.evaluators.sealed(best.result!.commit, 'test'));
+    const bestTest = best.id === root.id ? baselineTest : mean((await this.deps.evaluators.sealed(best.result!.commit, 'test')).runs);
     const direction = this.tree.objective!.direction;
     const data = {
       baseline: { nodeId: root.id, commit: root.result!.commit, value: baselineTest },
@@ -381,6 +385,11 @@ export class SearchRun {
     this.tree = next;
     this.deps.onProgress?.(this.tree, batch.recorded.map((e) => e.type).join(', '));
     return batch.recorded;
+  }
+
+  /** The integrity record of an evaluation the coordinator ran itself. */
+  private integrity(sandbox: SandboxKind): Integrity {
+    return { sandbox, specHash: this.deps.task.hash, evaluatorHash: this.deps.task.evaluatorHash };
   }
 
   private eventId(...key: (string | number)[]): string {

@@ -6,13 +6,22 @@ function refOf(policy: { name: string; version: number; params: object }) {
 }
 
 /** The first event of a new search: the task (with its spec hash and base commit), budget, policies and research settings. */
-export function searchStarted(searchId: string, deps: Pick<SearchRunDeps, 'task' | 'config' | 'policies' | 'baseCommit'>): SearchEvent {
+export function searchStarted(searchId: string, deps: Pick<SearchRunDeps, 'task' | 'config' | 'policies' | 'baseCommit' | 'evaluators'>): SearchEvent {
   const { config, task, policies } = deps;
   return {
     type: 'SearchStarted',
     data: {
       searchId,
-      task: { name: task.spec.name, specPath: task.specPath, specHash: task.hash, repo: task.repo, baseCommit: deps.baseCommit, objective: task.spec.objective },
+      task: {
+        name: task.spec.name,
+        specPath: task.specPath,
+        specHash: task.hash,
+        evaluatorHash: task.evaluatorHash,
+        repo: task.repo,
+        baseCommit: deps.baseCommit,
+        objective: task.spec.objective,
+      },
+      trust: { sandbox: deps.evaluators.sandbox, allowUnsandboxed: config.allowUnsandboxed },
       budget: config.budget,
       policies: { selection: refOf(policies.selection), admission: refOf(policies.admission), refinement: refOf(policies.refinement) },
       research: {

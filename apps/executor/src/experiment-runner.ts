@@ -78,6 +78,7 @@ export class ExperimentRunner {
         baseCommit: command.baseCommit,
         hypothesis: command.hypothesis,
         implementer: implementerFor(command.implementer),
+        allowUnsandboxed: command.allowUnsandboxed,
       });
     } catch (error) {
       // Broken infrastructure (not an experiment failure) still comes back as evidence, so the search records it.
@@ -119,6 +120,6 @@ function infrastructureFailure(command: DispatchExperiment, error: Error): Exper
     durationMs: 0,
     stdoutTail: '',
     stderrTail: error.stack?.slice(-800) ?? '',
-    sandbox: 'none',
+    integrity: { sandbox: 'none', specHash: 'unknown', evaluatorHash: 'unknown', changedPaths: [] },
   };
 }

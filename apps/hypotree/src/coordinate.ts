@@ -11,7 +11,7 @@ import { DistillReplySchema, ImplementerConfigSchema, parseMessage, Patterns } f
 import { buildPolicies, type PolicyParams } from '@hypotree/policy';
 import { loadTask, type Task } from '@hypotree/task';
 import { fold, type SearchTree } from '@hypotree/tree';
-import { prepareArtifact } from '@hypotree/workspace';
+import { prepareArtifact, sandboxMode } from '@hypotree/workspace';
 import { proposerFor } from './research.js';
 
 /** What `hypotree run` asks for, whichever transport carries the messages. */
@@ -66,6 +66,7 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
     const searchId = config.searchId ?? newSearchId(task.spec.name);
     const recorded = fold(await log.history(searchId));
     config = recordedConfig(config, recorded);
+    assertSandboxAllows(config);
     const repo = await prepareArtifact(task, config.workdir);
     assertSameTask(recorded, task, repo.baseCommit);
 
@@ -114,6 +115,18 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
   }
 }
 
+// An implementer that writes code must not run where nothing contains it, unless the user said so
+// (and the search records that they did).
+function assertSandboxAllows(config: SearchConfig): void {
+  const mode = sandboxMode();
+  if (mode.kind === 'none' && config.research.implementer.kind !== 'params' && !config.allowUnsandboxed) {
+    throw new Error(
+      `the ${config.research.implementer.kind} implementer writes code, and this machine has no sandbox (${mode.reason}). ` +
+        'Install bubblewrap (apt-get install -y bubblewrap), or pass --allow-unsandboxed to run it anyway (the search records that choice).',
+    );
+  }
+}
+
 // Scores of one search are comparable only if every one came from the same task, evaluators and
 // artifact: a resume against an edited spec or another base commit is refused, not silently mixed.
 function assertSameTask(tree: SearchTree, task: Task, baseCommit: string): void {
@@ -121,6 +134,8 @@ function assertSameTask(tree: SearchTree, task: Task, baseCommit: string): void 
   if (!started) return;
   const differences = [
     started.specHash !== task.hash && `spec hash ${started.specHash.slice(0, 12)} → ${task.hash.slice(0, 12)} (${task.specPath})`,
+    started.evaluatorHash !== undefined && started.evaluatorHash !== task.evaluatorHash &&
+      `evaluator files ${started.evaluatorHash.slice(0, 12)} → ${task.evaluatorHash.slice(0, 12)} (${task.dir})`,
     started.baseCommit !== baseCommit && `base commit ${started.baseCommit.slice(0, 12)} → ${baseCommit.slice(0, 12)}`,
     started.name !== task.spec.name && `task ${started.name} → ${task.spec.name}`,
   ].filter(Boolean);
@@ -145,6 +160,7 @@ function recordedConfig(config: SearchConfig, tree: SearchTree): SearchConfig {
   return {
     ...config,
     searchId: tree.searchId,
+    allowUnsandboxed: started.trust?.allowUnsandboxed ?? config.allowUnsandboxed,
     budget: started.budget,
     seed: started.seed,
     policies: policies as SearchConfig['policies'],

@@ -1,5 +1,4 @@
-// Dev evaluator: accuracy on data/dev.json inside the artifact.
-import path from 'node:path';
+// Dev scorer: accuracy on the artifact's dev.json (the task's copy, not the candidate's).
 import { score } from './score.mjs';
 
-await score(path.join(process.cwd(), 'data/dev.json'));
+await score('dev.json');

@@ -1,17 +1,10 @@
-// Shared by the dev, gate and test evaluators: trains the candidate's model (model.mjs and
-// config.json in the current directory, i.e. the worktree) on data/train.json and prints
-// the metric contract line {"metric":"accuracy","value":...} for the given evaluation rows.
-//
-// Honesty: the candidate's code (model.mjs) is untrusted. `train` receives labelled rows of
-// the training data only; `predict` receives a fresh copy of each evaluation row's features
-// (the label column removed), never a label. Evaluation data is read, and the labels split
-// off, before the candidate's code is loaded, and the sealed-data path is removed from the
-// environment first. Known limits of in-process evaluation (the candidate runs in this
-// process): it can print its own metric line (the last one wins, libs/task/src/metric.ts),
-// exit early, or read files this process can read — see the task README.
+// The trusted scorer of the dev, gate and test evaluations. It runs in its own sandbox with the
+// evaluation data (HYPOTREE_DATA; sealed for gate and test) and never loads the candidate's code:
+// it sends the candidate the features without labels, gets predictions back as data, and
+// reports the accuracy on the scoring channel, which the candidate cannot write.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { outputAsJson, rejectOutput, reportMetric, runCandidate, scoringContext } from '@hypotree/scorer';
 
 /** Splits labelled rows [...features, label] into feature rows and labels. */
 export function splitLabels(table) {
@@ -26,21 +19,19 @@ export function splitLabels(table) {
   return { features, labels };
 }
 
-export async function score(evaluationFile) {
-  const cwd = process.cwd();
-  const evaluation = splitLabels(JSON.parse(readFileSync(evaluationFile, 'utf8')));
-  const seed = Number(process.env.HYPOTREE_SEED ?? '1');
-  delete process.env.HYPOTREE_SEALED_DATA;
-  const config = JSON.parse(readFileSync(path.join(cwd, 'config.json'), 'utf8'));
-  const trainRows = JSON.parse(readFileSync(path.join(cwd, 'data/train.json'), 'utf8')).rows;
-  const { train } = await import(pathToFileURL(path.join(cwd, 'model.mjs')).href);
-  const started = Date.now();
-  const predict = train(config, trainRows, seed);
-  let correct = 0;
-  for (let i = 0; i < evaluation.features.length; i += 1) {
-    const prediction = Number(predict([...evaluation.features[i]])) >= 0.5 ? 1 : 0;
-    if (prediction === evaluation.labels[i]) correct += 1;
+/** Scores the candidate on the labelled rows of `file` (relative to the evaluator's data). */
+export async function score(file) {
+  const context = scoringContext();
+  const { features, labels } = splitLabels(JSON.parse(readFileSync(path.join(context.data, file), 'utf8')));
+  const result = await runCandidate({ command: 'node', args: ['predict.mjs'], input: { seed: context.seed, features } });
+  const output = await outputAsJson(result);
+  const predictions = output?.predictions;
+  if (!Array.isArray(predictions) || predictions.length !== labels.length || !predictions.every((p) => typeof p === 'number' && Number.isFinite(p))) {
+    await rejectOutput(`expected {"predictions": [${labels.length} finite numbers]}`);
+    return;
   }
-  console.log(`trained in ${Date.now() - started} ms with seed ${seed}: ${JSON.stringify(config)}`);
-  console.log(JSON.stringify({ metric: 'accuracy', value: correct / evaluation.features.length }));
+  let correct = 0;
+  for (let i = 0; i < labels.length; i += 1) if ((predictions[i] >= 0.5 ? 1 : 0) === labels[i]) correct += 1;
+  console.log(`seed ${context.seed}: ${correct}/${labels.length} correct (${result.durationMs} ms)`);
+  await reportMetric(correct / labels.length);
 }

@@ -9,6 +9,7 @@ import {
   RunScoreSchema,
   TokenUsageSchema,
 } from './common.js';
+import { IntegritySchema, TrustSchema } from './trust.js';
 
 // The event catalogue of one search stream (`search-<searchId>`). One file, so a reader can
 // scan every fact the system records. Data only: events carry no behaviour.
@@ -24,7 +25,10 @@ export const SearchStartedSchema = z.object({
     repo: z.string().min(1),
     baseCommit: z.string().min(1),
     objective: ObjectiveSchema,
+    /** Hash of the evaluator files (absent in logs written before the trusted scorer protocol). */
+    evaluatorHash: z.string().min(1).optional(),
   }),
+  trust: TrustSchema.optional(),
   budget: z.object({
     experiments: z.number().int().positive(),
     parallel: z.number().int().positive(),
@@ -60,6 +64,7 @@ export const BaselineMeasuredSchema = z.object({
   nodeId: NodeIdSchema,
   commit: z.string().min(1),
   runs: z.array(RunScoreSchema).min(1),
+  integrity: IntegritySchema.optional(),
 });
 
 export const HypothesisProposedSchema = z.object({
@@ -95,8 +100,8 @@ const ImplementationSchema = z.object({
   usage: TokenUsageSchema.optional(),
 });
 
-/** Whether the experiment's processes ran confined (see libs/workspace sandbox) or only with a scrubbed environment. */
-const SandboxSchema = z.enum(['isolated', 'none']);
+/** The sandbox field of events written before `integrity` existed. */
+const LegacySandboxSchema = z.enum(['isolated', 'none']);
 
 export const ExperimentSucceededSchema = z.object({
   experimentId: z.string().min(1),
@@ -113,7 +118,8 @@ export const ExperimentSucceededSchema = z.object({
   }),
   durationMs: z.number().nonnegative(),
   implementation: ImplementationSchema.optional(),
-  sandbox: SandboxSchema.optional(),
+  sandbox: LegacySandboxSchema.optional(),
+  integrity: IntegritySchema.optional(),
 });
 
 export const ExperimentFailedSchema = z.object({
@@ -124,7 +130,8 @@ export const ExperimentFailedSchema = z.object({
   detail: z.string(),
   durationMs: z.number().nonnegative().optional(),
   implementation: ImplementationSchema.optional(),
-  sandbox: SandboxSchema.optional(),
+  sandbox: LegacySandboxSchema.optional(),
+  integrity: IntegritySchema.optional(),
 });
 
 export const GateEvaluatedSchema = z.object({
@@ -133,15 +140,17 @@ export const GateEvaluatedSchema = z.object({
   runs: z.array(RunScoreSchema).min(1),
   /** How many gate evaluations the search has spent, this one included. */
   gateEvaluationsUsed: z.number().int().positive(),
+  integrity: IntegritySchema.optional(),
 });
 
 /** A gate evaluation that produced no score (timeout, crash, no metric): still a gate call, counted. */
 export const GateFailedSchema = z.object({
   nodeId: NodeIdSchema,
   commit: z.string().min(1),
-  kind: z.enum(['timeout', 'crash', 'no-metric']),
+  kind: z.enum(['timeout', 'crash', 'no-metric', 'malformed-output', 'scorer-error']),
   detail: z.string(),
   gateEvaluationsUsed: z.number().int().positive(),
+  integrity: IntegritySchema.optional(),
 });
 
 const DecisionSchema = z.object({

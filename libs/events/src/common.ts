@@ -58,6 +58,8 @@ export const FailureKindSchema = z.enum([
   'timeout',
   'crash',
   'no-metric',
+  'malformed-output',
+  'scorer-error',
   'implementation-failed',
   'refused',
   'lease-expired',

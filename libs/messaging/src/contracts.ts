@@ -41,6 +41,8 @@ export const DispatchExperimentSchema = z.object({
   workdir: z.string().min(1),
   hypothesis: z.object({ title: z.string().min(1), mechanism: z.string(), prediction: z.string(), change: HypothesisChangeSchema }),
   implementer: ImplementerConfigSchema,
+  /** The search lets code-writing implementers run where there is no sandbox (`--allow-unsandboxed`). */
+  allowUnsandboxed: z.boolean().default(false),
 });
 export type DispatchExperiment = z.infer<typeof DispatchExperimentSchema>;
 

@@ -2,6 +2,7 @@ import type { NodeId } from '@hypotree/events';
 import { admittedAncestor, orient, type SearchTree, type TreeNode } from '@hypotree/tree';
 import { z } from 'zod';
 import { policyRef, type Reasoned } from './decision.js';
+import { integrityObjection } from './integrity.js';
 
 /** Ask the sealed gate, admit, or reject — with the deltas and the ids of the evidence events used. */
 export type AdmissionDecision = Reasoned & {
@@ -34,7 +35,7 @@ export type AdmissionParams = z.infer<typeof AdmissionParamsSchema>;
  */
 export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
   const params = AdmissionParamsSchema.parse(input);
-  const ref = policyRef({ name: 'admission', version: 1, params });
+  const ref = policyRef({ name: 'admission', version: 2, params });
   const decide = (tree: SearchTree, nodeId: NodeId): AdmissionDecision => {
     const node = tree.nodes.get(nodeId);
     const direction = tree.objective?.direction;
@@ -47,6 +48,8 @@ export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
 
     const dev = devComparison(node, parent, direction, params);
     const devEvidence = [node.result.eventId, parent.result.eventId];
+    const objection = integrityObjection(tree, node);
+    if (objection !== undefined) return out('reject', objection.rule, objection.reason, dev.deltas, [...new Set([...objection.evidence, ...devEvidence])]);
     if (dev.delta <= dev.threshold) {
       return out('reject', 'dev-below-threshold', `dev gain ${fmt(dev.delta)} over ${parent.id} does not clear ${fmt(dev.threshold)} (${params.sigmas}σ noise ${fmt(dev.noise)}, floor ${fmt(dev.floor)})`, dev.deltas, devEvidence);
     }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { TaskSpecError, type SpecIssue } from './errors.js';
-import { specHash } from './hash.js';
+import { evaluatorHash, specHash } from './hash.js';
 import { isAllowedPath, unsafeRelativePath } from './paths.js';
 import { TaskSpecSchema, type EvaluatorSpec, type Task, type TaskSpec } from './schema.js';
 import { spaceIssues } from './space.js';
@@ -37,6 +37,17 @@ function pathIssues(spec: TaskSpec, dir: string): SpecIssue[] {
   if (isInside(sealed.gate!, sealed.test!) || isInside(sealed.test!, sealed.gate!)) {
     issues.push({ path: 'evaluators.test.sealedData', message: 'must not overlap the gate sealed data (each is visible only to its own evaluator)' });
   }
+  const devData = spec.evaluators.dev.data;
+  if (devData !== undefined) {
+    const abs = real(path.resolve(dir, devData));
+    if (!existsSync(abs)) issues.push({ path: 'evaluators.dev.data', message: `${abs} does not exist` });
+    else if ([sealed.gate!, sealed.test!].some((s) => isInside(abs, s) || isInside(s, abs))) {
+      issues.push({ path: 'evaluators.dev.data', message: 'must not overlap sealed data (dev data is visible to every dev evaluation)' });
+    }
+  }
+  if (spec.setup?.args.some((a) => a.includes('{task}')) || spec.setup?.command.includes('{task}')) {
+    issues.push({ path: 'setup', message: "must not use {task}: setup runs in the candidate's sandbox, which cannot see the task folder" });
+  }
   if (spec.parameters !== undefined) {
     const file = spec.parameters.file;
     const bad = unsafeRelativePath(file);
@@ -61,16 +72,21 @@ export function validateTaskSpec(raw: unknown, file: string): Task {
   const dir = path.dirname(specPath);
   const issues = pathIssues(spec, dir);
   if (issues.length > 0) throw new TaskSpecError(file, issues);
+  const repo = real(path.resolve(dir, spec.repo));
+  const sealed = {
+    gate: real(path.resolve(dir, spec.evaluators.gate.sealedData)),
+    test: real(path.resolve(dir, spec.evaluators.test.sealedData)),
+  };
+  const devData = spec.evaluators.dev.data === undefined ? undefined : real(path.resolve(dir, spec.evaluators.dev.data));
   return {
     spec,
     specPath,
-    dir,
-    repo: real(path.resolve(dir, spec.repo)),
-    sealed: {
-      gate: real(path.resolve(dir, spec.evaluators.gate.sealedData)),
-      test: real(path.resolve(dir, spec.evaluators.test.sealedData)),
-    },
+    dir: real(dir),
+    repo,
+    sealed,
+    ...(devData === undefined ? {} : { devData }),
     hash: specHash(spec),
+    evaluatorHash: evaluatorHash(real(dir), [repo, sealed.gate, sealed.test]),
   };
 }
 

@@ -1,13 +1,23 @@
 import { z } from 'zod';
 
-/** One evaluator: a command run with the experiment's worktree as cwd. `{task}` in args expands to the task folder. */
+/**
+ * One evaluator: a trusted scorer command, run in its own sandbox with the task folder (as its
+ * working folder) and its data, that runs the candidate through the scoring channel and reports
+ * the metric there (see `@hypotree/scorer`). `{task}` in args expands to the task folder, `{seed}`
+ * to the run's seed. `timeoutSec` bounds one scorer run, the candidate runs it asks for included.
+ */
 export const EvaluatorSpecSchema = z.strictObject({
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
   timeoutSec: z.number().positive().default(60),
 });
 
-/** A sealed evaluator (gate or test): like dev, plus the data only it may read. */
+/** The dev evaluator: optionally the data it scores against (a file or folder, relative to the spec; may be inside the artifact). */
+export const DevEvaluatorSpecSchema = EvaluatorSpecSchema.extend({
+  data: z.string().min(1).optional(),
+});
+
+/** A sealed evaluator (gate or test): like dev, plus the data only it may read (outside the artifact). */
 export const SealedEvaluatorSpecSchema = EvaluatorSpecSchema.extend({
   sealedData: z.string().min(1),
 });
@@ -50,7 +60,7 @@ export const TaskSpecSchema = z.strictObject({
   allowedPaths: z.array(z.string().min(1)).min(1),
   setup: z.strictObject({ command: z.string().min(1), args: z.array(z.string()).default([]), timeoutSec: z.number().positive().default(300) }).optional(),
   evaluators: z.strictObject({
-    dev: EvaluatorSpecSchema,
+    dev: DevEvaluatorSpecSchema,
     gate: SealedEvaluatorSpecSchema,
     test: SealedEvaluatorSpecSchema,
   }),
@@ -63,6 +73,12 @@ export const TaskSpecSchema = z.strictObject({
       experimentTimeoutSec: z.number().positive().default(600),
       outputCapBytes: z.number().int().positive().default(1_000_000),
       repeats: z.number().int().min(1).max(100).default(1),
+      /** Address space of each sandboxed process, MiB. */
+      memoryMb: z.number().int().min(64).default(4096),
+      /** Processes a sandbox may run at once (enforced by the kernel when hypotree is not root). */
+      processes: z.number().int().min(4).default(512),
+      /** Size of a sandbox's private /tmp, and the largest file it may write, MiB. */
+      scratchMb: z.number().int().min(1).default(512),
     })
     .prefault({}),
   parameters: z
@@ -91,8 +107,12 @@ export interface Task {
   repo: string;
   /** Absolute sealed-data paths, outside the artifact. */
   sealed: { gate: string; test: string };
+  /** Absolute path of the dev evaluator's data, when the spec declares it. */
+  devData?: string;
   /** Stable hash of the spec (see `specHash`). */
   hash: string;
+  /** Hash of the evaluator files: the task folder without the artifact, the sealed data and hypotree's workdir (see `evaluatorHash`). */
+  evaluatorHash: string;
 }
 
 /** The concrete change a hypothesis asks for: a parameter assignment or free-form instructions. */

@@ -128,7 +128,7 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       const report = { summary: 'baseline artifact', filesChanged: [], insertions: 0, deletions: 0 };
       const node = state.own(root);
       node.status = 'admitted';
-      node.result = { ...summarize(event.data.runs), experimentId: 'baseline', commit: event.data.commit, ref: '', report, eventId: event.id };
+      node.result = { ...summarize(event.data.runs), experimentId: 'baseline', commit: event.data.commit, ref: '', report, integrity: event.data.integrity, eventId: event.id };
       break;
     }
     case 'HypothesisProposed':
@@ -165,7 +165,8 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       node.experiments[index] = withState(attempt, 'succeeded');
       node.status = 'evaluated';
       const scores = summarize(runs);
-      node.result = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, experimentId, commit, ref, report, eventId: event.id };
+      const integrity = event.data.integrity ?? (event.data.sandbox === undefined ? undefined : { sandbox: event.data.sandbox });
+      node.result = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, experimentId, commit, ref, report, integrity, eventId: event.id };
       break;
     }
     case 'ExperimentFailed': {
@@ -198,7 +199,7 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
         state.own(current).gateFailure = { kind: event.data.kind, detail: event.data.detail, eventId: event.id };
       } else {
         const scores = summarize(event.data.runs);
-        state.own(current).gate = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, commit: event.data.commit, eventId: event.id };
+        state.own(current).gate = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, commit: event.data.commit, integrity: event.data.integrity, eventId: event.id };
       }
       break;
     }

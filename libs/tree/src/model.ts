@@ -1,5 +1,6 @@
 import type {
   FailureKind,
+  Integrity,
   HypothesisChange,
   NodeId,
   Objective,
@@ -47,8 +48,13 @@ export interface ExperimentResult extends Scores {
   commit: string;
   ref: string;
   report: SearchEventData<'ExperimentSucceeded'>['report'];
+  /** What the evaluation ran under (events written before integrity was recorded carry the sandbox only). */
+  integrity?: NodeIntegrity;
   eventId: string;
 }
+
+/** An event's integrity, or the sandbox alone for events older than the integrity record. */
+export type NodeIntegrity = Partial<Integrity> & Pick<Integrity, 'sandbox'>;
 
 export interface ExperimentFailure {
   experimentId: string;
@@ -61,6 +67,7 @@ export interface ExperimentFailure {
 
 export interface GateResult extends Scores {
   commit: string;
+  integrity?: NodeIntegrity;
   eventId: string;
 }
 
@@ -89,7 +96,7 @@ export interface TreeNode {
   failure?: ExperimentFailure;
   gate?: GateResult;
   /** A gate evaluation that produced no score (it still counted against the gate budget). */
-  gateFailure?: { kind: 'timeout' | 'crash' | 'no-metric'; detail: string; eventId: string };
+  gateFailure?: { kind: SearchEventData<'GateFailed'>['kind']; detail: string; eventId: string };
   decision?: Decision;
   pruned?: { reason: string; rule: string; policy: PolicyRef; eventId: string };
   insights: string[];

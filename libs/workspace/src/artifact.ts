@@ -1,10 +1,9 @@
 import type { Task } from '@hypotree/task';
-import { existsSync, realpathSync, statSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, realpathSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { git, GitError } from './git.js';
-import { sandboxMode } from './sandbox.js';
 
 /** The git repository experiments branch from, where hypotree keeps its worktrees, and the base commit. */
 export interface ArtifactRepo {
@@ -51,18 +50,6 @@ async function importFolder(folder: string, gitDir: string, taskName: string): P
   }
 }
 
-function ensureTraversable(dir: string): void {
-  if (sandboxMode().kind !== 'isolated') return;
-  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    if ((statSync(current).mode & 0o001) === 0) {
-      throw new Error(
-        `workdir ${dir}: folder ${current} is not traversable by the sandbox uid, so experiments could not reach their worktrees; chmod o+x it or pick another workdir`,
-      );
-    }
-    if (path.dirname(current) === current) return;
-  }
-}
-
 /**
  * Makes the task's artifact a git repository hypotree can branch from and returns its base
  * commit: a git repository is used as is (at `baseCommit` or HEAD); a plain folder is imported
@@ -71,9 +58,6 @@ function ensureTraversable(dir: string): void {
 export async function prepareArtifact(task: Task, workdir = path.resolve('.hypotree')): Promise<ArtifactRepo> {
   const taskWorkdir = path.resolve(workdir, task.spec.name);
   await mkdir(path.join(taskWorkdir, 'worktrees'), { recursive: true });
-  // Sandboxed uids must reach worktrees and private homes below this folder.
-  for (const dir of [path.resolve(workdir), taskWorkdir, path.join(taskWorkdir, 'worktrees')]) await chmod(dir, 0o711);
-  ensureTraversable(taskWorkdir);
   if (await isRepoRoot(task.repo)) {
     const wanted = task.spec.baseCommit ?? 'HEAD';
     try {

@@ -1,73 +1,60 @@
-import { commandLine, parseMetric, tail, type EvaluatorSpec, type Task } from '@hypotree/task';
-import { runProcess, type RunOutcome } from './process.js';
-import type { Confinement } from './sandbox.js';
+import { commandLine, tail, type Task } from '@hypotree/task';
+import { runProcess } from './process.js';
 import type { RunScore } from './evidence.js';
+import type { SandboxMode } from './sandbox/index.js';
+import { scoreOnce, type ScoringSite } from './scoring/session.js';
+import type { CandidateRunRecord, EvaluationFailureKind } from './scoring/verdict.js';
+import { candidateView } from './views.js';
 
 /** Where and how evaluator runs happen for one worktree. */
-export interface EvaluationSite {
-  task: Task;
-  worktree: string;
-  scratch: string;
-  confinement: Confinement;
-  env?: Record<string, string>;
-  /** Epoch ms after which nothing more may run (the experiment's wall-clock budget). */
-  deadline: number;
-  signal?: AbortSignal;
-}
+export type EvaluationSite = ScoringSite;
 
 /** The result of running an evaluator once per seed: all scores, or the first failure. */
-export type Evaluation =
-  | { ok: true; runs: RunScore[]; stdoutTail: string; stderrTail: string }
-  | { ok: false; kind: 'timeout' | 'crash' | 'no-metric'; detail: string; runs: RunScore[]; stdoutTail: string; stderrTail: string };
+export type Evaluation = (
+  | { ok: true; runs: RunScore[] }
+  | { ok: false; kind: EvaluationFailureKind; detail: string; runs: RunScore[] }
+) & { stdoutTail: string; stderrTail: string; sandbox: SandboxMode['kind']; candidateRuns: CandidateRunRecord[] };
 
-function failureOf(what: string, outcome: RunOutcome, limitMs: number): { kind: 'timeout' | 'crash'; detail: string } | undefined {
-  if (outcome.timedOut) return { kind: 'timeout', detail: `${what} exceeded its ${Math.round(limitMs / 100) / 10}s wall-clock limit; its process group was killed` };
-  if (outcome.aborted) return { kind: 'crash', detail: `${what} was aborted` };
-  if (outcome.exitCode !== 0) {
-    const how = outcome.exitCode === undefined ? `was killed by ${outcome.signal ?? 'a signal'}` : `exited with code ${outcome.exitCode}`;
-    return { kind: 'crash', detail: `${what} ${how}` };
-  }
-  return undefined;
-}
-
-async function runOnce(site: EvaluationSite, what: string, spec: Pick<EvaluatorSpec, 'command' | 'args' | 'timeoutSec'>, env: Record<string, string>, network: boolean) {
-  const limitMs = Math.min(spec.timeoutSec * 1000, site.deadline - Date.now());
-  const [command, args] = commandLine(site.task, spec);
+async function runSetup(site: EvaluationSite): Promise<{ ok: true } | { ok: false; detail: string; stdoutTail: string; stderrTail: string }> {
+  const setup = site.task.spec.setup;
+  if (setup === undefined) return { ok: true };
+  const timeoutMs = Math.max(1, Math.min(setup.timeoutSec * 1000, site.deadline - Date.now()));
+  const view = candidateView(site.task, site.worktree, true, timeoutMs);
+  const [command, args] = commandLine(site.task, setup);
   const outcome = await runProcess({
     command,
-    args: args.map((a) => a.split('{seed}').join(env.HYPOTREE_SEED ?? '')),
-    cwd: site.worktree,
+    args,
+    view: { ...view, cwd: site.worktree },
     scratch: site.scratch,
-    timeoutMs: limitMs,
+    timeoutMs,
     outputCapBytes: site.task.spec.budgets.outputCapBytes,
-    confinement: { ...site.confinement, network },
-    env: { ...site.env, ...env },
     signal: site.signal,
+    sandbox: site.sandbox,
   });
-  return { outcome, failure: failureOf(what, outcome, limitMs) };
+  if (outcome.exitCode === 0 && !outcome.timedOut) return { ok: true };
+  const how = outcome.timedOut ? 'timed out' : `exited with ${outcome.exitCode ?? outcome.signal}`;
+  return { ok: false, detail: `setup ${how}`, stdoutTail: tail(outcome.stdout), stderrTail: tail(outcome.stderr) };
 }
 
 /**
- * Runs the task's setup (if any), then `evaluator` once per seed (seed in env HYPOTREE_SEED and
- * `{seed}` in args); stops at the first timeout, crash or missing metric.
+ * Runs the task's setup (if any, in the candidate's sandbox with its worktree writable), then the
+ * `which` scorer once per seed; stops at the first run without a score.
  */
-export async function evaluate(site: EvaluationSite, name: string, evaluator: EvaluatorSpec, seeds: readonly number[]): Promise<Evaluation> {
+export async function evaluate(site: EvaluationSite, which: 'dev' | 'gate' | 'test', seeds: readonly number[]): Promise<Evaluation> {
   const runs: RunScore[] = [];
-  const setup = site.task.spec.setup;
-  if (setup !== undefined) {
-    const { outcome, failure } = await runOnce(site, 'setup', setup, {}, true);
-    if (failure !== undefined) return { ok: false, ...failure, runs, stdoutTail: tail(outcome.stdout), stderrTail: tail(outcome.stderr) };
-  }
+  const candidateRuns: CandidateRunRecord[] = [];
+  const sandbox = site.sandbox.kind;
+  const setup = await runSetup(site);
+  if (!setup.ok) return { ok: false, kind: 'crash', detail: setup.detail, runs, stdoutTail: setup.stdoutTail, stderrTail: setup.stderrTail, sandbox, candidateRuns };
   let last = { stdoutTail: '', stderrTail: '' };
   for (const seed of seeds) {
-    const { outcome, failure } = await runOnce(site, `${name} evaluator (seed ${seed})`, evaluator, { HYPOTREE_SEED: String(seed) }, false);
-    last = { stdoutTail: tail(outcome.stdout), stderrTail: tail(outcome.stderr) };
-    if (failure !== undefined) return { ok: false, ...failure, runs, ...last };
-    const reading = parseMetric(outcome.stdout, site.task.spec.objective.metric);
-    if (!reading.ok) return { ok: false, kind: 'no-metric', detail: `${name} evaluator (seed ${seed}): ${reading.reason}`, runs, stdoutTail: reading.tail, stderrTail: last.stderrTail };
-    runs.push({ seed, value: reading.value, durationMs: outcome.durationMs });
+    const result = await scoreOnce(site, which, seed);
+    candidateRuns.push(...result.candidateRuns);
+    last = { stdoutTail: result.stdoutTail, stderrTail: result.stderrTail };
+    if (!result.ok) return { ok: false, kind: result.kind, detail: `${which} evaluation (seed ${seed}): ${result.detail}`, runs, ...last, sandbox, candidateRuns };
+    runs.push({ seed, value: result.value, durationMs: result.durationMs });
   }
-  return { ok: true, runs, ...last };
+  return { ok: true, runs, ...last, sandbox, candidateRuns };
 }
 
 /** Mean of the run values. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** How an experiment failed. */
-export const FailureKindSchema = z.enum(['timeout', 'crash', 'no-metric', 'implementation-failed', 'refused']);
+export const FailureKindSchema = z.enum(['timeout', 'crash', 'no-metric', 'malformed-output', 'scorer-error', 'implementation-failed', 'refused']);
 
 /** One evaluator run: the seed it got and the metric value it printed. */
 export const RunScoreSchema = z.strictObject({
@@ -15,6 +15,17 @@ export const DiffStatSchema = z.strictObject({
   files: z.array(z.strictObject({ path: z.string(), insertions: z.number().int(), deletions: z.number().int() })),
   insertions: z.number().int(),
   deletions: z.number().int(),
+});
+
+/**
+ * What an evaluation can be trusted for: the sandbox its processes ran in, the hashes of the
+ * task spec and evaluator files it ran with, and the paths the candidate changed.
+ */
+export const IntegritySchema = z.strictObject({
+  sandbox: z.enum(['allowlist', 'none']),
+  specHash: z.string().min(1),
+  evaluatorHash: z.string().min(1),
+  changedPaths: z.array(z.string()),
 });
 
 /** Token usage of a model call, as reported by the endpoint. */
@@ -46,10 +57,11 @@ export const ExperimentEvidenceSchema = z.strictObject({
   durationMs: z.number().nonnegative(),
   stdoutTail: z.string(),
   stderrTail: z.string(),
-  sandbox: z.enum(['isolated', 'none']),
+  integrity: IntegritySchema,
 });
 
 export type FailureKind = z.infer<typeof FailureKindSchema>;
+export type Integrity = z.infer<typeof IntegritySchema>;
 export type RunScore = z.infer<typeof RunScoreSchema>;
 export type Usage = z.infer<typeof UsageSchema>;
 export type ExperimentEvidence = z.infer<typeof ExperimentEvidenceSchema>;

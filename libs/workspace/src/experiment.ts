@@ -5,7 +5,8 @@ import { defaultSeeds, evaluate, meanScore, type EvaluationSite } from './evalua
 import type { ExperimentEvidence, FailureKind } from './evidence.js';
 import { ImplementationFailed, type Implementation, type Implementer } from './implementer.js';
 import { runProcess } from './process.js';
-import { EXPERIMENT_UID, sandboxMode } from './sandbox.js';
+import { sandboxMode, type SandboxMode } from './sandbox/index.js';
+import { candidateView } from './views.js';
 import { addWorktree, commitWorktree, diffStat, removeWorktree, type Worktree } from './worktree.js';
 import { git } from './git.js';
 
@@ -23,7 +24,14 @@ export interface ExperimentRequest {
   seeds?: number[];
   feedback?: string;
   signal?: AbortSignal;
+  /** The sandbox to use; the machine's unless the caller decides otherwise. */
+  sandbox?: SandboxMode;
+  /** Let an implementer that writes code (agent, llm) run without a sandbox; recorded by the search. */
+  allowUnsandboxed?: boolean;
 }
+
+/** Implementers that cannot run code or write anything but a structured change. */
+const CODE_FREE_IMPLEMENTERS = new Set(['params']);
 
 /** The ref that keeps a node's commit, admitted or not. */
 export function nodeRef(searchId: string, nodeId: string): string {
@@ -45,6 +53,8 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
   const deadline = started + task.spec.budgets.experimentTimeoutSec * 1000;
   const seeds = req.seeds ?? defaultSeeds(task);
   const ref = nodeRef(req.searchId, req.nodeId);
+  const sandbox = req.sandbox ?? sandboxMode();
+  const integrity = (changedPaths: string[]) => ({ sandbox: sandbox.kind, specHash: task.hash, evaluatorHash: task.evaluatorHash, changedPaths });
   const base = {
     experimentId: req.experimentId,
     nodeId: req.nodeId,
@@ -52,7 +62,7 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
     baseCommit: req.baseCommit,
     refusals: [] as { path: string; reason: string }[],
     runs: [] as ExperimentEvidence['runs'],
-    sandbox: sandboxMode().kind,
+    integrity: integrity([]),
     stdoutTail: '',
     stderrTail: '',
   };
@@ -67,16 +77,15 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
     ...extra,
   });
 
-  const worktree: Worktree = await addWorktree(req.repo, req.baseCommit, req.experimentId, EXPERIMENT_UID);
+  if (sandbox.kind === 'none' && !CODE_FREE_IMPLEMENTERS.has(req.implementer.name) && req.allowUnsandboxed !== true) {
+    return fail(
+      'implementation-failed',
+      `the ${req.implementer.name} implementer writes code, and there is no sandbox here (${sandbox.reason}); install bubblewrap, or start the search with --allow-unsandboxed`,
+    );
+  }
+  const worktree: Worktree = await addWorktree(req.repo, req.baseCommit, req.experimentId);
   try {
-    const site: EvaluationSite = {
-      task,
-      worktree: worktree.dir,
-      scratch: req.repo.workdir,
-      confinement: { uid: EXPERIMENT_UID, hide: [task.sealed.gate, task.sealed.test], network: false },
-      deadline,
-      signal: req.signal,
-    };
+    const site: EvaluationSite = { task, worktree: worktree.dir, scratch: req.repo.workdir, deadline, sandbox, signal: req.signal };
     let done: Implementation;
     try {
       done = await req.implementer.implement({
@@ -85,20 +94,22 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
         task,
         feedback: req.feedback,
         signal: req.signal,
-        checkDev: () => evaluate(site, 'dev', task.spec.evaluators.dev, seeds.slice(0, 1)),
-        runConfined: (command, args, options) =>
-          runProcess({
+        checkDev: () => evaluate(site, 'dev', seeds.slice(0, 1)),
+        runConfined: (command, args, options) => {
+          const timeoutMs = Math.min(options.timeoutMs ?? Infinity, deadline - Date.now());
+          return runProcess({
             command,
             args,
-            cwd: worktree.dir,
+            view: candidateView(task, worktree.dir, true, timeoutMs),
             scratch: req.repo.workdir,
-            timeoutMs: Math.min(options.timeoutMs ?? Infinity, deadline - Date.now()),
+            timeoutMs,
             outputCapBytes: task.spec.budgets.outputCapBytes,
-            confinement: { ...site.confinement, network: true },
             env: options.env,
             stdin: options.stdin,
             signal: req.signal,
-          }),
+            sandbox,
+          });
+        },
       });
     } catch (err) {
       if (!(err instanceof ImplementationFailed)) throw err;
@@ -110,6 +121,7 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
     if (refusals.some((r) => r.path === '.git')) await restoreGitLink(worktree);
     const commit = await commitWorktree(worktree, ref, commitMessage(req, done.summary));
     const diff = await diffStat(worktree.dir, req.baseCommit, commit);
+    const changed = integrity([...new Set([...diff.files.map((f) => f.path), ...refusals.map((r) => r.path)])].sort());
     if (refusals.length > 0) {
       const list = refusals.map((r) => `${r.path} (${r.reason})`).join(', ');
       return fail('refused', `the implementation changed paths it may not change: ${list}; allowed: ${task.spec.allowedPaths.join(', ')}`, {
@@ -117,15 +129,16 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
         commit,
         ref,
         diff,
+        integrity: changed,
       });
     }
     // Evaluate exactly what was committed: drop untracked and ignored leftovers.
     await git(worktree.dir, ['clean', '-ffdxq']);
-    const evaluation = await evaluate(site, 'dev', task.spec.evaluators.dev, seeds);
+    const evaluation = await evaluate(site, 'dev', seeds);
     const tails = { stdoutTail: evaluation.stdoutTail, stderrTail: evaluation.stderrTail };
-    if (!evaluation.ok) return fail(evaluation.kind, evaluation.detail, { commit, ref, diff, runs: evaluation.runs, ...tails });
+    if (!evaluation.ok) return fail(evaluation.kind, evaluation.detail, { commit, ref, diff, runs: evaluation.runs, integrity: changed, ...tails });
     const devScore = meanScore(evaluation.runs);
-    const changed = diff.files.length === 0 ? 'no files changed' : `${diff.files.length} file(s) changed (+${diff.insertions} −${diff.deletions}): ${diff.files.map((f) => f.path).join(', ')}`;
+    const changedText = diff.files.length === 0 ? 'no files changed' : `${diff.files.length} file(s) changed (+${diff.insertions} −${diff.deletions}): ${diff.files.map((f) => f.path).join(', ')}`;
     return {
       ...base,
       ...tails,
@@ -135,9 +148,10 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
       commit,
       ref,
       diff,
+      integrity: changed,
       implementation,
       report: tail(
-        `${req.hypothesis.title}: ${done.summary}; ${changed}; dev ${task.spec.objective.metric} ${devScore.toPrecision(4)} ` +
+        `${req.hypothesis.title}: ${done.summary}; ${changedText}; dev ${task.spec.objective.metric} ${devScore.toPrecision(4)} ` +
           `(mean of ${evaluation.runs.length} run(s): ${evaluation.runs.map((r) => r.value.toPrecision(4)).join(', ')})`,
         1000,
       ),

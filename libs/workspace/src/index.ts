@@ -1,12 +1,16 @@
 export { prepareArtifact, type ArtifactRepo } from './artifact.js';
 export { runExperiment, nodeRef, type ExperimentRequest } from './experiment.js';
-export { evaluateSealed, SealedEvaluationError, type SealedRequest } from './sealed.js';
+export { evaluateSealed, SealedEvaluationError, type SealedRequest, type SealedScore } from './sealed.js';
 export * from './evidence.js';
 export { ImplementationFailed, writeWorktreeFile, type Implementer, type Implementation, type ImplementationContext } from './implementer.js';
 export { ParamsImplementer } from './implementers/params.js';
 export { AgentImplementer, hypothesisText, type AgentCommand } from './implementers/agent.js';
 export { runProcess, type RunRequest, type RunOutcome } from './process.js';
-export { sandboxMode, EXPERIMENT_UID, SEALED_UID, type SandboxMode, type Confinement } from './sandbox.js';
+export { sandboxMode, placed, INSIDE, type SandboxMode, type SandboxView, type Bind, type ResourceLimits } from './sandbox/index.js';
+export { candidateView, scorerView, limitsOf } from './views.js';
+export { scoreOnce, type ScoringSite, type ScoringResult } from './scoring/session.js';
+export { verdictOf, type ScoringTranscript, type ScoringVerdict, type EvaluationFailureKind, type CandidateRunRecord } from './scoring/verdict.js';
+export { parseScorerLine } from './scoring/channel.js';
 export { scrubbedEnv, isSecretName } from './env.js';
 export { addWorktree, removeWorktree, commitWorktree, diffStat, type Worktree, type DiffStat } from './worktree.js';
 export { refusedChanges, type Refusal, type RefusalReason } from './changes.js';

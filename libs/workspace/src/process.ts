@@ -1,22 +1,26 @@
 import { execa } from 'execa';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { scrubbedEnv } from './env.js';
-import { confine, sandboxMode, type Confinement } from './sandbox.js';
+import { bwrapArgv, INSIDE, placed, sandboxMode, type SandboxMode, type SandboxView } from './sandbox/index.js';
 
-/** One process run: the command, where, for how long, and how it is confined. */
+/** One process run: the command, what it may see, for how long, and what it gets on stdin. */
 export interface RunRequest {
   command: string;
   args: readonly string[];
-  cwd: string;
-  /** Folder where a private HOME for this run is created (must be traversable by the sandbox uid). */
+  view: SandboxView;
+  /** Folder for a private HOME when there is no sandbox (a sandboxed process uses its private /tmp). */
   scratch: string;
   timeoutMs: number;
+  /** Bytes of stderr kept (the tail), and of stdout unless `stdoutLimitBytes` is set. */
   outputCapBytes: number;
-  confinement: Confinement;
+  /** Keep stdout whole as data; a process that writes more is killed and `overflowed`. */
+  stdoutLimitBytes?: number;
   env?: Record<string, string>;
   stdin?: string;
   signal?: AbortSignal;
+  /** The sandbox to use; the machine's (`sandboxMode()`) unless a caller decides otherwise. */
+  sandbox?: SandboxMode;
 }
 
 /** What a run did: exit status, whether hypotree killed it, and the captured (capped) output. */
@@ -25,13 +29,16 @@ export interface RunOutcome {
   signal: string | undefined;
   timedOut: boolean;
   aborted: boolean;
+  /** stdout went past `stdoutLimitBytes` and the process was killed. */
+  overflowed: boolean;
   stdout: string;
   stderr: string;
   truncated: boolean;
   durationMs: number;
-  sandbox: 'isolated' | 'none';
+  sandbox: SandboxMode['kind'];
 }
 
+/** Keeps the last `cap` bytes of a stream. */
 class OutputTail {
   private chunks: Buffer[] = [];
   private size = 0;
@@ -58,6 +65,28 @@ class OutputTail {
   }
 }
 
+/** Keeps a stream whole up to `limit` bytes and says when it went past. */
+class OutputWhole {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  overflowed = false;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): boolean {
+    if (this.overflowed) return false;
+    this.size += chunk.length;
+    if (this.size > this.limit) {
+      this.overflowed = true;
+      this.chunks = [];
+      return false;
+    }
+    this.chunks.push(chunk);
+    return true;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
 function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
   try {
@@ -68,31 +97,35 @@ function killGroup(pid: number | undefined): void {
 }
 
 /**
- * Runs one process in its own process group with a scrubbed environment and private HOME,
- * confined when the machine allows it; on timeout or abort the whole group is killed.
- * Output keeps the last `outputCapBytes` of each stream (the metric line is printed last).
+ * Runs one process in its own process group with a scrubbed environment, inside its sandbox
+ * view when the machine has one (see `sandbox/`); on timeout, abort or stdout overflow the
+ * whole group is killed (and with it the sandbox, whose processes die with their parent).
  */
 export async function runProcess(req: RunRequest): Promise<RunOutcome> {
   const started = Date.now();
-  const mode = sandboxMode();
-  const home = await mkdtemp(path.join(req.scratch, 'home-'));
-  if (mode.kind === 'isolated') await chown(home, req.confinement.uid, req.confinement.uid);
-  const [command, args] = mode.kind === 'isolated' ? confine(req.command, req.args, req.confinement) : [req.command, [...req.args]];
-  const stdout = new OutputTail(req.outputCapBytes);
+  const mode = req.sandbox ?? sandboxMode();
+  const sandboxed = mode.kind === 'allowlist';
+  const home = sandboxed ? undefined : await mkdtemp(path.join(req.scratch, 'home-'));
+  const [command, args] = sandboxed
+    ? bwrapArgv(mode.bwrap, req.view, req.command, req.args, placed(req.view, req.view.cwd, true))
+    : [req.command, [...req.args]];
+  const stdout = req.stdoutLimitBytes === undefined ? new OutputTail(req.outputCapBytes) : new OutputWhole(req.stdoutLimitBytes);
   const stderr = new OutputTail(req.outputCapBytes);
   let timedOut = false;
   let aborted = false;
   try {
     const child = execa(command, args, {
-      cwd: req.cwd,
-      env: scrubbedEnv(home, req.env),
+      cwd: sandboxed ? '/' : req.view.cwd,
+      env: scrubbedEnv(home ?? INSIDE.tmp, req.env),
       extendEnv: false,
       detached: true,
       reject: false,
       buffer: false,
       input: req.stdin ?? '',
     });
-    child.stdout?.on('data', (c: Buffer) => stdout.push(c));
+    child.stdout?.on('data', (c: Buffer) => {
+      if (stdout.push(c) === false) killGroup(child.pid);
+    });
     child.stderr?.on('data', (c: Buffer) => stderr.push(c));
     const timer = setTimeout(() => {
       timedOut = true;
@@ -113,13 +146,14 @@ export async function runProcess(req: RunRequest): Promise<RunOutcome> {
       signal: result.signal ?? undefined,
       timedOut,
       aborted,
+      overflowed: stdout instanceof OutputWhole && stdout.overflowed,
       stdout: stdout.text(),
       stderr: result.failed && result.exitCode === undefined && !timedOut && !aborted ? `${stderr.text()}${result.message}` : stderr.text(),
-      truncated: stdout.truncated || stderr.truncated,
+      truncated: (stdout instanceof OutputTail && stdout.truncated) || stderr.truncated,
       durationMs: Date.now() - started,
       sandbox: mode.kind,
     };
   } finally {
-    await rm(home, { recursive: true, force: true });
+    if (home !== undefined) await rm(home, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,8 @@ import type { Task } from '@hypotree/task';
 import type { ArtifactRepo } from './artifact.js';
 import { defaultSeeds, evaluate, meanScore } from './evaluate.js';
 import type { RunScore } from './evidence.js';
-import { SEALED_UID } from './sandbox.js';
+import { sandboxMode, type SandboxMode } from './sandbox/index.js';
+import type { EvaluationFailureKind } from './scoring/verdict.js';
 import { addWorktree, removeWorktree } from './worktree.js';
 
 /** A sealed evaluation that produced no score; the coordinator decides what that means. */
@@ -10,12 +11,13 @@ export class SealedEvaluationError extends Error {
   constructor(
     readonly which: 'gate' | 'test',
     readonly commit: string,
-    readonly kind: 'timeout' | 'crash' | 'no-metric',
+    readonly kind: EvaluationFailureKind,
     detail: string,
     readonly stdoutTail: string,
     readonly stderrTail: string,
+    readonly sandbox: SandboxMode['kind'],
   ) {
-    super(`${which} evaluation of ${commit} failed (${kind}): ${detail}\n--- stdout tail ---\n${stdoutTail}\n--- stderr tail ---\n${stderrTail}`);
+    super(`${which} evaluation of ${commit} failed (${kind}): ${detail}\n--- scorer stdout tail ---\n${stdoutTail}\n--- scorer stderr tail ---\n${stderrTail}`);
     this.name = 'SealedEvaluationError';
   }
 }
@@ -28,35 +30,41 @@ export interface SealedRequest {
   which: 'gate' | 'test';
   seed?: number;
   signal?: AbortSignal;
+  sandbox?: SandboxMode;
+}
+
+/** A sealed score and what it ran under. */
+export interface SealedScore {
+  score: number;
+  runs: RunScore[];
+  durationMs: number;
+  sandbox: SandboxMode['kind'];
 }
 
 /**
- * Scores `commit` with the gate or test evaluator, in its own detached worktree, as the sealed
- * uid, with only that evaluator's sealed data visible (path in env HYPOTREE_SEALED_DATA).
+ * Scores `commit` with the gate or test scorer: the candidate runs from its own detached
+ * worktree in its sandbox; the sealed data is bound only into the scorer's sandbox.
  */
-export async function evaluateSealed(req: SealedRequest): Promise<{ score: number; runs: RunScore[]; durationMs: number }> {
+export async function evaluateSealed(req: SealedRequest): Promise<SealedScore> {
   const started = Date.now();
   const { task, which } = req;
-  const evaluator = task.spec.evaluators[which];
-  const other = which === 'gate' ? task.sealed.test : task.sealed.gate;
-  const worktree = await addWorktree(req.repo, req.commit, `sealed-${which}`, SEALED_UID);
+  const sandbox = req.sandbox ?? sandboxMode();
+  const worktree = await addWorktree(req.repo, req.commit, `sealed-${which}`);
   try {
     const evaluation = await evaluate(
       {
         task,
         worktree: worktree.dir,
         scratch: req.repo.workdir,
-        confinement: { uid: SEALED_UID, hide: [other], network: false },
-        env: { HYPOTREE_SEALED_DATA: task.sealed[which] },
         deadline: started + task.spec.budgets.experimentTimeoutSec * 1000,
+        sandbox,
         signal: req.signal,
       },
       which,
-      evaluator,
       req.seed === undefined ? defaultSeeds(task) : [req.seed],
     );
-    if (!evaluation.ok) throw new SealedEvaluationError(which, req.commit, evaluation.kind, evaluation.detail, evaluation.stdoutTail, evaluation.stderrTail);
-    return { score: meanScore(evaluation.runs), runs: evaluation.runs, durationMs: Date.now() - started };
+    if (!evaluation.ok) throw new SealedEvaluationError(which, req.commit, evaluation.kind, evaluation.detail, evaluation.stdoutTail, evaluation.stderrTail, evaluation.sandbox);
+    return { score: meanScore(evaluation.runs), runs: evaluation.runs, durationMs: Date.now() - started, sandbox: evaluation.sandbox };
   } finally {
     await removeWorktree(req.repo, worktree);
   }

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import type { ArtifactRepo } from './artifact.js';
 import { git } from './git.js';
-import { sandboxMode } from './sandbox.js';
 
 /** A checked-out worktree and the content of its `.git` link file (to detect tampering). */
 export interface Worktree {
@@ -12,11 +10,10 @@ export interface Worktree {
   gitLink: string;
 }
 
-/** Adds a detached worktree of `commit` under the workdir, owned by `uid` when sandboxed. */
-export async function addWorktree(repo: ArtifactRepo, commit: string, label: string, uid: number): Promise<Worktree> {
+/** Adds a detached worktree of `commit` under the workdir. */
+export async function addWorktree(repo: ArtifactRepo, commit: string, label: string): Promise<Worktree> {
   const dir = path.join(repo.workdir, 'worktrees', `${label}-${randomUUID().slice(0, 8)}`);
   await git(repo.path, ['worktree', 'add', '--quiet', '--detach', dir, commit]);
-  if (sandboxMode().kind === 'isolated') await execa('chown', ['-R', `${uid}:${uid}`, dir]);
   return { dir, gitLink: await readFile(path.join(dir, '.git'), 'utf8') };
 }
 

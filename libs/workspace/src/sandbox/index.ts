@@ -1,0 +1,3 @@
+export { bwrapArgv } from './bwrap.js';
+export { sandboxMode, type SandboxMode } from './mode.js';
+export { placed, INSIDE, type SandboxView, type Bind, type ResourceLimits } from './view.js';
