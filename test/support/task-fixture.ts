@@ -1,9 +1,9 @@
 import { loadTask, type Task } from '@hypotree/task';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** A throwaway task folder: artifact, evaluator script outside the artifact, sealed data. */
+/** A throwaway task folder: artifact (with its candidate entry point), scorer outside the artifact, sealed data. */
 export interface TaskFixture {
   root: string;
   task: Task;
@@ -11,36 +11,48 @@ export interface TaskFixture {
   cleanup(): void;
 }
 
-/** The toy evaluator: prints accuracy = config.x / 10, or misbehaves on request via config.mode. */
-const EVALUATOR = `
-import { readFileSync, existsSync } from 'node:fs';
-import { spawn } from 'node:child_process';
-const config = JSON.parse(readFileSync('config.json', 'utf8'));
-const sealed = process.env.HYPOTREE_SEALED_DATA;
-const bonus = sealed ? Number(readFileSync(sealed + '/bonus.txt', 'utf8')) : 0;
-if (config.mode === 'crash') { console.error('boom: deliberate crash'); process.exit(3); }
-if (config.mode === 'silent') { console.log('accuracy is great'); process.exit(0); }
-if (config.mode === 'hang') {
-  spawn('/bin/sh', ['-c', 'sleep 1.5; touch /tmp/' + config.marker], { stdio: 'ignore' });
-  setTimeout(() => {}, 60_000);
-} else {
-  const seed = Number(process.env.HYPOTREE_SEED);
-  console.log('training with seed', seed);
-  console.log(JSON.stringify({ metric: 'accuracy', value: config.x / 10 + bonus + seed / 1000 }));
+/** The toy scorer (trusted): asks the candidate for its `x` and scores x / 10 + the sealed bonus + seed / 1000. */
+const SCORER = `
+import { readFileSync } from 'node:fs';
+import { outputAsJson, rejectOutput, reportMetric, runCandidate, scoringContext } from '@hypotree/scorer';
+const context = scoringContext();
+const bonus = context.evaluation === 'dev' ? 0 : Number(readFileSync(context.data + '/bonus.txt', 'utf8'));
+const result = await runCandidate({ command: 'node', args: ['candidate.mjs'], input: { seed: context.seed } });
+const output = await outputAsJson(result);
+if (typeof output?.x !== 'number') await rejectOutput('expected {"x": <number>}');
+else {
+  console.log('scored x =', output.x, 'with seed', context.seed);
+  await reportMetric(output.x / 10 + bonus + context.seed / 1000);
 }
 `;
 
-/** Creates a task in a temp folder (world-traversable so sandboxed uids reach it). */
+/** The toy candidate (untrusted, in the artifact): answers its config's x, or misbehaves on request via config.mode. */
+const CANDIDATE = `
+import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+const config = JSON.parse(readFileSync('config.json', 'utf8'));
+if (config.mode === 'crash') { console.error('boom: deliberate crash'); process.exit(3); }
+if (config.mode === 'silent') { console.log('accuracy is great'); process.exit(0); }
+if (config.mode === 'hang') {
+  spawn('/bin/sh', ['-c', 'sleep 1.5; touch /tmp/' + config.marker], { stdio: 'ignore', detached: true }).unref();
+  setTimeout(() => {}, 60_000);
+} else {
+  console.error('answering for seed', JSON.parse(readFileSync(0, 'utf8')).seed);
+  process.stdout.write(JSON.stringify({ x: config.x }));
+}
+`;
+
+/** Creates a task in a temp folder. */
 export function createTaskFixture(overrides: Record<string, unknown> = {}): TaskFixture {
   const root = mkdtempSync(path.join(os.tmpdir(), 'hypotree-fixture-'));
-  chmodSync(root, 0o755);
   mkdirSync(path.join(root, 'artifact/src'), { recursive: true });
   mkdirSync(path.join(root, 'sealed/gate'), { recursive: true });
   mkdirSync(path.join(root, 'sealed/test'), { recursive: true });
   writeFileSync(path.join(root, 'artifact/config.json'), `${JSON.stringify({ x: 5, mode: 'ok', marker: '' }, null, 2)}\n`);
   writeFileSync(path.join(root, 'artifact/src/model.mjs'), 'export const model = 1;\n');
   writeFileSync(path.join(root, 'artifact/README.md'), 'toy artifact\n');
-  writeFileSync(path.join(root, 'evaluate.mjs'), EVALUATOR);
+  writeFileSync(path.join(root, 'artifact/candidate.mjs'), CANDIDATE);
+  writeFileSync(path.join(root, 'scorer.mjs'), SCORER);
   writeFileSync(path.join(root, 'sealed/gate/bonus.txt'), '100');
   writeFileSync(path.join(root, 'sealed/test/bonus.txt'), '200');
   const spec = {
@@ -48,9 +60,9 @@ export function createTaskFixture(overrides: Record<string, unknown> = {}): Task
     repo: 'artifact',
     allowedPaths: ['config.json', 'src/**'],
     evaluators: {
-      dev: { command: 'node', args: ['{task}/evaluate.mjs'], timeoutSec: 20 },
-      gate: { command: 'node', args: ['{task}/evaluate.mjs'], sealedData: 'sealed/gate' },
-      test: { command: 'node', args: ['{task}/evaluate.mjs'], sealedData: 'sealed/test' },
+      dev: { command: 'node', args: ['{task}/scorer.mjs'], timeoutSec: 20 },
+      gate: { command: 'node', args: ['{task}/scorer.mjs'], sealedData: 'sealed/gate' },
+      test: { command: 'node', args: ['{task}/scorer.mjs'], sealedData: 'sealed/test' },
     },
     objective: { metric: 'accuracy', direction: 'maximize' },
     budgets: { repeats: 2, experimentTimeoutSec: 30 },

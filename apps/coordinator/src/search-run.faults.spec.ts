@@ -45,13 +45,14 @@ describe('the coordinator loop under faults', () => {
     const h = harness(2);
     let calls = 0;
     const evaluators: CoordinatorEvaluators = {
-      baselineDev: async () => [{ seed: 1, value: 0.5 }, { seed: 2, value: 0.501 }],
+      sandbox: 'none',
+    baselineDev: async () => ({ runs: [{ seed: 1, value: 0.5 }, { seed: 2, value: 0.501 }], sandbox: 'none' }),
       sealed: async (commit, which) => {
         if (which === 'gate' && commit !== 'base') {
           calls += 1;
-          throw new SealedEvaluationError('gate', commit, 'timeout', 'gate exceeded its 30s wall-clock limit', '', '');
+          throw new SealedEvaluationError('gate', commit, 'timeout', 'gate exceeded its 30s wall-clock limit', '', '', 'none');
         }
-        return [{ seed: 0, value: 0.49 }];
+        return { runs: [{ seed: 0, value: 0.49 }], sandbox: 'none' };
       },
     };
     const run = await h.run({ evaluators }, (self, command) => {
@@ -73,7 +74,8 @@ describe('the coordinator loop under faults', () => {
     const clock = () => new Date(t);
     let heartbeatOfSecond = (): void => undefined;
     const evaluators: CoordinatorEvaluators = {
-      baselineDev: async () => [{ seed: 1, value: 0.5 }, { seed: 2, value: 0.501 }],
+      sandbox: 'none',
+    baselineDev: async () => ({ runs: [{ seed: 1, value: 0.5 }, { seed: 2, value: 0.501 }], sandbox: 'none' }),
       sealed: async (commit) => {
         if (commit !== 'base') {
           // A 70 s gate run, longer than the 60 s lease, while the other executor reports a heartbeat midway.
@@ -81,7 +83,7 @@ describe('the coordinator loop under faults', () => {
           heartbeatOfSecond();
           t += 35_000;
         }
-        return [{ seed: 0, value: commit === 'base' ? 0.49 : 0.9 }];
+        return { runs: [{ seed: 0, value: commit === 'base' ? 0.49 : 0.9 }], sandbox: 'none' };
       },
     };
     const run = await h.run({ evaluators, clock }, (self, command) => {

@@ -35,7 +35,7 @@ export function evidence(command: DispatchExperiment, value: number): Experiment
     durationMs: 10,
     stdoutTail: '',
     stderrTail: '',
-    sandbox: 'none',
+    integrity: { sandbox: 'none', specHash: 'spec', evaluatorHash: 'evaluators', changedPaths: ['config.json'] },
   };
 }
 
@@ -54,8 +54,9 @@ export function harness(budget = 6): Harness {
   const dispatched: DispatchExperiment[] = [];
   const params = new Map<string, Record<string, unknown>>();
   const evaluators: CoordinatorEvaluators = {
-    baselineDev: async () => [{ seed: 1, value: 0.5 }, { seed: 2, value: 0.501 }],
-    sealed: async (commit) => [{ seed: 0, value: params.has(commit) ? score(params.get(commit)!) - 0.01 : 0.49 }],
+    sandbox: 'none',
+    baselineDev: async () => ({ runs: [{ seed: 1, value: 0.5 }, { seed: 2, value: 0.501 }], sandbox: 'none' }),
+    sealed: async (commit) => ({ runs: [{ seed: 0, value: params.has(commit) ? score(params.get(commit)!) - 0.01 : 0.49 }], sandbox: 'none' }),
   };
   const config = parseSearchConfig({ task: 'examples/spirals', budget: { experiments: budget, parallel: 2, gateEvaluations: 10 }, leaseMs: 60_000 });
   const answer = (run: SearchRun, command: DispatchExperiment) => {

@@ -12,7 +12,7 @@ export function taskWith(space: Parameter[], objective: Task['spec']['objective'
     objective,
     parameters: { file: 'config.json', space },
   });
-  return { spec, specPath: '/demo/hypotree.task.json', dir: '/demo', repo: '/demo/artifact', sealed: { gate: '/demo/sealed/gate', test: '/demo/sealed/test' }, hash: 'h' };
+  return { spec, specPath: '/demo/hypotree.task.json', dir: '/demo', repo: '/demo/artifact', sealed: { gate: '/demo/sealed/gate', test: '/demo/sealed/test' }, hash: 'h', evaluatorHash: 'e' };
 }
 
 /** A small space with every parameter kind: log and linear floats, a log int, a choice and a bool. */

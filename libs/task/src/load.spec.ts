@@ -40,7 +40,7 @@ describe('loadTask', () => {
     const task = loadTask(write(spec()));
     expect(task.repo).toBe(path.join(root, 'artifact'));
     expect(task.sealed.gate).toBe(path.join(root, 'sealed/gate'));
-    expect(task.spec.budgets).toEqual({ experimentTimeoutSec: 600, outputCapBytes: 1_000_000, repeats: 1 });
+    expect(task.spec.budgets).toEqual({ experimentTimeoutSec: 600, outputCapBytes: 1_000_000, repeats: 1, memoryMb: 4096, processes: 512, scratchMb: 512 });
     expect(task.spec.evaluators.dev.timeoutSec).toBe(60);
     expect(commandLine(task, task.spec.evaluators.dev)).toEqual(['node', [`${root}/eval.mjs`]]);
   });
@@ -138,5 +138,33 @@ describe('specHash', () => {
     expect(b.hash).toBe(a.hash);
     expect(a.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(specHash({ ...a.spec, name: 'other' })).not.toBe(a.hash);
+  });
+});
+
+describe('dev data and setup', () => {
+  it('resolves declared dev data, and refuses dev data that overlaps sealed data or a setup that names the task folder', () => {
+    mkdirSync(path.join(root, 'artifact/data'), { recursive: true });
+    const evaluators = spec().evaluators as Record<string, Record<string, unknown>>;
+    const ok = loadTask(write(spec({ evaluators: { ...evaluators, dev: { ...evaluators.dev, data: 'artifact/data' } } })));
+    expect(ok.devData).toBe(path.join(root, 'artifact/data'));
+    const bad = () =>
+      loadTask(write(spec({ evaluators: { ...evaluators, dev: { ...evaluators.dev, data: 'sealed/gate' } }, setup: { command: 'node', args: ['{task}/setup.mjs'] } })));
+    expect(bad).toThrow(/evaluators\.dev\.data: must not overlap sealed data/);
+    expect(bad).toThrow(/setup: must not use \{task\}/);
+  });
+});
+
+describe('evaluatorHash', () => {
+  it('changes with a scorer file and not with the artifact, the sealed data or hypotree\'s workdir', () => {
+    writeFileSync(path.join(root, 'eval.mjs'), 'score v1');
+    const first = loadTask(write(spec())).evaluatorHash;
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    writeFileSync(path.join(root, 'artifact/config.json'), '{"lr": 0.5}');
+    writeFileSync(path.join(root, 'sealed/gate/labels.json'), '[1, 0]');
+    mkdirSync(path.join(root, '.hypotree'));
+    writeFileSync(path.join(root, '.hypotree/events.db'), 'log');
+    expect(loadTask(write(spec())).evaluatorHash).toBe(first);
+    writeFileSync(path.join(root, 'eval.mjs'), 'score v2');
+    expect(loadTask(write(spec())).evaluatorHash).not.toBe(first);
   });
 });

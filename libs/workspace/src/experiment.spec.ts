@@ -60,6 +60,7 @@ describe('runExperiment', () => {
     expect(JSON.parse(await git(repo.path, ['show', `${evidence.commit}:config.json`])).x).toBe(7);
     expect(await git(repo.path, ['rev-parse', `${evidence.commit}^`])).toBe(repo.baseCommit);
     expect(evidence.report).toContain('dev accuracy 0.7035');
+    expect(evidence.integrity).toEqual({ sandbox: 'allowlist', specHash: fx.task.hash, evaluatorHash: fx.task.evaluatorHash, changedPaths: ['config.json'] });
     expect(await worktreesLeft()).toBe(before);
   });
 
@@ -72,21 +73,22 @@ describe('runExperiment', () => {
     expect(evidence.commit).toBeUndefined();
   });
 
-  it('fails as crash with the stderr tail when the evaluator exits non-zero', async () => {
+  it("fails as crash with the candidate's stderr tail when the candidate exits non-zero", async () => {
     const evidence = await run(params({ mode: 'crash' }), new ParamsImplementer());
-    expect(evidence.failure).toEqual({ kind: 'crash', detail: 'dev evaluator (seed 1) exited with code 3' });
+    expect(evidence.failure).toEqual({ kind: 'crash', detail: 'dev evaluation (seed 1): candidate run 1 (node candidate.mjs) failed (crash): exited with code 3' });
     expect(evidence.stderrTail).toContain('boom: deliberate crash');
     expect(evidence.ref).toBeDefined();
   });
 
-  it('fails as no-metric with the stdout tail when the metric line is missing', async () => {
+  it('fails as malformed-output when the candidate answers something that is not an answer', async () => {
     const evidence = await run(params({ mode: 'silent' }), new ParamsImplementer());
-    expect(evidence.failure?.kind).toBe('no-metric');
-    expect(evidence.failure?.detail).toContain('{"metric":"accuracy","value":<number>}');
-    expect(evidence.stdoutTail).toContain('accuracy is great');
+    expect(evidence.failure?.kind).toBe('malformed-output');
+    expect(evidence.failure?.detail).toContain('output is not JSON');
+    expect(evidence.failure?.detail).toContain('accuracy is great');
+    expect(evidence.runs).toEqual([]);
   });
 
-  it('fails as timeout and kills the whole process group, children included', async () => {
+  it('fails as timeout and kills the whole sandbox, detached children included', async () => {
     const marker = `hypotree-marker-${randomUUID()}`;
     const hang = doing((wt) => writeFileSync(path.join(wt, 'config.json'), JSON.stringify({ x: 1, mode: 'hang', marker })));
     const started = Date.now();
@@ -95,7 +97,7 @@ describe('runExperiment', () => {
     try {
       const evidence = await run(freeform, hang);
       expect(evidence.failure?.kind).toBe('timeout');
-      expect(evidence.failure?.detail).toContain('process group was killed');
+      expect(evidence.failure?.detail).toContain('exceeded its wall-clock limit');
       expect(Date.now() - started).toBeLessThan(10_000);
       await new Promise((resolve) => setTimeout(resolve, 1800));
       expect(existsSync(path.join('/tmp', marker))).toBe(false);

@@ -1,6 +1,6 @@
 import type { Task } from '@hypotree/task';
-import { createRequire } from 'node:module';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { INSIDE, type ResourceLimits, type SandboxView } from './sandbox/index.js';
@@ -28,10 +28,14 @@ export function candidateView(task: Task, worktree: string, writable: boolean, t
 
 let scorerLibrary: string | undefined;
 
-/** The folder of the `@hypotree/scorer` package, bound into every scorer's sandbox. */
+/** The folder of the `@hypotree/scorer` package (found as Node would, up the node_modules folders), bound into every scorer's sandbox. */
 export function scorerLibraryDir(): string {
-  scorerLibrary ??= realpathSync(path.dirname(createRequire(import.meta.url).resolve('@hypotree/scorer/package.json')));
-  return scorerLibrary;
+  if (scorerLibrary !== undefined) return scorerLibrary;
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', '@hypotree', 'scorer');
+    if (existsSync(path.join(candidate, 'package.json'))) return (scorerLibrary = realpathSync(candidate));
+    if (path.dirname(dir) === dir) throw new Error('@hypotree/scorer is not installed next to @hypotree/workspace; run npm install');
+  }
 }
 
 /** The evaluator's data: the sealed data of gate and test, the declared data of dev (if any). */

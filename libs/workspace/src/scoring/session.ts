@@ -111,8 +111,8 @@ export async function scoreOnce(site: ScoringSite, which: 'dev' | 'gate' | 'test
     });
     const failed = candidateFailure(outcome);
     const allowFailure = message.allowFailure ?? false;
-    candidateRuns.push({ id: message.id, command: [message.command, ...message.args].join(' '), ok: failed === undefined, ...failed, allowFailure, durationMs: outcome.durationMs });
     const stderr = outcome.stderr.slice(-TAIL_BYTES);
+    candidateRuns.push({ id: message.id, command: [message.command, ...message.args].join(' '), ok: failed === undefined, ...failed, allowFailure, durationMs: outcome.durationMs, stderrTail: stderr });
     const reply: RunReply =
       failed === undefined
         ? { type: 'ran', id: message.id, ok: true, output: outcome.stdout, durationMs: outcome.durationMs, stderrTail: stderr }
@@ -183,5 +183,7 @@ export async function scoreOnce(site: ScoringSite, which: 'dev' | 'gate' | 'test
     if (home !== undefined) await rm(home, { recursive: true, force: true });
   }
   const verdict = verdictOf({ metric: task.spec.objective.metric, exit, candidateRuns, reports, protocolErrors });
-  return { ...verdict, durationMs: Date.now() - started, candidateRuns, stdoutTail: stdoutTail(), stderrTail: stderrTail() };
+  // When the candidate is at fault its own stderr says why; otherwise the scorer's output does.
+  const logs = !verdict.ok && verdict.candidateRun !== undefined ? { stdoutTail: '', stderrTail: verdict.candidateRun.stderrTail } : { stdoutTail: stdoutTail(), stderrTail: stderrTail() };
+  return { ...verdict, durationMs: Date.now() - started, candidateRuns, ...logs };
 }

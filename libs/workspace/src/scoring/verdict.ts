@@ -12,6 +12,8 @@ export interface CandidateRunRecord {
   detail?: string;
   allowFailure: boolean;
   durationMs: number;
+  /** The tail of the candidate's stderr: its own log, shown when it is the candidate that failed. */
+  stderrTail: string;
 }
 
 /** Everything one scorer run did, as hypotree observed it: the only input to the verdict. */
@@ -24,7 +26,7 @@ export interface ScoringTranscript {
   protocolErrors: readonly string[];
 }
 
-export type ScoringVerdict = { ok: true; value: number } | { ok: false; kind: EvaluationFailureKind; detail: string };
+export type ScoringVerdict = { ok: true; value: number } | { ok: false; kind: EvaluationFailureKind; detail: string; candidateRun?: CandidateRunRecord };
 
 const CANDIDATE_KIND: Record<CandidateFailure, EvaluationFailureKind> = { timeout: 'timeout', crash: 'crash', 'output-cap': 'malformed-output' };
 
@@ -38,7 +40,8 @@ export function verdictOf(t: ScoringTranscript): ScoringVerdict {
   if (t.exit.aborted) return { ok: false, kind: 'crash', detail: 'the evaluation was aborted' };
   const failed = t.candidateRuns.find((r) => !r.ok && !r.allowFailure);
   if (failed !== undefined) {
-    return { ok: false, kind: CANDIDATE_KIND[failed.failure ?? 'crash'], detail: `candidate run ${failed.id} (${failed.command}) failed (${failed.failure}): ${failed.detail ?? ''}`.trim() };
+    const detail = `candidate run ${failed.id} (${failed.command}) failed (${failed.failure}): ${failed.detail ?? ''}`.trim();
+    return { ok: false, kind: CANDIDATE_KIND[failed.failure ?? 'crash'], detail, candidateRun: failed };
   }
   if (t.exit.timedOut) return { ok: false, kind: 'timeout', detail: `the evaluation exceeded its ${Math.round(t.exit.limitMs / 100) / 10}s wall-clock limit; it was killed` };
   if (t.protocolErrors.length > 0) return { ok: false, kind: 'scorer-error', detail: `the scorer broke the scoring protocol: ${t.protocolErrors.join('; ')}` };
