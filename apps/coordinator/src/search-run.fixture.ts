@@ -35,7 +35,7 @@ export function evidence(command: DispatchExperiment, value: number): Experiment
     durationMs: 10,
     stdoutTail: '',
     stderrTail: '',
-    integrity: { sandbox: 'none', specHash: 'spec', evaluatorHash: 'evaluators', changedPaths: ['config.json'] },
+    integrity: { sandbox: 'none', specHash: task.hash, evaluatorHash: task.evaluatorHash, changedPaths: ['config.json'] },
   };
 }
 

@@ -13,6 +13,48 @@ function searchWithBaseline(budget = { experiments: 10, parallel: 1, gateEvaluat
   return s;
 }
 
+describe('admission: integrity of the evidence', () => {
+  const admission = admissionPolicy({ sigmas: 2, minRelativeGain: 0.002 });
+  const trusted = { sandbox: 'allowlist' as const, specHash: 'h', evaluatorHash: 'e' };
+
+  /** A search started with the allowlist sandbox (or `none`), whose node 1 clears dev and gate by a wide margin. */
+  function strongNode(started: 'allowlist' | 'none', dev: typeof trusted | { sandbox: 'none' | 'isolated'; specHash: string; evaluatorHash: string }, gate = trusted) {
+    const s = new EventScript('s1');
+    s.start({
+      task: { name: 'demo', specPath: 'p', specHash: 'h', evaluatorHash: 'e', repo: 'r', baseCommit: 'c0', objective: { metric: 'accuracy', direction: 'maximize' } },
+      trust: { sandbox: started, allowUnsandboxed: false },
+    });
+    s.baseline([0.5, 0.51, 0.5]);
+    s.gate('0', 0.5, trusted);
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.99, 0.99, 0.99], 1, dev);
+    s.gate('1', 0.99, gate);
+    return fold(s.events);
+  }
+
+  it('admits a strong node whose evidence ran as the search requires', () => {
+    expect(admission.decide(strongNode('allowlist', trusted), '1')).toMatchObject({ action: 'admit', rule: 'verified' });
+  });
+
+  it('rejects a strong node whose dev evaluation ran in a weaker sandbox (an executor without bubblewrap), naming that evidence', () => {
+    const tree = strongNode('allowlist', { ...trusted, sandbox: 'none' });
+    const decision = admission.decide(tree, '1');
+    expect(decision).toMatchObject({ action: 'reject', rule: 'weaker-sandbox' });
+    expect(decision.evidence).toContain(tree.nodes.get('1')!.result!.eventId);
+    // Protection off: the same evidence in a search that started without a sandbox is admitted.
+    expect(admission.decide(strongNode('none', { ...trusted, sandbox: 'none' }), '1')).toMatchObject({ action: 'admit' });
+  });
+
+  it('rejects a strong node whose gate ran in a weaker sandbox', () => {
+    expect(admission.decide(strongNode('allowlist', trusted, { ...trusted, sandbox: 'none' }), '1')).toMatchObject({ action: 'reject', rule: 'weaker-sandbox' });
+  });
+
+  it('rejects a strong node evaluated with other evaluator files or another spec', () => {
+    expect(admission.decide(strongNode('allowlist', { ...trusted, evaluatorHash: 'edited' }), '1')).toMatchObject({ action: 'reject', rule: 'evaluator-changed' });
+    expect(admission.decide(strongNode('allowlist', { ...trusted, specHash: 'edited' }), '1')).toMatchObject({ action: 'reject', rule: 'evaluator-changed' });
+  });
+});
+
 describe('admission: verified improvement', () => {
   const admission = admissionPolicy({ sigmas: 2, minRelativeGain: 0.002 });
 
@@ -21,7 +63,7 @@ describe('admission: verified improvement', () => {
     s.propose('1', '0', { lr: 0.1 });
     s.succeed('1', [0.805, 0.815, 0.81]);
     const decision = admission.decide(fold(s.events), '1');
-    expect(decision).toMatchObject({ action: 'reject', rule: 'dev-below-threshold', policy: { name: 'admission', version: 1 } });
+    expect(decision).toMatchObject({ action: 'reject', rule: 'dev-below-threshold', policy: { name: 'admission', version: 2 } });
     expect(decision.deltas.dev).toBeCloseTo(0.01);
     expect(decision.deltas.threshold).toBeGreaterThan(0.01);
     expect(decision.evidence).toHaveLength(2);

@@ -84,7 +84,7 @@ export class EventScript {
   }
 
   /** Dispatch, start and succeed one experiment with these run values. */
-  succeed(nodeId: string, values: number[], attempt = 1): RecordedSearchEvent {
+  succeed(nodeId: string, values: number[], attempt = 1, integrity?: SearchEventData<'ExperimentSucceeded'>['integrity']): RecordedSearchEvent {
     const experimentId = `${nodeId}#${attempt}`;
     this.commits.set(nodeId, `commit-${nodeId}`);
     this.add({ type: 'ExperimentDispatched', data: { experimentId, nodeId, baseCommit: 'c0', attempt, leaseMs: 60_000 } });
@@ -100,6 +100,7 @@ export class EventScript {
         runs: values.map((value, seed) => ({ seed, value })),
         report: { summary: 'changed params', filesChanged: ['config.json'], insertions: 1, deletions: 1 },
         durationMs: 1000,
+        ...(integrity === undefined ? {} : { integrity }),
       },
     });
   }
@@ -112,9 +113,10 @@ export class EventScript {
   }
 
   /** A gate evaluation of a node's commit; counts gate calls itself. */
-  gate(nodeId: string, value: number): RecordedSearchEvent {
+  gate(nodeId: string, value: number, integrity?: SearchEventData<'GateEvaluated'>['integrity']): RecordedSearchEvent {
     this.gateCalls += 1;
-    return this.add({ type: 'GateEvaluated', data: { nodeId, commit: this.commits.get(nodeId) ?? `commit-${nodeId}`, runs: [{ seed: 0, value }], gateEvaluationsUsed: this.gateCalls } });
+    const data = { nodeId, commit: this.commits.get(nodeId) ?? `commit-${nodeId}`, runs: [{ seed: 0, value }], gateEvaluationsUsed: this.gateCalls };
+    return this.add({ type: 'GateEvaluated', data: integrity === undefined ? data : { ...data, integrity } });
   }
 
   /** An admission or a rejection by a named rule. */
