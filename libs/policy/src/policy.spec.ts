@@ -15,10 +15,11 @@ function searchWithBaseline(budget = { experiments: 10, parallel: 1, gateEvaluat
 
 describe('admission: integrity of the evidence', () => {
   const admission = admissionPolicy({ sigmas: 2, minRelativeGain: 0.002 });
-  const trusted = { sandbox: 'allowlist' as const, specHash: 'h', evaluatorHash: 'e' };
+  type Integrity = { sandbox: 'none' | 'isolated' | 'allowlist'; specHash: string; evaluatorHash: string };
+  const trusted: Integrity = { sandbox: 'allowlist', specHash: 'h', evaluatorHash: 'e' };
 
   /** A search started with the allowlist sandbox (or `none`), whose node 1 clears dev and gate by a wide margin. */
-  function strongNode(started: 'allowlist' | 'none', dev: typeof trusted | { sandbox: 'none' | 'isolated'; specHash: string; evaluatorHash: string }, gate = trusted) {
+  function strongNode(started: 'allowlist' | 'none', dev: Integrity, gate: Integrity = trusted) {
     const s = new EventScript('s1');
     s.start({
       task: { name: 'demo', specPath: 'p', specHash: 'h', evaluatorHash: 'e', repo: 'r', baseCommit: 'c0', objective: { metric: 'accuracy', direction: 'maximize' } },
