@@ -9,14 +9,15 @@ export const dashboardHtml = `<!doctype html>
   table { border-collapse: collapse; }
   th, td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; }
   th:first-child, td:first-child, td.text { text-align: left; }
-  .error { color: #b00; }
+  .error, .unsandboxed { color: #b00; }
+  .unsandboxed { font-weight: bold; }
 </style>
 </head>
 <body>
 <h1>hypotree searches</h1>
 <p id="status">connecting…</p>
 <table>
-  <thead><tr><th>search</th><th>task</th><th>status</th><th>rev</th><th>experiments</th><th>failed</th><th>admitted</th><th>rejected</th><th>gate</th><th>insights</th><th>tokens</th><th>best</th><th>best dev</th><th>held-out gain</th><th>error</th></tr></thead>
+  <thead><tr><th>search</th><th>task</th><th>status</th><th>sandbox</th><th>rev</th><th>experiments</th><th>failed</th><th>admitted</th><th>rejected</th><th>gate</th><th>insights</th><th>tokens</th><th>best</th><th>best dev</th><th>held-out gain</th><th>error</th></tr></thead>
   <tbody id="rows"></tbody>
 </table>
 <script>
@@ -27,6 +28,7 @@ export const dashboardHtml = `<!doctype html>
     const failed = Object.values(m.failures).reduce((a, b) => a + b, 0);
     const tr = document.createElement('tr');
     [m.searchId, m.task ?? '', m.status].forEach((t) => tr.appendChild(cell(t, 'text')));
+    tr.appendChild(cell(m.sandbox ?? 'unknown', m.sandbox === 'allowlist' ? 'text' : 'text unsandboxed'));
     [m.revision, m.experiments, failed, m.admitted, m.rejected, m.gateEvaluations, m.insights, m.tokens].forEach((n) => tr.appendChild(cell(String(n))));
     tr.appendChild(cell(m.best ? m.best.nodeId : '', 'text'));
     tr.appendChild(cell(m.best ? m.best.dev.toFixed(4) : ''));

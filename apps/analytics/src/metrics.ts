@@ -1,4 +1,4 @@
-import { searchIdOfStream, type Direction, type FailureKind, type RecordedSearchEvent } from '@hypotree/events';
+import { searchIdOfStream, type Direction, type FailureKind, type RecordedSearchEvent, type SandboxKind } from '@hypotree/events';
 import { orient } from '@hypotree/tree';
 
 /** What the analytics service reports about one search, derived from its own stream's events only. */
@@ -6,6 +6,8 @@ export interface SearchMetrics {
   searchId: string;
   task?: string;
   direction?: Direction;
+  /** The sandbox the search's evaluations ran in, as SearchStarted recorded it (a branch has its parent's). */
+  sandbox?: SandboxKind;
   /** Set for a branch: its counters cover the branch's own events, not the parent's history before the branch point. */
   branchedFrom?: { searchId: string; revision: number };
   /** Revision of the last event of this search's stream that was applied. */
@@ -67,12 +69,14 @@ export function evolve(state: SearchProjection | undefined, event: RecordedSearc
     case 'SearchStarted':
       m.task = event.data.task.name;
       m.direction = event.data.task.objective.direction;
+      m.sandbox = event.data.trust?.sandbox;
       break;
     case 'SearchBranched': {
       const parent = lookup(event.data.parent.searchId);
       m.branchedFrom = { ...event.data.parent };
       if (parent?.task) m.task = parent.task;
       if (parent?.direction) m.direction = parent.direction;
+      if (parent?.sandbox) m.sandbox = parent.sandbox;
       break;
     }
     case 'BaselineMeasured':

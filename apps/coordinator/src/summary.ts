@@ -1,4 +1,4 @@
-import { ROOT_NODE_ID } from '@hypotree/events';
+import { ROOT_NODE_ID, type SandboxKind } from '@hypotree/events';
 import { bestAdmitted, searchCounts, type SearchTree } from '@hypotree/tree';
 
 /** The outcome of a search, as `hypotree run` prints it. */
@@ -20,6 +20,10 @@ export interface SearchSummary {
   tokens: number;
   stopReason: string | null;
   revision: number;
+  /** The sandbox the search's evaluations ran in (`unknown` in logs written before it was recorded). */
+  sandbox: SandboxKind | 'unknown';
+  /** The user let code-writing implementers run without a sandbox. */
+  allowUnsandboxed: boolean;
 }
 
 /** Reads the summary off the tree: everything in it is a projection of the log. */
@@ -52,5 +56,7 @@ export function summarize(tree: SearchTree): SearchSummary {
     tokens: counts.tokens,
     stopReason: tree.completed?.reason ?? null,
     revision: tree.revision,
+    sandbox: tree.started.trust?.sandbox ?? 'unknown',
+    allowUnsandboxed: tree.started.trust?.allowUnsandboxed ?? false,
   };
 }

@@ -5,6 +5,7 @@ export function formatSummary(summary: SearchSummary): string {
   const n = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
   const gain = summary.relativeGain === null ? 'n/a' : `${(summary.relativeGain * 100).toFixed(2)}%`;
   return [
+    ...sandboxWarning(summary),
     `search ${summary.searchId} (${summary.task}, ${summary.direction} ${summary.metric})`,
     `  stopped:         ${summary.stopReason ?? 'not yet'}`,
     `  baseline (0):    dev ${n(summary.baseline.dev)}  test ${n(summary.baseline.test)}`,
@@ -12,6 +13,14 @@ export function formatSummary(summary: SearchSummary): string {
     `  held-out gain:   ${gain}  (relative, (S*−S0)/|S0|, computed once)`,
     `  experiments:     ${summary.experiments} (${summary.admitted} admitted, ${summary.rejected} rejected, ${summary.failed} failed)`,
     `  gate calls:      ${summary.gateEvaluations}    insights: ${summary.insights}    tokens: ${summary.tokens}`,
+    `  sandbox:         ${summary.sandbox}${summary.sandbox === 'allowlist' ? ' (bubblewrap: candidates and scorers each saw only what was bound in)' : ''}`,
     `  log:             search-${summary.searchId} up to revision ${summary.revision}`,
   ].join('\n');
+}
+
+/** A search whose evaluations ran without the allowlist sandbox says so before anything else. */
+function sandboxWarning(summary: SearchSummary): string[] {
+  if (summary.sandbox === 'allowlist') return [];
+  const why = summary.allowUnsandboxed ? ' (--allow-unsandboxed)' : '';
+  return [`!! sandbox: ${summary.sandbox}${why} — candidate code ran with this user's view of the machine; a candidate that knows where sealed data is could read it. Install bubblewrap.`];
 }

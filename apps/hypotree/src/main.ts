@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { TaskSpecError } from '@hypotree/task';
 import { parsePolicyAssignments } from '@hypotree/policy';
@@ -40,7 +41,9 @@ program
   .addOption(new Option('--proposer <kind>', 'who proposes hypotheses').choices(['offline', 'random', 'llm']))
   .addOption(new Option('--distiller <kind>', 'who distills insights').choices(['offline', 'llm']))
   .addOption(new Option('--implementer <kind>', 'who implements hypotheses').choices(['params', 'agent', 'llm']))
-  .option('--agent <command>', 'coding-agent command line for --implementer agent (hypothesis on stdin)')
+  .option('--agent <command>', 'coding-agent command line for --implementer agent (hypothesis on stdin; runs in the sandbox at /work)')
+  .option('--agent-bind <path...>', "host paths the agent needs (its install, its config), visible read-only at the same paths in its sandbox")
+  .option('--allow-unsandboxed', 'let the agent and llm implementers run where bubblewrap is missing (recorded in the log; scores are then only as honest as the code)')
   .option('--model <name>', 'model for the llm variants (endpoint: OPENAI_BASE_URL)')
   .option('--no-insights', 'ablation: proposers see no insights and nothing is distilled')
   .option('--search-id <id>', 'name the search; an existing id resumes it from the log')
@@ -57,6 +60,7 @@ program
       seed: opts.seed,
       workdir: opts.workdir,
       leaseMs: opts.leaseMs,
+      allowUnsandboxed: opts.allowUnsandboxed,
       budget: {
         experiments: opts.budget,
         parallel: opts.parallel,
@@ -70,7 +74,7 @@ program
         distiller: opts.distiller,
         insights: opts.insights,
         model: opts.model,
-        implementer: implementer(opts.implementer, opts.agent, opts.model),
+        implementer: implementer(opts.implementer, opts.agent, opts.model, opts.agentBind),
       },
     };
     const progress = progressReporter(Boolean(process.stderr.isTTY) && !opts.verbose);
@@ -169,12 +173,13 @@ program
     for (const s of await listSearches(opts.store ?? defaultStoreUrl(opts.workdir))) console.log(`${s.searchId}\t${s.task}\t${s.status}`);
   });
 
-function implementer(kind: string | undefined, agent: string | undefined, model: string | undefined) {
+function implementer(kind: string | undefined, agent: string | undefined, model: string | undefined, binds: string[] | undefined) {
   if (kind === 'agent') {
     if (!agent) throw new Error('--implementer agent needs --agent "<command line>"');
     const [command, ...args] = agent.split(/\s+/).filter(Boolean);
-    return { kind: 'agent' as const, command: command!, args };
+    return { kind: 'agent' as const, command: command!, args, binds: (binds ?? []).map((b) => path.resolve(b)) };
   }
+  if (binds !== undefined) throw new Error('--agent-bind is for --implementer agent');
   if (kind === 'llm') {
     const name = model ?? process.env.HYPOTREE_MODEL;
     if (!name) throw new Error('--implementer llm needs a model: --model <name> or HYPOTREE_MODEL');

@@ -22,7 +22,13 @@ export const DISTILLER_QUEUE = 'hypotree-distillers';
 /** How an executor turns the hypothesis into a commit. */
 export const ImplementerConfigSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('params') }),
-  z.object({ kind: z.literal('agent'), command: z.string().min(1), args: z.array(z.string()).default([]) }),
+  z.object({
+    kind: z.literal('agent'),
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    /** Host paths the agent needs (its own install, its config), bound read-only at the same paths into its sandbox. */
+    binds: z.array(z.string().startsWith('/', 'must be an absolute path')).default([]),
+  }),
   z.object({ kind: z.literal('llm'), model: z.string().min(1), baseURL: z.string().url().optional(), maxAttempts: z.number().int().positive().default(3) }),
 ]);
 export type ImplementerConfig = z.infer<typeof ImplementerConfigSchema>;

@@ -26,6 +26,8 @@ export function renderTree(tree: SearchTree, options: RenderOptions = {}): strin
   const lines: string[] = [];
   const rootNode = tree.nodes.get(ROOT_NODE_ID);
   if (!rootNode) return '(search not started)';
+  const sandbox = tree.started?.trust?.sandbox;
+  if (sandbox !== undefined && sandbox !== 'allowlist') lines.push(`!! sandbox: ${sandbox} — evaluations of this search ran without the allowlist sandbox`);
   const walk = (n: TreeNode, prefix: string, childPrefix: string): void => {
     lines.push(prefix + describeNode(tree, n, options));
     if (options.insights) {

@@ -9,6 +9,8 @@ import { sandboxMode, type SandboxMode } from './sandbox/index.js';
 import { candidateView } from './views.js';
 import { addWorktree, commitWorktree, diffStat, removeWorktree, type Worktree } from './worktree.js';
 import { git } from './git.js';
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 
 /** Everything one experiment needs. */
 export interface ExperimentRequest {
@@ -32,6 +34,19 @@ export interface ExperimentRequest {
 
 /** Implementers that cannot run code or write anything but a structured change. */
 const CODE_FREE_IMPLEMENTERS = new Set(['params']);
+
+/** Extra read-only binds an agent asked for; none may reach sealed data. */
+function agentBinds(task: Task, hosts: readonly string[]) {
+  return hosts.map((host) => {
+    const real = existsSync(host) ? realpathSync(host) : host;
+    for (const sealed of [task.sealed.gate, task.sealed.test]) {
+      const rel = path.relative(real, sealed);
+      const back = path.relative(sealed, real);
+      if (rel === '' || !rel.startsWith('..') || !back.startsWith('..')) throw new ImplementationFailed(`refusing to bind ${host} into the agent's sandbox: it holds or is inside sealed data`);
+    }
+    return { host: real, inside: real, writable: false };
+  });
+}
 
 /** The ref that keeps a node's commit, admitted or not. */
 export function nodeRef(searchId: string, nodeId: string): string {
@@ -97,10 +112,11 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
         checkDev: () => evaluate(site, 'dev', seeds.slice(0, 1)),
         runConfined: (command, args, options) => {
           const timeoutMs = Math.min(options.timeoutMs ?? Infinity, deadline - Date.now());
+          const view = candidateView(task, worktree.dir, true, timeoutMs);
           return runProcess({
             command,
             args,
-            view: candidateView(task, worktree.dir, true, timeoutMs),
+            view: { ...view, binds: [...view.binds, ...agentBinds(task, options.binds ?? [])] },
             scratch: req.repo.workdir,
             timeoutMs,
             outputCapBytes: task.spec.budgets.outputCapBytes,

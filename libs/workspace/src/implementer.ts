@@ -14,8 +14,15 @@ export interface ImplementationContext {
   feedback?: string;
   /** Runs the dev evaluator once on the worktree as it is now (no commit). */
   checkDev(): Promise<Evaluation>;
-  /** Runs a command in the worktree, confined like an experiment (network allowed). */
-  runConfined(command: string, args: readonly string[], options: { stdin?: string; env?: Record<string, string>; timeoutMs?: number }): Promise<RunOutcome>;
+  /**
+   * Runs a command in the worktree (writable, at /work) inside the candidate's sandbox: no task
+   * folder, no sealed data, no network; `binds` are extra host paths visible read-only at the same paths.
+   */
+  runConfined(
+    command: string,
+    args: readonly string[],
+    options: { stdin?: string; env?: Record<string, string>; timeoutMs?: number; binds?: readonly string[] },
+  ): Promise<RunOutcome>;
   signal?: AbortSignal;
 }
 

@@ -8,6 +8,8 @@ export interface AgentCommand {
   /** Variables given to the agent on purpose (e.g. its own API key); nothing else is inherited. */
   env?: Record<string, string>;
   timeoutSec?: number;
+  /** Host paths the agent needs (its install, its config), visible read-only at the same paths in its sandbox. */
+  binds?: string[];
 }
 
 /** The hypothesis as the plain text an agent reads on stdin. */
@@ -28,6 +30,7 @@ export class AgentImplementer implements Implementer {
     const outcome = await ctx.runConfined(this.agent.command, this.agent.args ?? [], {
       stdin: hypothesisText(ctx.hypothesis, ctx.feedback),
       env: this.agent.env,
+      binds: this.agent.binds,
       timeoutMs: (this.agent.timeoutSec ?? ctx.task.spec.budgets.experimentTimeoutSec) * 1000,
     });
     if (outcome.timedOut) throw new ImplementationFailed(`agent '${this.agent.command}' timed out; stderr: ${tail(outcome.stderr, 500)}`);
