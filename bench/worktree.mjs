@@ -1,16 +1,16 @@
-// Cost of one null experiment (worktree add + run `true` + commit + remove) through
-// @hypotree/workspace versus the same git commands in a plain shell loop, interleaved.
+// Cost of one null experiment (worktree add + run `true` in the candidate's sandbox + commit +
+// remove) through @hypotree/workspace versus the same git commands in a plain shell loop
+// (no sandbox), interleaved so both see the same machine load.
 // Run: npm run build && node bench/worktree.mjs [iterations]
 import { loadTask } from '@hypotree/task';
-import { addWorktree, commitWorktree, EXPERIMENT_UID, prepareArtifact, removeWorktree, runProcess, sandboxMode } from '@hypotree/workspace';
+import { addWorktree, candidateView, commitWorktree, prepareArtifact, removeWorktree, runProcess, sandboxMode } from '@hypotree/workspace';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 const iterations = Number(process.argv[2] ?? 20);
 const root = mkdtempSync(path.join(os.tmpdir(), 'hypotree-bench-'));
-chmodSync(root, 0o755);
 cpSync(path.resolve('examples/spirals'), path.join(root, 'task'), { recursive: true });
 const task = loadTask(path.join(root, 'task'));
 const repo = await prepareArtifact(task, path.join(root, 'work'));
@@ -24,11 +24,10 @@ git -C "$2" worktree remove --force "$wt"
 `;
 
 async function viaLibrary(i) {
-  const worktree = await addWorktree(repo, repo.baseCommit, `bench-${i}`, EXPERIMENT_UID);
+  const worktree = await addWorktree(repo, repo.baseCommit, `bench-${i}`);
   try {
     const run = await runProcess({
-      command: 'true', args: [], cwd: worktree.dir, scratch: repo.workdir, timeoutMs: 10_000, outputCapBytes: 10_000,
-      confinement: { uid: EXPERIMENT_UID, hide: [task.sealed.gate, task.sealed.test], network: false },
+      command: 'true', args: [], view: candidateView(task, worktree.dir, true, 10_000), scratch: repo.workdir, timeoutMs: 10_000, outputCapBytes: 10_000,
     });
     if (run.exitCode !== 0) throw new Error(`null run failed: ${run.stderr}`);
     await commitWorktree(worktree, `refs/hypotree/bench/${i}`, 'null experiment');
