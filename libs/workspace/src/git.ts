@@ -18,8 +18,8 @@ function gitEnv(extra: Record<string, string>): Record<string, string> {
 }
 
 /**
- * Runs git with hypotree's identity and `safe.directory=*` (worktrees are owned by the
- * sandbox uid while hypotree, as root, commits in them); returns stdout without trailing newline.
+ * Runs git with hypotree's identity and `safe.directory=*` (a task's own repository may belong
+ * to another user than the one running hypotree); returns stdout without trailing newline.
  */
 export async function git(cwd: string, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<string> {
   const full = ['-c', `user.name=${GIT_IDENTITY.name}`, '-c', `user.email=${GIT_IDENTITY.email}`, '-c', 'safe.directory=*', ...args];

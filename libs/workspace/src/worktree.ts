@@ -27,9 +27,17 @@ export async function removeWorktree(repo: ArtifactRepo, worktree: Worktree): Pr
 export async function commitWorktree(worktree: Worktree, ref: string, message: string): Promise<string> {
   await git(worktree.dir, ['add', '--all', '.']);
   await git(worktree.dir, ['commit', '--quiet', '--allow-empty', '--no-verify', '-m', message]);
-  const sha = await git(worktree.dir, ['rev-parse', 'HEAD']);
+  const sha = (await detachedHead(worktree)) ?? (await git(worktree.dir, ['rev-parse', 'HEAD']));
   await git(worktree.dir, ['update-ref', ref, sha]);
   return sha;
+}
+
+/** The commit a detached worktree is on, read from its admin folder (saves a git process per experiment). */
+async function detachedHead(worktree: Worktree): Promise<string | undefined> {
+  const gitDir = /^gitdir: (.+)$/m.exec(worktree.gitLink)?.[1]?.trim();
+  if (gitDir === undefined) return undefined;
+  const head = (await readFile(path.join(gitDir, 'HEAD'), 'utf8').catch(() => '')).trim();
+  return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head) ? head : undefined;
 }
 
 /** Files changed between two commits, with line counts (binary files count 0). */
