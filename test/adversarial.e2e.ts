@@ -129,6 +129,7 @@ async function attack(probe: Probe, sandbox: SandboxMode): Promise<{ outcome: Pr
       hostFiles: [...filesNamed('/tmp', ctx.token, 2), ...filesNamed('/var/tmp', ctx.token, 1), ...filesNamed(coin.root, ctx.token)],
       daemons: await processesNamed(ctx.token),
       outsideHits: a.outsideHits(),
+      loadedEvaluatorHash: coin.task.evaluatorHash,
       evaluatorIntact:
         readFileSync(path.join(coin.root, 'scorer.mjs'), 'utf8') === scorerBefore && readFileSync(path.join(coin.root, 'hypotree.task.json'), 'utf8') === specBefore,
     };
@@ -164,6 +165,8 @@ if (!CHILD) {
       const { outcome, ctx } = await attack(probe, OFF);
       expect(outcome.evidence.integrity.sandbox).toBe('none');
       if (probe.protection === 'sandbox') expect(await probe.cheated(outcome, ctx)).toBe(true);
+      // A scorer changed under a running search shows in the evidence, so admission can refuse it.
+      if (!outcome.evaluatorIntact) expect(outcome.evidence.integrity.evaluatorHash).not.toBe(outcome.loadedEvaluatorHash);
       else {
         expect(await probe.witness!(outcome, ctx)).toBe(true);
         expect(await probe.cheated(outcome, ctx)).toBe(false);

@@ -30,6 +30,8 @@ export interface ProbeOutcome {
   outsideHits: number;
   /** Whether the task folder's scorer and spec are as the test wrote them. */
   evaluatorIntact: boolean;
+  /** The evaluator hash when the task was loaded, before the probe ran. */
+  loadedEvaluatorHash: string;
 }
 
 /**

@@ -6,6 +6,8 @@ import { addWorktree, defaultSeeds, evaluate, evaluateSealed, removeWorktree, sa
 export interface MeasuredRuns {
   runs: RunScore[];
   sandbox: SandboxKind;
+  /** The evaluator hash right after the evaluation (absent: the task's, as loaded). */
+  evaluatorHash?: string;
 }
 
 /** The evaluations the coordinator itself runs: the baseline's dev runs, and the sealed gate and test. */
@@ -32,7 +34,7 @@ export function worktreeEvaluators(task: Task, repo: ArtifactRepo): CoordinatorE
         if (!evaluation.ok) {
           throw new Error(`the baseline's dev evaluation failed (${evaluation.kind}): ${evaluation.detail}\n${evaluation.stderrTail || evaluation.stdoutTail}`);
         }
-        return { runs: evaluation.runs, sandbox: evaluation.sandbox };
+        return { runs: evaluation.runs, sandbox: evaluation.sandbox, evaluatorHash: evaluation.evaluatorHash };
       } finally {
         await removeWorktree(repo, worktree);
       }
@@ -41,7 +43,7 @@ export function worktreeEvaluators(task: Task, repo: ArtifactRepo): CoordinatorE
       // The task's seeds (its `repeats`), the same for every node: one evaluation, several runs, so a
       // configuration that is unstable across seeds cannot win the gate or the test on one lucky draw.
       const result = await evaluateSealed({ task, repo, commit, which });
-      return { runs: result.runs, sandbox: result.sandbox };
+      return { runs: result.runs, sandbox: result.sandbox, evaluatorHash: result.evaluatorHash };
     },
   };
 }

@@ -50,7 +50,7 @@ describe('the coordinator loop under faults', () => {
       sealed: async (commit, which) => {
         if (which === 'gate' && commit !== 'base') {
           calls += 1;
-          throw new SealedEvaluationError('gate', commit, 'timeout', 'gate exceeded its 30s wall-clock limit', '', '', 'none');
+          throw new SealedEvaluationError('gate', commit, 'timeout', 'gate exceeded its 30s wall-clock limit', '', '', 'none', 'evaluators');
         }
         return { runs: [{ seed: 0, value: 0.49 }], sandbox: 'none' };
       },

@@ -129,8 +129,8 @@ export class SearchRun {
     const root = this.tree.nodes.get(ROOT_NODE_ID)!;
     if (!root.result) {
       this.note('measuring the baseline on dev');
-      const { runs, sandbox } = await this.deps.evaluators.baselineDev(this.deps.baseCommit);
-      const data = { nodeId: ROOT_NODE_ID, commit: this.deps.baseCommit, runs, integrity: this.integrity(sandbox) };
+      const { runs, sandbox, evaluatorHash } = await this.deps.evaluators.baselineDev(this.deps.baseCommit);
+      const data = { nodeId: ROOT_NODE_ID, commit: this.deps.baseCommit, runs, integrity: this.integrity(sandbox, evaluatorHash) };
       await this.append([{ id: this.eventId('baseline'), event: { type: 'BaselineMeasured', data } }]);
     }
     const measured = this.tree.nodes.get(ROOT_NODE_ID)!;
@@ -296,11 +296,11 @@ export class SearchRun {
     const gateEvaluationsUsed = this.tree.gateEvaluationsUsed + 1;
     let event: SearchEvent;
     try {
-      const { runs, sandbox } = await this.deps.evaluators.sealed(commit, 'gate');
-      event = { type: 'GateEvaluated', data: { nodeId, commit, runs, gateEvaluationsUsed, integrity: this.integrity(sandbox) } };
+      const { runs, sandbox, evaluatorHash } = await this.deps.evaluators.sealed(commit, 'gate');
+      event = { type: 'GateEvaluated', data: { nodeId, commit, runs, gateEvaluationsUsed, integrity: this.integrity(sandbox, evaluatorHash) } };
     } catch (error) {
       if (!(error instanceof SealedEvaluationError)) throw error;
-      event = { type: 'GateFailed', data: { nodeId, commit, kind: error.kind, detail: error.message, gateEvaluationsUsed, integrity: this.integrity(error.sandbox) } };
+      event = { type: 'GateFailed', data: { nodeId, commit, kind: error.kind, detail: error.message, gateEvaluationsUsed, integrity: this.integrity(error.sandbox, error.evaluatorHash) } };
       this.deps.logger?.warn(`the gate evaluation of ${nodeId} failed: ${error.message}`);
     }
     await this.append([{ id: this.eventId('gate', gateEvaluationsUsed), causationId: node.result!.eventId, event }]);
@@ -388,8 +388,8 @@ export class SearchRun {
   }
 
   /** The integrity record of an evaluation the coordinator ran itself. */
-  private integrity(sandbox: SandboxKind): Integrity {
-    return { sandbox, specHash: this.deps.task.hash, evaluatorHash: this.deps.task.evaluatorHash };
+  private integrity(sandbox: SandboxKind, evaluatorHash = this.deps.task.evaluatorHash): Integrity {
+    return { sandbox, specHash: this.deps.task.hash, evaluatorHash };
   }
 
   private eventId(...key: (string | number)[]): string {

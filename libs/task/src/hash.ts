@@ -48,3 +48,8 @@ export function evaluatorHash(taskDir: string, excluded: readonly string[]): str
   walk(taskDir);
   return hash.digest('hex');
 }
+
+/** The evaluator hash of a loaded task's folder as it is now (to detect a scorer changed after loading). */
+export function currentEvaluatorHash(task: { dir: string; repo: string; sealed: { gate: string; test: string } }): string {
+  return evaluatorHash(task.dir, [task.repo, task.sealed.gate, task.sealed.test]);
+}

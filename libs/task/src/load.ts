@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { TaskSpecError, type SpecIssue } from './errors.js';
-import { evaluatorHash, specHash } from './hash.js';
+import { currentEvaluatorHash, specHash } from './hash.js';
 import { isAllowedPath, unsafeRelativePath } from './paths.js';
 import { TaskSpecSchema, type EvaluatorSpec, type Task, type TaskSpec } from './schema.js';
 import { spaceIssues } from './space.js';
@@ -86,7 +86,7 @@ export function validateTaskSpec(raw: unknown, file: string): Task {
     sealed,
     ...(devData === undefined ? {} : { devData }),
     hash: specHash(spec),
-    evaluatorHash: evaluatorHash(real(dir), [repo, sealed.gate, sealed.test]),
+    evaluatorHash: currentEvaluatorHash({ dir: real(dir), repo, sealed }),
   };
 }
 

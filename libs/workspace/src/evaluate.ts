@@ -1,4 +1,4 @@
-import { commandLine, tail, type Task } from '@hypotree/task';
+import { commandLine, currentEvaluatorHash, tail, type Task } from '@hypotree/task';
 import { runProcess } from './process.js';
 import type { RunScore } from './evidence.js';
 import type { SandboxMode } from './sandbox/index.js';
@@ -13,7 +13,14 @@ export type EvaluationSite = ScoringSite;
 export type Evaluation = (
   | { ok: true; runs: RunScore[] }
   | { ok: false; kind: EvaluationFailureKind; detail: string; runs: RunScore[] }
-) & { stdoutTail: string; stderrTail: string; sandbox: SandboxMode['kind']; candidateRuns: CandidateRunRecord[] };
+) & {
+  stdoutTail: string;
+  stderrTail: string;
+  sandbox: SandboxMode['kind'];
+  candidateRuns: CandidateRunRecord[];
+  /** The task folder's evaluator hash right after the evaluation: a scorer changed meanwhile shows here. */
+  evaluatorHash: string;
+};
 
 async function runSetup(site: EvaluationSite): Promise<{ ok: true } | { ok: false; detail: string; stdoutTail: string; stderrTail: string }> {
   const setup = site.task.spec.setup;
@@ -43,18 +50,18 @@ async function runSetup(site: EvaluationSite): Promise<{ ok: true } | { ok: fals
 export async function evaluate(site: EvaluationSite, which: 'dev' | 'gate' | 'test', seeds: readonly number[]): Promise<Evaluation> {
   const runs: RunScore[] = [];
   const candidateRuns: CandidateRunRecord[] = [];
-  const sandbox = site.sandbox.kind;
+  const context = () => ({ sandbox: site.sandbox.kind, candidateRuns, evaluatorHash: currentEvaluatorHash(site.task) });
   const setup = await runSetup(site);
-  if (!setup.ok) return { ok: false, kind: 'crash', detail: setup.detail, runs, stdoutTail: setup.stdoutTail, stderrTail: setup.stderrTail, sandbox, candidateRuns };
+  if (!setup.ok) return { ok: false, kind: 'crash', detail: setup.detail, runs, stdoutTail: setup.stdoutTail, stderrTail: setup.stderrTail, ...context() };
   let last = { stdoutTail: '', stderrTail: '' };
   for (const seed of seeds) {
     const result = await scoreOnce(site, which, seed);
     candidateRuns.push(...result.candidateRuns);
     last = { stdoutTail: result.stdoutTail, stderrTail: result.stderrTail };
-    if (!result.ok) return { ok: false, kind: result.kind, detail: `${which} evaluation (seed ${seed}): ${result.detail}`, runs, ...last, sandbox, candidateRuns };
+    if (!result.ok) return { ok: false, kind: result.kind, detail: `${which} evaluation (seed ${seed}): ${result.detail}`, runs, ...last, ...context() };
     runs.push({ seed, value: result.value, durationMs: result.durationMs });
   }
-  return { ok: true, runs, ...last, sandbox, candidateRuns };
+  return { ok: true, runs, ...last, ...context() };
 }
 
 /** Mean of the run values. */

@@ -69,7 +69,7 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
   const seeds = req.seeds ?? defaultSeeds(task);
   const ref = nodeRef(req.searchId, req.nodeId);
   const sandbox = req.sandbox ?? sandboxMode();
-  const integrity = (changedPaths: string[]) => ({ sandbox: sandbox.kind, specHash: task.hash, evaluatorHash: task.evaluatorHash, changedPaths });
+  const integrity = (changedPaths: string[], evaluatorHash = task.evaluatorHash) => ({ sandbox: sandbox.kind, specHash: task.hash, evaluatorHash, changedPaths });
   const base = {
     experimentId: req.experimentId,
     nodeId: req.nodeId,
@@ -152,7 +152,8 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
     await git(worktree.dir, ['clean', '-ffdxq']);
     const evaluation = await evaluate(site, 'dev', seeds);
     const tails = { stdoutTail: evaluation.stdoutTail, stderrTail: evaluation.stderrTail };
-    if (!evaluation.ok) return fail(evaluation.kind, evaluation.detail, { commit, ref, diff, runs: evaluation.runs, integrity: changed, ...tails });
+    const evaluated = integrity(changed.changedPaths, evaluation.evaluatorHash);
+    if (!evaluation.ok) return fail(evaluation.kind, evaluation.detail, { commit, ref, diff, runs: evaluation.runs, integrity: evaluated, ...tails });
     const devScore = meanScore(evaluation.runs);
     const changedText = diff.files.length === 0 ? 'no files changed' : `${diff.files.length} file(s) changed (+${diff.insertions} −${diff.deletions}): ${diff.files.map((f) => f.path).join(', ')}`;
     return {
@@ -164,7 +165,7 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
       commit,
       ref,
       diff,
-      integrity: changed,
+      integrity: evaluated,
       implementation,
       report: tail(
         `${req.hypothesis.title}: ${done.summary}; ${changedText}; dev ${task.spec.objective.metric} ${devScore.toPrecision(4)} ` +

@@ -16,6 +16,7 @@ export class SealedEvaluationError extends Error {
     readonly stdoutTail: string,
     readonly stderrTail: string,
     readonly sandbox: SandboxMode['kind'],
+    readonly evaluatorHash: string,
   ) {
     super(`${which} evaluation of ${commit} failed (${kind}): ${detail}\n--- scorer stdout tail ---\n${stdoutTail}\n--- scorer stderr tail ---\n${stderrTail}`);
     this.name = 'SealedEvaluationError';
@@ -39,6 +40,8 @@ export interface SealedScore {
   runs: RunScore[];
   durationMs: number;
   sandbox: SandboxMode['kind'];
+  /** The task folder's evaluator hash right after the evaluation. */
+  evaluatorHash: string;
 }
 
 /**
@@ -63,8 +66,8 @@ export async function evaluateSealed(req: SealedRequest): Promise<SealedScore> {
       which,
       req.seed === undefined ? defaultSeeds(task) : [req.seed],
     );
-    if (!evaluation.ok) throw new SealedEvaluationError(which, req.commit, evaluation.kind, evaluation.detail, evaluation.stdoutTail, evaluation.stderrTail, evaluation.sandbox);
-    return { score: meanScore(evaluation.runs), runs: evaluation.runs, durationMs: Date.now() - started, sandbox: evaluation.sandbox };
+    if (!evaluation.ok) throw new SealedEvaluationError(which, req.commit, evaluation.kind, evaluation.detail, evaluation.stdoutTail, evaluation.stderrTail, evaluation.sandbox, evaluation.evaluatorHash);
+    return { score: meanScore(evaluation.runs), runs: evaluation.runs, durationMs: Date.now() - started, sandbox: evaluation.sandbox, evaluatorHash: evaluation.evaluatorHash };
   } finally {
     await removeWorktree(req.repo, worktree);
   }
