@@ -7,7 +7,7 @@ export function implementerFor(config: ImplementerConfig, env: NodeJS.ProcessEnv
     case 'params':
       return new ParamsImplementer();
     case 'agent':
-      return new AgentImplementer({ command: config.command, args: config.args, binds: config.binds });
+      return new AgentImplementer({ command: config.command, args: config.args, binds: config.binds, endpoint: config.endpoint });
     case 'llm': {
       const baseURL = config.baseURL ?? env.OPENAI_BASE_URL;
       if (!baseURL) throw new Error('the llm implementer needs a base URL: set OPENAI_BASE_URL for the executor');

@@ -1,6 +1,7 @@
 import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { connectNats, natsClient, natsMicroservice } from '@hypotree/messaging';
+import { sandboxMode } from '@hypotree/workspace';
 import { ExecutorModule } from './executor.module.js';
 import { ExperimentRunner } from './experiment-runner.js';
 import type { ExecutorServiceConfig } from './service-config.js';
@@ -27,6 +28,10 @@ export async function startExecutorService(config: ExecutorServiceConfig, logger
   await app.listen();
   const log = new Logger('ExecutorService');
   log.log(`executor ${config.executorId} takes experiments from ${config.nats.join(', ')} (capacity ${config.capacity})`);
+  const sandbox = sandboxMode();
+  if (sandbox.kind === 'none') {
+    log.warn(`no sandbox here (${sandbox.reason}): agent and llm experiments fail unless their search allows it, and a search started with the sandbox rejects this executor's evidence`);
+  }
   const runner = app.get(ExperimentRunner);
   return {
     executorId: config.executorId,

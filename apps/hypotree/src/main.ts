@@ -43,6 +43,7 @@ program
   .addOption(new Option('--implementer <kind>', 'who implements hypotheses').choices(['params', 'agent', 'llm']))
   .option('--agent <command>', 'coding-agent command line for --implementer agent (hypothesis on stdin; runs in the sandbox at /work)')
   .option('--agent-bind <path...>', "host paths the agent needs (its install, its config), visible read-only at the same paths in its sandbox")
+  .option('--agent-endpoint <url>', "the one model endpoint the agent may reach from its sandbox (http/https; given to it as OPENAI_BASE_URL); off by default, recorded in the log")
   .option('--allow-unsandboxed', 'let the agent and llm implementers run where bubblewrap is missing (recorded in the log; scores are then only as honest as the code)')
   .option('--model <name>', 'model for the llm variants (endpoint: OPENAI_BASE_URL)')
   .option('--no-insights', 'ablation: proposers see no insights and nothing is distilled')
@@ -74,7 +75,7 @@ program
         distiller: opts.distiller,
         insights: opts.insights,
         model: opts.model,
-        implementer: implementer(opts.implementer, opts.agent, opts.model, opts.agentBind),
+        implementer: implementer(opts.implementer, opts.agent, opts.model, opts.agentBind, opts.agentEndpoint),
       },
     };
     const progress = progressReporter(Boolean(process.stderr.isTTY) && !opts.verbose);
@@ -173,13 +174,13 @@ program
     for (const s of await listSearches(opts.store ?? defaultStoreUrl(opts.workdir))) console.log(`${s.searchId}\t${s.task}\t${s.status}`);
   });
 
-function implementer(kind: string | undefined, agent: string | undefined, model: string | undefined, binds: string[] | undefined) {
+function implementer(kind: string | undefined, agent: string | undefined, model: string | undefined, binds: string[] | undefined, endpoint: string | undefined) {
   if (kind === 'agent') {
     if (!agent) throw new Error('--implementer agent needs --agent "<command line>"');
     const [command, ...args] = agent.split(/\s+/).filter(Boolean);
-    return { kind: 'agent' as const, command: command!, args, binds: (binds ?? []).map((b) => path.resolve(b)) };
+    return { kind: 'agent' as const, command: command!, args, binds: (binds ?? []).map((b) => path.resolve(b)), ...(endpoint === undefined ? {} : { endpoint }) };
   }
-  if (binds !== undefined) throw new Error('--agent-bind is for --implementer agent');
+  if (binds !== undefined || endpoint !== undefined) throw new Error('--agent-bind and --agent-endpoint are for --implementer agent');
   if (kind === 'llm') {
     const name = model ?? process.env.HYPOTREE_MODEL;
     if (!name) throw new Error('--implementer llm needs a model: --model <name> or HYPOTREE_MODEL');

@@ -28,6 +28,8 @@ export const ImplementerConfigSchema = z.discriminatedUnion('kind', [
     args: z.array(z.string()).default([]),
     /** Host paths the agent needs (its own install, its config), bound read-only at the same paths into its sandbox. */
     binds: z.array(z.string().startsWith('/', 'must be an absolute path')).default([]),
+    /** The one model endpoint the agent may reach (http or https URL); absent: no network at all. */
+    endpoint: z.url({ protocol: /^https?$/ }).optional(),
   }),
   z.object({ kind: z.literal('llm'), model: z.string().min(1), baseURL: z.string().url().optional(), maxAttempts: z.number().int().positive().default(3) }),
 ]);

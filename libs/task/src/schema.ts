@@ -73,7 +73,7 @@ export const TaskSpecSchema = z.strictObject({
       experimentTimeoutSec: z.number().positive().default(600),
       outputCapBytes: z.number().int().positive().default(1_000_000),
       repeats: z.number().int().min(1).max(100).default(1),
-      /** Address space of each sandboxed process, MiB. */
+      /** Writable memory of each sandboxed process (RLIMIT_DATA), MiB. */
       memoryMb: z.number().int().min(64).default(4096),
       /** Processes a sandbox may run at once (enforced by the kernel when hypotree is not root). */
       processes: z.number().int().min(4).default(512),

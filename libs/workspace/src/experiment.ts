@@ -5,7 +5,7 @@ import { defaultSeeds, evaluate, meanScore, type EvaluationSite } from './evalua
 import type { ExperimentEvidence, FailureKind } from './evidence.js';
 import { ImplementationFailed, type Implementation, type Implementer } from './implementer.js';
 import { runProcess } from './process.js';
-import { sandboxMode, type SandboxMode } from './sandbox/index.js';
+import { openEndpointRelay, sandboxMode, type SandboxMode } from './sandbox/index.js';
 import { candidateView } from './views.js';
 import { addWorktree, commitWorktree, diffStat, removeWorktree, type Worktree } from './worktree.js';
 import { git } from './git.js';
@@ -110,21 +110,28 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
         feedback: req.feedback,
         signal: req.signal,
         checkDev: () => evaluate(site, 'dev', seeds.slice(0, 1)),
-        runConfined: (command, args, options) => {
+        runConfined: async (command, args, options) => {
           const timeoutMs = Math.min(options.timeoutMs ?? Infinity, deadline - Date.now());
           const view = candidateView(task, worktree.dir, true, timeoutMs);
-          return runProcess({
-            command,
-            args,
-            view: { ...view, binds: [...view.binds, ...agentBinds(task, options.binds ?? [])] },
-            scratch: req.repo.workdir,
-            timeoutMs,
-            outputCapBytes: task.spec.budgets.outputCapBytes,
-            env: options.env,
-            stdin: options.stdin,
-            signal: req.signal,
-            sandbox,
-          });
+          const relay = options.endpoint === undefined || sandbox.kind !== 'allowlist' ? undefined : await openEndpointRelay(options.endpoint);
+          const [file, argv] = relay?.wrap(command, args) ?? [command, args];
+          const endpointEnv: Record<string, string> = options.endpoint === undefined ? {} : { OPENAI_BASE_URL: relay?.insideUrl ?? options.endpoint, HYPOTREE_MODEL_ENDPOINT: relay?.insideUrl ?? options.endpoint };
+          try {
+            return await runProcess({
+              command: file,
+              args: argv,
+              view: { ...view, binds: [...view.binds, ...agentBinds(task, options.binds ?? []), ...(relay?.binds ?? [])] },
+              scratch: req.repo.workdir,
+              timeoutMs,
+              outputCapBytes: task.spec.budgets.outputCapBytes,
+              env: { ...options.env, ...endpointEnv },
+              stdin: options.stdin,
+              signal: req.signal,
+              sandbox,
+            });
+          } finally {
+            await relay?.close();
+          }
         },
       });
     } catch (err) {

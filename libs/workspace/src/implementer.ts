@@ -16,12 +16,13 @@ export interface ImplementationContext {
   checkDev(): Promise<Evaluation>;
   /**
    * Runs a command in the worktree (writable, at /work) inside the candidate's sandbox: no task
-   * folder, no sealed data, no network; `binds` are extra host paths visible read-only at the same paths.
+   * folder, no sealed data, no network; `binds` are extra host paths visible read-only at the same
+   * paths; `endpoint` is the one URL it may reach (given to it as OPENAI_BASE_URL and HYPOTREE_MODEL_ENDPOINT).
    */
   runConfined(
     command: string,
     args: readonly string[],
-    options: { stdin?: string; env?: Record<string, string>; timeoutMs?: number; binds?: readonly string[] },
+    options: { stdin?: string; env?: Record<string, string>; timeoutMs?: number; binds?: readonly string[]; endpoint?: string },
   ): Promise<RunOutcome>;
   signal?: AbortSignal;
 }

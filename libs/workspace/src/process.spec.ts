@@ -69,6 +69,15 @@ describe('runProcess', () => {
     expect(lines).not.toContain('home');
   });
 
+  it('enforces the memory limit on what a process writes, without breaking WebAssembly reservations', async () => {
+    const small = { ...view, limits: { ...view.limits, memoryBytes: 512 * 2 ** 20 } };
+    const node = process.execPath;
+    const hog = await runProcess({ command: node, args: ['-e', 'const a = []; for (let i = 0; i < 20; i++) a.push(Buffer.alloc(1e8, 1));'], view: small, scratch, timeoutMs: 20_000, outputCapBytes: 2000 });
+    expect(hog.exitCode).not.toBe(0);
+    const wasm = await runProcess({ command: node, args: ['-e', 'new WebAssembly.Memory({ initial: 1, maximum: 65536 }); console.log("wasm ok")'], view: small, scratch, timeoutMs: 20_000, outputCapBytes: 2000 });
+    expect(wasm).toMatchObject({ exitCode: 0, stdout: 'wasm ok\n' });
+  });
+
   it('passes stdin and reports exit codes; kills the sandbox on abort', async () => {
     const echoed = await request('cat; exit 4', { stdin: 'hello' });
     expect(echoed).toMatchObject({ stdout: 'hello', exitCode: 4, timedOut: false });

@@ -10,6 +10,8 @@ export interface AgentCommand {
   timeoutSec?: number;
   /** Host paths the agent needs (its install, its config), visible read-only at the same paths in its sandbox. */
   binds?: string[];
+  /** The one model endpoint the agent may reach (its URL inside is in OPENAI_BASE_URL); absent: no network. */
+  endpoint?: string;
 }
 
 /** The hypothesis as the plain text an agent reads on stdin. */
@@ -31,6 +33,7 @@ export class AgentImplementer implements Implementer {
       stdin: hypothesisText(ctx.hypothesis, ctx.feedback),
       env: this.agent.env,
       binds: this.agent.binds,
+      endpoint: this.agent.endpoint,
       timeoutMs: (this.agent.timeoutSec ?? ctx.task.spec.budgets.experimentTimeoutSec) * 1000,
     });
     if (outcome.timedOut) throw new ImplementationFailed(`agent '${this.agent.command}' timed out; stderr: ${tail(outcome.stderr, 500)}`);

@@ -42,7 +42,7 @@ export function bwrapArgv(bwrap: string, view: SandboxView, command: string, arg
   const { limits } = view;
   const limitArgs = [
     `--cpu=${Math.ceil(limits.cpuSec)}`,
-    `--as=${Math.floor(limits.memoryBytes)}`,
+    `--data=${Math.floor(limits.memoryBytes)}`,
     `--nproc=${Math.floor(limits.processes)}`,
     `--fsize=${Math.floor(limits.fileBytes)}`,
     '--core=0',

@@ -25,7 +25,10 @@ export interface Bind {
 export interface ResourceLimits {
   /** CPU seconds per process. */
   cpuSec: number;
-  /** Address space per process, bytes. */
+  /**
+   * Writable memory per process, bytes (RLIMIT_DATA: heap and private writable mappings). Not the
+   * address space: WebAssembly (Node's fetch among others) reserves far more than it uses.
+   */
   memoryBytes: number;
   /** Processes of the sandbox's uid (enforced by the kernel only when hypotree is not root). */
   processes: number;
