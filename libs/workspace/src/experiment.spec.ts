@@ -6,6 +6,7 @@ import { createTaskFixture, type TaskFixture } from '../../../test/support/task-
 import { prepareArtifact, type ArtifactRepo } from './artifact.js';
 import { runExperiment } from './experiment.js';
 import { ParamsImplementer } from './implementers/params.js';
+import { AgentImplementer } from './implementers/agent.js';
 import type { Implementer } from './implementer.js';
 import { git } from './git.js';
 import { ExperimentEvidenceSchema } from './evidence.js';
@@ -138,6 +139,17 @@ describe('runExperiment', () => {
     } });
     expect(evidence.failure?.kind).toBe('implementation-failed');
     expect(evidence.failure?.detail).toContain("refusing to write 'src/../../escape.txt'");
+  });
+
+  it.each([
+    ['the sealed folder itself', () => fx.task.sealed.gate],
+    ['a folder holding the sealed data', () => fx.root],
+    ['a file inside the sealed data', () => path.join(fx.task.sealed.test, 'bonus.txt')],
+  ])("refuses to bind %s into an agent's sandbox", async (_name, bind) => {
+    const agent = new AgentImplementer({ command: '/bin/true', binds: [bind()] });
+    const evidence = await run(freeform, agent);
+    expect(evidence.failure?.kind).toBe('implementation-failed');
+    expect(evidence.failure?.detail).toContain('it holds or is inside sealed data');
   });
 
   it('accepts changes inside allowedPaths and records them in the diffstat', async () => {

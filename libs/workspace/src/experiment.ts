@@ -4,13 +4,10 @@ import { refusedChanges, restoreGitLink } from './changes.js';
 import { defaultSeeds, evaluate, meanScore, type EvaluationSite } from './evaluate.js';
 import type { ExperimentEvidence, FailureKind } from './evidence.js';
 import { ImplementationFailed, type Implementation, type Implementer } from './implementer.js';
-import { runProcess } from './process.js';
-import { openEndpointRelay, sandboxMode, type SandboxMode } from './sandbox/index.js';
-import { candidateView } from './views.js';
+import { sandboxMode, type SandboxMode } from './sandbox/index.js';
+import { runInWorktree } from './confined.js';
 import { addWorktree, commitWorktree, diffStat, removeWorktree, type Worktree } from './worktree.js';
 import { git } from './git.js';
-import { existsSync, realpathSync } from 'node:fs';
-import path from 'node:path';
 
 /** Everything one experiment needs. */
 export interface ExperimentRequest {
@@ -34,19 +31,6 @@ export interface ExperimentRequest {
 
 /** Implementers that cannot run code or write anything but a structured change. */
 const CODE_FREE_IMPLEMENTERS = new Set(['params']);
-
-/** Extra read-only binds an agent asked for; none may reach sealed data. */
-function agentBinds(task: Task, hosts: readonly string[]) {
-  return hosts.map((host) => {
-    const real = existsSync(host) ? realpathSync(host) : host;
-    for (const sealed of [task.sealed.gate, task.sealed.test]) {
-      const rel = path.relative(real, sealed);
-      const back = path.relative(sealed, real);
-      if (rel === '' || !rel.startsWith('..') || !back.startsWith('..')) throw new ImplementationFailed(`refusing to bind ${host} into the agent's sandbox: it holds or is inside sealed data`);
-    }
-    return { host: real, inside: real, writable: false };
-  });
-}
 
 /** The ref that keeps a node's commit, admitted or not. */
 export function nodeRef(searchId: string, nodeId: string): string {
@@ -110,29 +94,7 @@ export async function runExperiment(req: ExperimentRequest): Promise<ExperimentE
         feedback: req.feedback,
         signal: req.signal,
         checkDev: () => evaluate(site, 'dev', seeds.slice(0, 1)),
-        runConfined: async (command, args, options) => {
-          const timeoutMs = Math.min(options.timeoutMs ?? Infinity, deadline - Date.now());
-          const view = candidateView(task, worktree.dir, true, timeoutMs);
-          const relay = options.endpoint === undefined || sandbox.kind !== 'allowlist' ? undefined : await openEndpointRelay(options.endpoint);
-          const [file, argv] = relay?.wrap(command, args) ?? [command, args];
-          const endpointEnv: Record<string, string> = options.endpoint === undefined ? {} : { OPENAI_BASE_URL: relay?.insideUrl ?? options.endpoint, HYPOTREE_MODEL_ENDPOINT: relay?.insideUrl ?? options.endpoint };
-          try {
-            return await runProcess({
-              command: file,
-              args: argv,
-              view: { ...view, binds: [...view.binds, ...agentBinds(task, options.binds ?? []), ...(relay?.binds ?? [])] },
-              scratch: req.repo.workdir,
-              timeoutMs,
-              outputCapBytes: task.spec.budgets.outputCapBytes,
-              env: { ...options.env, ...endpointEnv },
-              stdin: options.stdin,
-              signal: req.signal,
-              sandbox,
-            });
-          } finally {
-            await relay?.close();
-          }
-        },
+        runConfined: (command, args, options) => runInWorktree(site, command, args, options),
       });
     } catch (err) {
       if (!(err instanceof ImplementationFailed)) throw err;
