@@ -161,33 +161,40 @@ describe(`the adversarial suite under the allowlist sandbox (uid ${process.getui
 
 if (!CHILD) {
   describe('the same probes with the sandbox off (what the sandbox prevents)', () => {
-    it.each(PROBES.map((p) => [p.name, p] as const))('%s: the attack works, or for a channel probe was carried out', async (_name, probe) => {
+    const bySandbox = PROBES.filter((p) => p.protection === 'sandbox').map((p) => [p.name, p] as const);
+    const byChannel = PROBES.filter((p) => p.protection === 'channel').map((p) => [p.name, p] as const);
+
+    it.each(bySandbox)('%s: the attack works', async (_name, probe) => {
       const { outcome, ctx } = await attack(probe, OFF);
       expect(outcome.evidence.integrity.sandbox).toBe('none');
-      if (probe.protection === 'sandbox') expect(await probe.cheated(outcome, ctx)).toBe(true);
-      // A scorer changed under a running search shows in the evidence, so admission can refuse it.
-      if (!outcome.evaluatorIntact) expect(outcome.evidence.integrity.evaluatorHash).not.toBe(outcome.loadedEvaluatorHash);
-      else {
-        expect(await probe.witness!(outcome, ctx)).toBe(true);
-        expect(await probe.cheated(outcome, ctx)).toBe(false);
-      }
+      expect(await probe.cheated(outcome, ctx)).toBe(true);
+    }, 60_000);
+
+    it.each(byChannel)('%s: the attack is carried out, and still gets no score', async (_name, probe) => {
+      const { outcome, ctx } = await attack(probe, OFF);
+      expect(await probe.witness!(outcome, ctx)).toBe(true);
+      expect(await probe.cheated(outcome, ctx)).toBe(false);
+    }, 60_000);
+
+    it("records a scorer rewritten during the experiment in the evidence's evaluator hash, so admission can refuse it", async () => {
+      const { outcome } = await attack(PROBES.find((p) => p.name === 'rewrites the scorer and the task spec')!, OFF);
+      expect(outcome.evaluatorIntact).toBe(false);
+      expect(outcome.evidence.integrity.evaluatorHash).not.toBe(outcome.loadedEvaluatorHash);
     }, 60_000);
   });
 
-  const root = process.getuid?.() === 0;
-  describe(root ? 'the adversarial suite as an unprivileged user' : 'the adversarial suite as root', () => {
-    it(root ? 'passes as uid 65534 too (bubblewrap without privileges)' : 'is run by CI as root; this run was the unprivileged one', async () => {
-      if (!root) {
-        expect(process.getuid?.()).not.toBe(0);
-        return;
-      }
-      const child = await runUnprivileged(
+  // When this run is root, the same probes run again as an ordinary user; when it is not, this run is that user.
+  if (process.getuid?.() === 0) {
+    describe('the adversarial suite as an unprivileged user', () => {
+      it('passes as uid 65534 too (bubblewrap without privileges)', async () => {
+        const child = await runUnprivileged(
           ['node', '--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--cacheDirectory', '/tmp/hypotree-jest-nobody', '--ci', 'test/adversarial.e2e.ts'],
           { env: { HYPOTREE_ADVERSARIAL_CHILD: '1' }, timeout: 300_000 },
         );
         expect(child.all).toMatch(/Tests:\s+\d+ passed, \d+ total/);
         expect(child.all).toContain('uid 65534');
-      expect(child.exitCode).toBe(0);
-    }, 320_000);
-  });
+        expect(child.exitCode).toBe(0);
+      }, 320_000);
+    });
+  }
 }
