@@ -17,6 +17,7 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: {
     '^@hypotree/(coordinator|executor|distiller|analytics)$': '<rootDir>/apps/$1/src/index.ts',
+    '^@hypotree/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing/index.ts',
     '^@hypotree/(.*)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

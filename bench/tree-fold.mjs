@@ -1,7 +1,8 @@
 // Folds a generated 100,000-event search into the tree projection and prints the time, next to a
 // baseline measured in the same run: a plain loop over the same events that only counts them by
 // type and node (the least any projection must do). Run after `npm run build`.
-import { EventScript, fold, searchCounts } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
+import { fold, searchCounts } from '@hypotree/tree';
 
 const TARGET_EVENTS = 100_000;
 

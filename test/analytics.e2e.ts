@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { parseAnalyticsConfig, startAnalytics, type RunningAnalytics, type SearchMetrics } from '@hypotree/analytics';
 import { SearchLog, SqliteEventStore, type PendingEvent } from '@hypotree/event-store';
 import { type RecordedSearchEvent, type SearchEvent } from '@hypotree/events';
-import { EventScript } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
 
 // The analytics service in-process over a real SQLite log and a real loopback port: it follows
 // appends, serves JSON, Prometheus text and SSE, resumes from its checkpoint without counting an

@@ -1,4 +1,4 @@
-import { EventScript } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
 import type { RecordedSearchEvent } from '@hypotree/events';
 import { evolve, markError, type SearchMetrics, type SearchProjection } from './metrics.js';
 

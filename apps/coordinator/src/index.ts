@@ -1,6 +1,5 @@
 export { CoordinatorModule } from './coordinator.module.js';
 export { SearchRuns } from './search-runs.js';
 export { SearchRun, type SearchRunDeps, type ExecutorMessage } from './search-run.js';
-export { parseSearchConfig, SearchConfigSchema, type SearchConfig, type SearchConfigInput } from './config.js';
 export { summarize, type SearchSummary } from './summary.js';
 export { worktreeEvaluators, type CoordinatorEvaluators } from './evaluators.js';

@@ -7,7 +7,7 @@ import { buildPolicies } from '@hypotree/policy';
 import { OfflineProposer } from '@hypotree/research';
 import { loadTask } from '@hypotree/task';
 import type { ExperimentEvidence } from '@hypotree/workspace';
-import { parseSearchConfig } from './config.js';
+import { parseSearchConfig } from '@hypotree/search';
 import type { CoordinatorEvaluators } from './evaluators.js';
 import { SearchRun, type SearchRunDeps } from './search-run.js';
 

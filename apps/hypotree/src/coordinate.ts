@@ -5,10 +5,11 @@ import { type DynamicModule, type INestMicroservice, type LoggerService } from '
 import { NestFactory } from '@nestjs/core';
 import type { ClientProxy, MicroserviceOptions } from '@nestjs/microservices';
 import { lastValueFrom, timeout } from 'rxjs';
-import { CoordinatorModule, parseSearchConfig, SearchRun, SearchRuns, worktreeEvaluators, type SearchConfig, type SearchConfigInput, type SearchSummary } from '@hypotree/coordinator';
+import { CoordinatorModule, SearchRun, SearchRuns, worktreeEvaluators, type SearchSummary } from '@hypotree/coordinator';
+import { configFromStarted, parseSearchConfig, taskChanges, type SearchConfig, type SearchConfigInput } from '@hypotree/search';
 import { defaultStoreUrl, openEventStore, SearchLog, type EventStore } from '@hypotree/event-store';
-import { DistillReplySchema, ImplementerConfigSchema, parseMessage, Patterns } from '@hypotree/messaging';
-import { buildPolicies, type PolicyParams } from '@hypotree/policy';
+import { DistillReplySchema, parseMessage, Patterns } from '@hypotree/messaging';
+import { buildPolicies } from '@hypotree/policy';
 import { loadTask, type Task } from '@hypotree/task';
 import { fold, type SearchTree } from '@hypotree/tree';
 import { prepareArtifact, sandboxMode } from '@hypotree/workspace';
@@ -65,7 +66,7 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
     const log = new SearchLog(store, actor('coordinator'));
     const searchId = config.searchId ?? newSearchId(task.spec.name);
     const recorded = fold(await log.history(searchId));
-    config = recordedConfig(config, recorded);
+    if (recorded.started) config = configFromStarted(config, searchId, recorded.started);
     assertSandboxAllows(config);
     const repo = await prepareArtifact(task, config.workdir);
     assertSameTask(recorded, task, repo.baseCommit);
@@ -130,47 +131,12 @@ function assertSandboxAllows(config: SearchConfig): void {
 // Scores of one search are comparable only if every one came from the same task, evaluators and
 // artifact: a resume against an edited spec or another base commit is refused, not silently mixed.
 function assertSameTask(tree: SearchTree, task: Task, baseCommit: string): void {
-  const started = tree.started?.task;
-  if (!started) return;
-  const differences = [
-    started.specHash !== task.hash && `spec hash ${started.specHash.slice(0, 12)} → ${task.hash.slice(0, 12)} (${task.specPath})`,
-    started.evaluatorHash !== undefined && started.evaluatorHash !== task.evaluatorHash &&
-      `evaluator files ${started.evaluatorHash.slice(0, 12)} → ${task.evaluatorHash.slice(0, 12)} (${task.dir})`,
-    started.baseCommit !== baseCommit && `base commit ${started.baseCommit.slice(0, 12)} → ${baseCommit.slice(0, 12)}`,
-    started.name !== task.spec.name && `task ${started.name} → ${task.spec.name}`,
-  ].filter(Boolean);
+  if (!tree.started) return;
+  const differences = taskChanges(tree.started.task, task, baseCommit);
   if (differences.length > 0) {
     throw new Error(
       `search ${tree.searchId} cannot resume: its task changed since it started (${differences.join('; ')}). ` +
         'Restore the task, or start a new search without --search-id.',
     );
   }
-}
-
-// A resumed search runs under the budget, policies and research settings it was started with:
-// the log, not today's command line, says what the search is.
-function recordedConfig(config: SearchConfig, tree: SearchTree): SearchConfig {
-  const started = tree.started;
-  if (!started) return config;
-  const policies: PolicyParams = {
-    selection: started.policies.selection.params,
-    admission: started.policies.admission.params,
-    refinement: started.policies.refinement.params,
-  } as PolicyParams;
-  return {
-    ...config,
-    searchId: tree.searchId,
-    allowUnsandboxed: started.trust?.allowUnsandboxed ?? config.allowUnsandboxed,
-    budget: started.budget,
-    seed: started.seed,
-    policies: policies as SearchConfig['policies'],
-    research: {
-      ...config.research,
-      proposer: started.research.proposer as SearchConfig['research']['proposer'],
-      distiller: started.research.distiller as SearchConfig['research']['distiller'],
-      insights: started.research.insights,
-      model: started.research.model,
-      implementer: started.research.implementerSettings ? ImplementerConfigSchema.parse(started.research.implementerSettings) : config.research.implementer,
-    },
-  };
 }

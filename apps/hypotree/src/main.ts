@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { TaskSpecError } from '@hypotree/task';
 import { parsePolicyAssignments } from '@hypotree/policy';
-import type { SearchConfigInput } from '@hypotree/coordinator';
+import type { SearchConfigInput } from '@hypotree/search';
 import { runDistributed } from './distributed.js';
 import { runEmbedded, type EmbeddedRunOptions } from './embedded.js';
 import { formatSummary } from './format.js';

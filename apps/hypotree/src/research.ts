@@ -1,5 +1,5 @@
 import { LlmDistiller, LlmProposer, OfflineDistiller, OfflineProposer, RandomProposer, type Distiller, type Proposer } from '@hypotree/research';
-import type { SearchConfig } from '@hypotree/coordinator';
+import type { SearchConfig } from '@hypotree/search';
 
 /** The model endpoint the LLM variants use: any OpenAI-compatible server. */
 export function llmEndpoint(config: SearchConfig, env: NodeJS.ProcessEnv = process.env) {

@@ -57,13 +57,14 @@ export class SearchLog {
   /**
    * Validates and encodes events for a search stream, after the revision the writer last folded
    * (-1 for a new stream), and returns them exactly as they will be recorded, so the writer can
-   * fold them before anything is written. Nothing touches the store.
+   * fold them before anything is written. Nothing touches the store. `now` is the writer's clock,
+   * stamped on every event (the wall clock by default).
    */
-  prepare(searchId: string, expectedRevision: number, pending: PendingEvent[]): PreparedAppend {
+  prepare(searchId: string, expectedRevision: number, pending: PendingEvent[], now?: Date): PreparedAppend {
     const streamId = searchStreamName(searchId);
     let causation = pending[0]?.causationId ?? searchId;
     const encoded = pending.map((p) => {
-      const e = encodeEvent(p.event, { searchId, causationId: p.causationId ?? causation, actor: this.actor }, p.id);
+      const e = encodeEvent(p.event, { searchId, causationId: p.causationId ?? causation, actor: this.actor, now }, p.id);
       causation = p.id;
       return e;
     });
@@ -80,8 +81,8 @@ export class SearchLog {
   }
 
   /** Prepares and writes events in one step and returns them as recorded. */
-  async append(searchId: string, expectedRevision: number, pending: PendingEvent[]): Promise<RecordedSearchEvent[]> {
-    const batch = this.prepare(searchId, expectedRevision, pending);
+  async append(searchId: string, expectedRevision: number, pending: PendingEvent[], now?: Date): Promise<RecordedSearchEvent[]> {
+    const batch = this.prepare(searchId, expectedRevision, pending, now);
     await this.write(batch);
     return batch.recorded;
   }

@@ -1,4 +1,5 @@
-import { EventScript, fold } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
+import { fold } from '@hypotree/tree';
 import { admissionPolicy } from './admission.js';
 import { budgetStatus } from './budget.js';
 import { refinementPolicy } from './refinement.js';

@@ -1,4 +1,4 @@
-import { EventScript } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
 import { admissionPolicy } from './admission.js';
 import { replayAdmission } from './replay.js';
 

@@ -1,4 +1,5 @@
-import { EventScript, fold, renderTree } from '@hypotree/tree';
+import { fold, renderTree } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../../../test/support/openai-server.js';
 import { promptHash } from './llm-chat.js';
 import { LlmDistiller } from './llm-distiller.js';

@@ -1,4 +1,5 @@
-import { EventScript, fold, insightsOnPath, renderTree } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
+import { fold, insightsOnPath, renderTree } from '@hypotree/tree';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../../../test/support/openai-server.js';
 import { LlmReplyError, promptHash } from './llm-chat.js';
 import { LlmProposer } from './llm-proposer.js';

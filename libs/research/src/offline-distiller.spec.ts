@@ -1,4 +1,5 @@
-import { EventScript, fold, type SearchTree } from '@hypotree/tree';
+import { fold, type SearchTree } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
 import { OfflineDistiller } from './offline-distiller.js';
 import { demoSpace, taskWith } from './task.fixture.js';
 import type { InsightDraft } from './types.js';

@@ -1,5 +1,6 @@
 import { outOfSpace } from '@hypotree/task';
-import { EventScript, fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
+import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { OfflineProposer } from './offline-proposer.js';
 import { recordProposal } from './search.fixture.js';
 import { configKey, effectiveParams, triedConfigs } from './space.js';

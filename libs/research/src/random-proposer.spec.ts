@@ -1,4 +1,5 @@
-import { EventScript, fold } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
+import { fold } from '@hypotree/tree';
 import { outOfSpace } from '@hypotree/task';
 import { RandomProposer, sampleParameter } from './random-proposer.js';
 import { effectiveParams } from './space.js';

@@ -1,6 +1,7 @@
 import type { Parameter } from '@hypotree/task';
 import { selectionPolicy, seededRandom } from '@hypotree/policy';
-import { EventScript, bestAdmitted, fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
+import { bestAdmitted, fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { effectiveParams, type ParamConfig } from './space.js';
 import { taskWith } from './task.fixture.js';
 import type { Distiller, Proposal, Proposer } from './types.js';

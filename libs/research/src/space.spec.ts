@@ -1,4 +1,5 @@
-import { EventScript, fold } from '@hypotree/tree';
+import { EventScript } from '@hypotree/tree/testing';
+import { fold } from '@hypotree/tree';
 import { decode, effectiveParams, encode } from './space.js';
 import { demoSpace } from './task.fixture.js';
 

@@ -2,7 +2,7 @@ import type { RecordedSearchEvent } from '@hypotree/events';
 import { evolve, fold, foldUntil, ProjectionError } from './evolve.js';
 import type { SearchTree } from './model.js';
 import { bestAdmitted, frontier, lineage, searchCounts } from './queries.js';
-import { EventScript } from './script.js';
+import { EventScript } from './testing/index.js';
 
 /** given(past events).when(new event).then(tree) / .thenThrows(message): the projection as a specification. */
 function given(past: RecordedSearchEvent[]) {

@@ -213,6 +213,7 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       const node = state.own(current);
       node.status = admitted ? 'admitted' : 'rejected';
       node.decision = { admitted, revision: event.revision, policy, rule, reason, evidence, deltas, eventId: event.id };
+      tree.awaitingDistillation = current.id;
       break;
     }
     case 'InsightDistilled': {
@@ -222,11 +223,13 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       tree.insights.set(insightId, { id: insightId, nodeId, scope, kind, text, evidence, distiller, claim, active: true, eventId: event.id });
       tree.tokensUsed += tokens(distiller.usage);
       state.own(current).insights.push(insightId);
+      tree.awaitingDistillation = undefined;
       break;
     }
     case 'InsightSuperseded': {
       const insight = tree.insights.get(event.data.insightId) ?? fail(`unknown insight ${event.data.insightId}`);
       tree.insights.set(insight.id, { ...insight, active: false, supersededBy: event.data.supersededBy });
+      tree.awaitingDistillation = undefined;
       break;
     }
     case 'NodePruned': {

@@ -3,4 +3,3 @@ export * from './stats.js';
 export * from './evolve.js';
 export * from './queries.js';
 export * from './render.js';
-export * from './script.js';

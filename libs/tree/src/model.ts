@@ -132,6 +132,11 @@ export interface SearchTree {
   experiments: Map<string, NodeId>;
   gateEvaluationsUsed: number;
   tokensUsed: number;
+  /**
+   * The node of the last decision when no insight event has followed it yet: a coordinator that
+   * stopped between deciding and distilling left it, and a resume distills it.
+   */
+  awaitingDistillation?: NodeId;
   completed?: SearchEventData<'SearchCompleted'>;
   finalTest?: SearchEventData<'FinalTestEvaluated'>;
 }

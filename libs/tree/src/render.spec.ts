@@ -1,7 +1,7 @@
 import { fold } from './evolve.js';
 import { insightsOnPath } from './queries.js';
 import { renderTree } from './render.js';
-import { EventScript } from './script.js';
+import { EventScript } from './testing/index.js';
 
 describe('the text view of a tree', () => {
   it('shows ids, changes, scores against the parent, gate, status and insights', () => {

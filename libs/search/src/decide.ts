@@ -1,0 +1,48 @@
+import type { SearchTree } from '@hypotree/tree';
+import { advance, complete, inFlight } from './advance.js';
+import type { SearchContext, SearchDecision, SearchInput } from './model.js';
+import { baselineMeasured, distilled, eventId, gated, leasesExpired, proposed, recorded, reported, tested } from './record.js';
+
+/**
+ * The search as a pure decider: what the coordinator records and does next, given the tree (the
+ * projection of the log so far) and one input. No I/O, no clock but `ctx.now`, no ids but the
+ * deterministic ones: the same tree and input always give the same decision, which is what makes
+ * a search replayable and every decision specifiable on its own.
+ */
+export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext): SearchDecision {
+  switch (input.kind) {
+    case 'start':
+      if (tree.started) throw new Error(`search ${ctx.searchId} has already started`);
+      return recorded([{ id: eventId(ctx, 'started'), event: input.started }]);
+    case 'resume': {
+      const notes = [{ level: 'log' as const, message: `resuming search ${ctx.searchId} at revision ${tree.revision}` }];
+      const pending = tree.awaitingDistillation;
+      // Insight ids are deterministic: lessons already written before the stop are not written twice.
+      const distill = pending !== undefined && ctx.settings.insights && !tree.completed;
+      return { events: [], commands: distill ? [{ kind: 'distill', nodeId: pending }] : [], notes };
+    }
+    case 'advance':
+      return advance(tree, ctx);
+    case 'baseline-measured':
+      return baselineMeasured(ctx, input.commit, input.measured);
+    case 'proposed': {
+      if (input.proposals.length > 0) return proposed(tree, ctx, input.parentId, input.proposals);
+      const reason = `proposer-exhausted: the ${ctx.settings.proposerKind} proposer had nothing new under ${input.parentId}`;
+      return inFlight(tree).length === 0 ? complete(tree, ctx, reason) : { events: [], commands: [{ kind: 'await-report' }], notes: [] };
+    }
+    case 'reported':
+      return reported(tree, ctx, input.report);
+    case 'gated':
+      return gated(tree, ctx, input.nodeId, input.commit, input.outcome);
+    case 'distilled':
+      return distilled(tree, ctx, input.nodeId, input.drafts);
+    case 'leases-expired':
+      return leasesExpired(tree, ctx, input.experimentIds);
+    case 'tested':
+      return tested(tree, ctx, input.baseline, input.best);
+    default: {
+      const never: never = input;
+      throw new Error(`unknown search input ${JSON.stringify(never)}`);
+    }
+  }
+}

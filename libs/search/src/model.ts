@@ -1,0 +1,90 @@
+import type { GateFailedSchema, NodeId, RunScore, SandboxKind, SearchEventOf } from '@hypotree/events';
+import type { PendingEvent } from '@hypotree/event-store';
+import type { DispatchExperiment, DistillReply, ExperimentResultMessage, ExperimentStartedMessage } from '@hypotree/messaging';
+import type { PolicySet } from '@hypotree/policy';
+import type { Proposal } from '@hypotree/research';
+import type { z } from 'zod';
+
+/** A message from an executor, as the coordinator's controller hands it over (already validated). */
+export type ExecutorReport =
+  | { kind: 'started'; message: ExperimentStartedMessage }
+  | { kind: 'heartbeat'; message: ExperimentStartedMessage }
+  | { kind: 'result'; message: ExperimentResultMessage };
+
+/** Scores an evaluation produced and what it ran under. */
+export interface Measured {
+  runs: RunScore[];
+  sandbox: SandboxKind;
+  /** The evaluator hash right after the evaluation (absent: the task's as loaded). */
+  evaluatorHash?: string;
+}
+
+/** A gate evaluation's outcome: scores, or why there are none. */
+export type GateOutcome =
+  | ({ ok: true } & Measured)
+  | { ok: false; kind: z.infer<typeof GateFailedSchema>['kind']; detail: string; sandbox: SandboxKind; evaluatorHash?: string };
+
+/** Everything the search reacts to: what happened since the last decision. */
+export type SearchInput =
+  /** A new search: its first event (see `searchStarted`). */
+  | { kind: 'start'; started: SearchEventOf<'SearchStarted'> }
+  /** The coordinator (re)started on a search already in the log. */
+  | { kind: 'resume' }
+  /** Nothing is pending: what is the next step? */
+  | { kind: 'advance' }
+  | { kind: 'baseline-measured'; commit: string; measured: Measured }
+  | { kind: 'proposed'; parentId: NodeId; proposals: Proposal[] }
+  | { kind: 'reported'; report: ExecutorReport }
+  | { kind: 'gated'; nodeId: NodeId; commit: string; outcome: GateOutcome }
+  | { kind: 'distilled'; nodeId: NodeId; drafts: DistillReply['drafts'] }
+  | { kind: 'leases-expired'; experimentIds: string[] }
+  | { kind: 'tested'; baseline: RunScore[]; best: RunScore[] };
+
+/** What the interpreter must do for the search; each one's outcome comes back as an input. */
+export type SearchCommand =
+  | { kind: 'measure-baseline'; commit: string }
+  | { kind: 'propose'; parentId: NodeId; count: number }
+  | { kind: 'dispatch'; message: DispatchExperiment }
+  | { kind: 'gate'; nodeId: NodeId; commit: string }
+  | { kind: 'distill'; nodeId: NodeId }
+  /** Wait for an executor report or a lease to run out. */
+  | { kind: 'await-report' }
+  /** The held-out test, once: the baseline, and the best node unless it is the baseline. */
+  | { kind: 'final-test'; baseline: { nodeId: NodeId; commit: string }; best?: { nodeId: NodeId; commit: string } }
+  /** The search is complete and tested. */
+  | { kind: 'finish' };
+
+/** A line for the operator: progress, or something ignored or dropped and why. */
+export interface Note {
+  level: 'log' | 'warn';
+  message: string;
+}
+
+/** The answer to one input: events to append (in order, before any command runs), then commands. */
+export interface SearchDecision {
+  events: PendingEvent[];
+  commands: SearchCommand[];
+  notes: Note[];
+}
+
+/** The search's fixed settings the decider needs besides the tree (from its configuration and task). */
+export interface SearchSettings {
+  leaseMs: number;
+  maxAttempts: number;
+  insights: boolean;
+  /** The proposer's kind, for the reason a search stops when it has nothing new. */
+  proposerKind: string;
+  /** What every dispatch message carries besides the experiment. */
+  dispatch: Pick<DispatchExperiment, 'taskSpec' | 'workdir' | 'implementer' | 'allowUnsandboxed'>;
+  /** The task's hashes, recorded with the evaluations the coordinator runs itself. */
+  specHash: string;
+  evaluatorHash: string;
+}
+
+/** Everything `decide` reads besides the tree and the input: pure data and pure policies. */
+export interface SearchContext {
+  searchId: string;
+  policies: PolicySet;
+  settings: SearchSettings;
+  now: Date;
+}

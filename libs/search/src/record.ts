@@ -1,0 +1,124 @@
+import { deterministicEventId, ROOT_NODE_ID, type Integrity, type NodeId, type RunScore, type SandboxKind, type SearchEvent } from '@hypotree/events';
+import type { PendingEvent } from '@hypotree/event-store';
+import type { Proposal } from '@hypotree/research';
+import { relativeGain, type SearchTree } from '@hypotree/tree';
+import { insightEvents } from './insight-events.js';
+import type { ExecutorReport, GateOutcome, Measured, Note, SearchContext, SearchDecision } from './model.js';
+import { refusal } from './rehearse.js';
+import { resultEvent } from './result-event.js';
+
+/** A decision with only events (and notes). */
+export function recorded(events: PendingEvent[], notes: Note[] = []): SearchDecision {
+  return { events, commands: [], notes };
+}
+
+/** The id of an event this search writes: deterministic, so a retried append is de-duplicated. */
+export function eventId(ctx: SearchContext, ...key: (string | number)[]): string {
+  return deterministicEventId(ctx.searchId, ...key);
+}
+
+/** The integrity record of an evaluation the coordinator ran itself. */
+function integrity(ctx: SearchContext, sandbox: SandboxKind, evaluatorHash = ctx.settings.evaluatorHash): Integrity {
+  return { sandbox, specHash: ctx.settings.specHash, evaluatorHash };
+}
+
+const mean = (runs: readonly RunScore[]) => runs.reduce((sum, r) => sum + r.value, 0) / runs.length;
+
+/** The baseline's dev runs, on the root. */
+export function baselineMeasured(ctx: SearchContext, commit: string, measured: Measured): SearchDecision {
+  const data = { nodeId: ROOT_NODE_ID, commit, runs: measured.runs, integrity: integrity(ctx, measured.sandbox, measured.evaluatorHash) };
+  return recorded([{ id: eventId(ctx, 'baseline'), event: { type: 'BaselineMeasured', data } }]);
+}
+
+/** New hypotheses under a parent, numbered after its existing children. */
+export function proposed(tree: SearchTree, ctx: SearchContext, parentId: NodeId, proposals: readonly Proposal[]): SearchDecision {
+  const parent = tree.nodes.get(parentId)!;
+  const events = proposals.map((p, i) => {
+    const n = parent.children.length + i + 1;
+    const nodeId = parentId === ROOT_NODE_ID ? String(n) : `${parentId}.${n}`;
+    const event: SearchEvent = { type: 'HypothesisProposed', data: { nodeId, parentId, ...p } };
+    return { id: eventId(ctx, 'proposed', nodeId), event };
+  });
+  return recorded(events);
+}
+
+/**
+ * An executor's report: `started` and the result become events; heartbeats only keep a lease
+ * (the interpreter's business). A report for another search or an unknown experiment, and a late
+ * or duplicate one (its experiment already has an outcome), change nothing: a result is recorded once.
+ */
+export function reported(tree: SearchTree, ctx: SearchContext, report: ExecutorReport): SearchDecision {
+  const { experimentId, nodeId, searchId } = report.message;
+  const attempt = tree.nodes.get(nodeId)?.experiments.find((e) => e.experimentId === experimentId);
+  if (searchId !== ctx.searchId || !attempt) {
+    return recorded([], [{ level: 'warn', message: `ignored ${report.kind} for unknown experiment ${experimentId} of search ${searchId}` }]);
+  }
+  if (attempt.state !== 'dispatched' && attempt.state !== 'started') {
+    return recorded([], [{ level: 'warn', message: `ignored late ${report.kind} for ${experimentId} (${attempt.state}); a result is recorded once` }]);
+  }
+  if (report.kind === 'heartbeat') return recorded([]);
+  if (report.kind === 'started') {
+    if (attempt.state !== 'dispatched') return recorded([]);
+    const data = { experimentId, nodeId, executorId: report.message.executorId };
+    return recorded([{ id: eventId(ctx, 'started', experimentId), causationId: attempt.eventId, event: { type: 'ExperimentStarted', data } }]);
+  }
+  const event = resultEvent(report.message);
+  const outcome = event.type === 'ExperimentSucceeded' ? 'succeeded' : 'failed';
+  return recorded([{ id: eventId(ctx, 'result', experimentId), causationId: attempt.eventId, event }], [{ level: 'log', message: `${experimentId} ${outcome}` }]);
+}
+
+/** Experiments whose executor went silent past the lease: re-dispatched, or a crash after the last attempt. */
+export function leasesExpired(tree: SearchTree, ctx: SearchContext, experimentIds: readonly string[]): SearchDecision {
+  const events: PendingEvent[] = [];
+  const notes: Note[] = [];
+  for (const experimentId of experimentIds) {
+    const nodeId = tree.experiments.get(experimentId);
+    const attempt = nodeId === undefined ? undefined : tree.nodes.get(nodeId)!.experiments.find((e) => e.experimentId === experimentId);
+    if (!attempt || (attempt.state !== 'dispatched' && attempt.state !== 'started')) continue;
+    const final = attempt.attempt >= ctx.settings.maxAttempts;
+    const data = final
+      ? { experimentId, nodeId: nodeId!, kind: 'crash' as const, detail: `lease expired on ${attempt.attempt} attempts; no executor reported a result` }
+      : { experimentId, nodeId: nodeId!, kind: 'lease-expired' as const, detail: `no word from an executor for ${ctx.settings.leaseMs} ms; re-dispatching` };
+    events.push({ id: eventId(ctx, 'result', experimentId), causationId: attempt.eventId, event: { type: 'ExperimentFailed', data } });
+    notes.push({ level: 'log', message: `${experimentId} ${data.kind}` });
+  }
+  return recorded(events, notes);
+}
+
+/** A gate evaluation: scored or failed, it is an event and counts against the gate budget. */
+export function gated(tree: SearchTree, ctx: SearchContext, nodeId: NodeId, commit: string, outcome: GateOutcome): SearchDecision {
+  const gateEvaluationsUsed = tree.gateEvaluationsUsed + 1;
+  const record = integrity(ctx, outcome.sandbox, outcome.evaluatorHash);
+  const event: SearchEvent = outcome.ok
+    ? { type: 'GateEvaluated', data: { nodeId, commit, runs: outcome.runs, gateEvaluationsUsed, integrity: record } }
+    : { type: 'GateFailed', data: { nodeId, commit, kind: outcome.kind, detail: outcome.detail, gateEvaluationsUsed, integrity: record } };
+  const notes: Note[] = outcome.ok ? [] : [{ level: 'warn', message: `the gate evaluation of ${nodeId} failed: ${outcome.detail}` }];
+  return recorded([{ id: eventId(ctx, 'gate', gateEvaluationsUsed), causationId: tree.nodes.get(nodeId)?.result?.eventId, event }], notes);
+}
+
+/** A distiller's reply, as insight events; drafts the log would refuse are dropped with their reason. */
+export function distilled(tree: SearchTree, ctx: SearchContext, nodeId: NodeId, drafts: Parameters<typeof insightEvents>[1]): SearchDecision {
+  const notes: Note[] = [];
+  const events = insightEvents(tree, drafts, {
+    id: (...key) => eventId(ctx, ...key),
+    cause: tree.nodes.get(nodeId)?.decision?.eventId,
+    refusal: (pending) => refusal(tree, ctx.searchId, pending, ctx.now),
+    warn: (message) => notes.push({ level: 'warn', message }),
+  });
+  return recorded(events, notes);
+}
+
+/** The held-out test of the baseline and the best node, recorded once, with the relative gain. */
+export function tested(tree: SearchTree, ctx: SearchContext, baselineRuns: readonly RunScore[], bestRuns: readonly RunScore[]): SearchDecision {
+  const root = tree.nodes.get(ROOT_NODE_ID)!;
+  const best = tree.nodes.get(tree.completed!.bestNodeId)!;
+  const baseline = mean(baselineRuns);
+  const bestValue = mean(bestRuns);
+  const data = {
+    baseline: { nodeId: root.id, commit: root.result!.commit, value: baseline },
+    best: { nodeId: best.id, commit: best.result!.commit, value: bestValue },
+    relativeGain: relativeGain(bestValue, baseline, tree.objective!.direction),
+    gateEvaluations: tree.gateEvaluationsUsed,
+  };
+  return recorded([{ id: eventId(ctx, 'final-test'), event: { type: 'FinalTestEvaluated', data } }]);
+}

@@ -1,0 +1,1 @@
+export { EventScript } from './script.js';
