@@ -1,5 +1,5 @@
 export { CoordinatorModule } from './coordinator.module.js';
 export { SearchRuns } from './search-runs.js';
-export { SearchRun, type SearchRunDeps, type ExecutorMessage } from './search-run.js';
+export { SearchRun, type SearchRunDeps } from './search-run.js';
 export { summarize, type SearchSummary } from './summary.js';
 export { worktreeEvaluators, type CoordinatorEvaluators } from './evaluators.js';

@@ -23,9 +23,6 @@ import { Inbox } from './inbox.js';
 import { Leases } from './leases.js';
 import { summarize, type SearchSummary } from './summary.js';
 
-/** A message from an executor, as the coordinator's controller hands it over (already validated). */
-export type ExecutorMessage = ExecutorReport;
-
 /** What one search run talks to; every piece is an adapter chosen by the embedded or distributed wiring. */
 export interface SearchRunDeps {
   log: SearchLog;
@@ -58,7 +55,7 @@ export interface SearchRunDeps {
 export class SearchRun {
   readonly searchId: string;
   private tree!: SearchTree;
-  private readonly inbox = new Inbox<ExecutorMessage>();
+  private readonly inbox = new Inbox<ExecutorReport>();
   private readonly leases: Leases;
   private readonly now: () => Date;
 
@@ -69,7 +66,7 @@ export class SearchRun {
   }
 
   /** Hands an executor message to the loop (its lease is refreshed on arrival); called by the controller. */
-  deliver(message: ExecutorMessage): void {
+  deliver(message: ExecutorReport): void {
     if (message.message.searchId === this.searchId) {
       this.leases.refresh(message.message.experimentId, this.now().getTime(), message.kind === 'result');
     }

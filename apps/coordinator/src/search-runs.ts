@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ExecutorMessage, SearchRun } from './search-run.js';
+import type { ExecutorReport } from '@hypotree/search';
+import type { SearchRun } from './search-run.js';
 
 /** The searches this coordinator drives, by id; routes executor messages to their loop. */
 @Injectable()
@@ -18,7 +19,7 @@ export class SearchRuns {
   }
 
   /** Hands a validated message to the search it names; messages for searches not running here are dropped with a warning. */
-  deliver(message: ExecutorMessage): void {
+  deliver(message: ExecutorReport): void {
     const run = this.runs.get(message.message.searchId);
     if (!run) {
       this.logger.warn(`no running search ${message.message.searchId} for ${message.kind} of ${message.message.experimentId}`);

@@ -83,6 +83,24 @@ export class EventScript {
     });
   }
 
+  /** Dispatch one experiment (its attempt starts at 1) and leave it in flight. */
+  dispatch(nodeId: string, attempt = 1): RecordedSearchEvent {
+    return this.add({ type: 'ExperimentDispatched', data: { experimentId: `${nodeId}#${attempt}`, nodeId, baseCommit: 'c0', attempt, leaseMs: 60_000 } });
+  }
+
+  /** An insight on a node, citing the node's latest evidence. */
+  insight(nodeId: string, insightId: string, evidence: string[] = [this.events.at(-1)!.id]): RecordedSearchEvent {
+    return this.add({
+      type: 'InsightDistilled',
+      data: { insightId, nodeId, scope: 'node', kind: 'finding', text: `lesson ${insightId}`, evidence, distiller: { kind: 'script' } },
+    });
+  }
+
+  /** The search completes with this best node. */
+  complete(bestNodeId = '0', reason = 'budget: the experiments budget is spent'): RecordedSearchEvent {
+    return this.add({ type: 'SearchCompleted', data: { reason, bestNodeId } });
+  }
+
   /** Dispatch, start and succeed one experiment with these run values. */
   succeed(nodeId: string, values: number[], attempt = 1, integrity?: SearchEventData<'ExperimentSucceeded'>['integrity']): RecordedSearchEvent {
     const experimentId = `${nodeId}#${attempt}`;
