@@ -6,3 +6,4 @@ export { loadState, saveState, type AnalyticsState } from './state-file.js';
 export { prometheusText } from './prometheus.js';
 export { serveAnalytics, type AnalyticsHttp } from './http.js';
 export { startAnalytics, type RunningAnalytics } from './service.js';
+export { runAnalyticsService, type AnalyticsFlags } from './main.js';

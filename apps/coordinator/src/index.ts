@@ -3,3 +3,5 @@ export { SearchRuns } from './search-runs.js';
 export { SearchRun, type SearchRunDeps } from './search-run.js';
 export { summarize, type SearchSummary } from './summary.js';
 export { worktreeEvaluators, type CoordinatorEvaluators } from './evaluators.js';
+export { coordinateSearch, actor, newSearchId, type SearchRunOptions, type SearchWiring } from './coordinate.js';
+export { runDistributed, type DistributedRunOptions } from './distributed.js';

@@ -2,7 +2,7 @@ import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SearchLog } from '@hypotree/event-store';
 import { natsMicroservice } from '@hypotree/messaging';
-import { LlmDistiller, OfflineDistiller, type Distiller } from '@hypotree/research';
+import { distillerFor } from '@hypotree/research';
 import { DistillerModule } from './distiller.module.js';
 import type { DistillerServiceConfig } from './service-config.js';
 import { openEventStore } from '@hypotree/event-store';
@@ -23,7 +23,10 @@ export async function startDistillerService(config: DistillerServiceConfig, logg
     const log = new SearchLog(store, { service: 'distiller', instance: config.instance });
     const connection = { servers: config.nats, name: `hypotree-distiller-${config.instance}` };
     const app = await NestFactory.createMicroservice(
-      DistillerModule.register({ log, distiller: distillerOf(config) }),
+      DistillerModule.register({
+        log,
+        distiller: distillerFor(config.distiller, () => ({ baseURL: config.openaiBaseUrl!, model: config.model!, apiKey: config.openaiApiKey ?? 'not-needed' })),
+      }),
       { ...natsMicroservice(connection, { gracePeriodMs: 2_000 }), logger },
     );
     await app.listen();
@@ -38,11 +41,6 @@ export async function startDistillerService(config: DistillerServiceConfig, logg
     await store.close();
     throw error;
   }
-}
-
-function distillerOf(config: DistillerServiceConfig): Distiller {
-  if (config.distiller === 'offline') return new OfflineDistiller();
-  return new LlmDistiller({ baseURL: config.openaiBaseUrl!, model: config.model!, apiKey: config.openaiApiKey ?? 'not-needed' });
 }
 
 // Connection strings may carry credentials (esdb://user:pass@host): never log them.

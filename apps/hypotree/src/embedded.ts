@@ -1,12 +1,11 @@
 import { DistillerModule } from '@hypotree/distiller';
 import { ExecutorModule } from '@hypotree/executor';
 import { SearchLog } from '@hypotree/event-store';
-import type { SearchSummary } from '@hypotree/coordinator';
+import { actor, coordinateSearch, type SearchRunOptions, type SearchSummary } from '@hypotree/coordinator';
 import { InProcessBus, InProcessClient, InProcessServer } from '@hypotree/messaging';
-import { actor, coordinateSearch, type SearchRunOptions } from './coordinate.js';
-import { distillerFor } from './research.js';
+import { distillerFor, llmEndpoint } from '@hypotree/research';
 
-export { actor, newSearchId } from './coordinate.js';
+export { actor, newSearchId } from '@hypotree/coordinator';
 
 /** What an embedded run takes (the same as any `hypotree run`). */
 export type EmbeddedRunOptions = SearchRunOptions;
@@ -26,7 +25,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<SearchSu
     orphans: 'expire-now',
     colocated: ({ config, store }) => [
       ExecutorModule.register({ executorId: actor('executor').instance, capacity: config.budget.parallel, client }),
-      DistillerModule.register({ log: new SearchLog(store, actor('distiller')), distiller: distillerFor(config) }),
+      DistillerModule.register({ log: new SearchLog(store, actor('distiller')), distiller: distillerFor(config.research.distiller, () => llmEndpoint(config.research.model)) }),
     ],
   });
 }

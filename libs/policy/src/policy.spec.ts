@@ -3,7 +3,7 @@ import { fold } from '@hypotree/tree';
 import { admissionPolicy } from './admission.js';
 import { budgetStatus } from './budget.js';
 import { refinementPolicy } from './refinement.js';
-import { buildPolicies, parsePolicyAssignments } from './registry.js';
+import { buildPolicies } from './registry.js';
 import { selectionPolicy } from './selection.js';
 
 function searchWithBaseline(budget = { experiments: 10, parallel: 1, gateEvaluations: 5 }): EventScript {
@@ -196,12 +196,7 @@ describe('refinement', () => {
 });
 
 describe('policy parameters', () => {
-  it('parse --policy assignments and validate them', () => {
-    expect(parsePolicyAssignments(['selection.strategy=greedy', 'admission.sigmas=1.5', 'admission.mode=dev-only'])).toEqual({
-      selection: { strategy: 'greedy' },
-      admission: { sigmas: 1.5, mode: 'dev-only' },
-    });
-    expect(() => parsePolicyAssignments(['strategy=greedy'])).toThrow(/expected <selection\|admission\|refinement>/);
+  it('are validated when the policies are built', () => {
     expect(() => buildPolicies({ selection: { strategy: 'sideways' as never } })).toThrow(/selection\.strategy/);
     expect(buildPolicies().admission.params.sigmas).toBe(1);
   });

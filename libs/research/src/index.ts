@@ -8,3 +8,4 @@ export { OfflineDistiller, type OfflineDistillerOptions } from './offline-distil
 export { StructuredChat, LlmReplyError, promptHash, responseFormat, type LlmConfig, type ChatMessage, type StructuredReply } from './llm-chat.js';
 export { LlmProposer, type LlmProposerOptions, type ChangeKinds } from './llm-proposer.js';
 export { LlmDistiller, type LlmDistillerOptions } from './llm-distiller.js';
+export { llmEndpoint, proposerFor, distillerFor, type LlmEndpoint } from './choose.js';

@@ -5,7 +5,6 @@ import { type DynamicModule, type INestMicroservice, type LoggerService } from '
 import { NestFactory } from '@nestjs/core';
 import type { ClientProxy, MicroserviceOptions } from '@nestjs/microservices';
 import { lastValueFrom, timeout } from 'rxjs';
-import { CoordinatorModule, SearchRun, SearchRuns, worktreeEvaluators, type SearchSummary } from '@hypotree/coordinator';
 import { configFromStarted, parseSearchConfig, taskChanges, type SearchConfig, type SearchConfigInput } from '@hypotree/search';
 import { defaultStoreUrl, openEventStore, SearchLog, type EventStore } from '@hypotree/event-store';
 import { DistillReplySchema, parseMessage, Patterns } from '@hypotree/messaging';
@@ -13,7 +12,12 @@ import { buildPolicies } from '@hypotree/policy';
 import { loadTask, type Task } from '@hypotree/task';
 import { fold, type SearchTree } from '@hypotree/tree';
 import { prepareArtifact, sandboxMode } from '@hypotree/workspace';
-import { proposerFor } from './research.js';
+import { llmEndpoint, proposerFor } from '@hypotree/research';
+import { CoordinatorModule } from './coordinator.module.js';
+import { worktreeEvaluators } from './evaluators.js';
+import { SearchRun } from './search-run.js';
+import { SearchRuns } from './search-runs.js';
+import type { SearchSummary } from './summary.js';
 
 /** What `hypotree run` asks for, whichever transport carries the messages. */
 export interface SearchRunOptions {
@@ -93,7 +97,7 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
         baseCommit: repo.baseCommit,
         config,
         policies: buildPolicies(config.policies),
-        proposer: proposerFor(config),
+        proposer: proposerFor(config.research.proposer, () => llmEndpoint(config.research.model)),
         evaluators: worktreeEvaluators(task, repo),
         dispatch: async (command) => void (await lastValueFrom(client.emit(Patterns.dispatchExperiment, command), { defaultValue: undefined })),
         distill: async (request) => parseMessage(DistillReplySchema, Patterns.distill, await lastValueFrom(reply(request))),

@@ -1,6 +1,6 @@
-import type { SearchSummary } from '@hypotree/coordinator';
 import { connectNats, natsClient, natsMicroservice, parseNatsServers } from '@hypotree/messaging';
 import { actor, coordinateSearch, type SearchRunOptions } from './coordinate.js';
+import type { SearchSummary } from './summary.js';
 
 /** A `hypotree run` whose executors and distiller are remote services on NATS. */
 export interface DistributedRunOptions extends SearchRunOptions {
