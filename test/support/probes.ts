@@ -1,4 +1,4 @@
-import type { ExperimentEvidence } from '@hypotree/workspace';
+import type { ExperimentEvidence } from '@hypotree/messaging';
 
 /** What a probe knows about the machine it attacks (as a determined agent could learn or guess). */
 export interface ProbeContext {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issueText } from '@hypotree/events';
 import { StoreUrlSchema } from '@hypotree/event-store';
 
 /** The analytics service's configuration, validated once at start. */
@@ -17,5 +18,5 @@ export type AnalyticsConfig = z.infer<typeof AnalyticsConfigSchema>;
 export function parseAnalyticsConfig(input: unknown): AnalyticsConfig {
   const parsed = AnalyticsConfigSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new Error(`invalid analytics configuration: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  throw new Error(`invalid analytics configuration: ${issueText(parsed.error)}`);
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { FailureKindSchema } from '@hypotree/events';
+import { FailureKindSchema, issueText } from '@hypotree/events';
 import type { SearchProjection } from './metrics.js';
 
 /** What the analytics service persists: the log position it has applied up to, and every search's projection at that position. */
@@ -40,7 +40,7 @@ export function loadState(file: string): AnalyticsState {
   if (!existsSync(file)) return { searches: {} };
   const parsed = StateSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) {
-    throw new Error(`${file}: not an analytics state file (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); move it away to rebuild from the start of the log`);
+    throw new Error(`${file}: not an analytics state file (${issueText(parsed.error)}); move it away to rebuild from the start of the log`);
   }
   return parsed.data;
 }

@@ -6,7 +6,7 @@ import type { DispatchExperiment, ExperimentResultMessage } from '@hypotree/mess
 import { buildPolicies } from '@hypotree/policy';
 import { OfflineProposer } from '@hypotree/research';
 import { loadTask } from '@hypotree/task';
-import type { ExperimentEvidence } from '@hypotree/workspace';
+import type { ExperimentEvidence } from '@hypotree/messaging';
 import { parseSearchConfig } from '@hypotree/search';
 import type { CoordinatorEvaluators } from './evaluators.js';
 import { SearchRun, type SearchRunDeps } from './search-run.js';

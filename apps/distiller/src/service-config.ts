@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { NatsServersSchema } from '@hypotree/messaging';
+import { NatsServersSchema, parseServiceConfig, type SettingSource } from '@hypotree/messaging';
 import { z } from 'zod';
 import { StoreUrlSchema } from '@hypotree/event-store';
 
@@ -27,40 +27,17 @@ export type DistillerServiceConfig = z.infer<typeof DistillerServiceConfigSchema
 /** The raw settings, from flags or the environment, before validation. */
 export type DistillerServiceInput = { [K in keyof DistillerServiceConfig]?: string };
 
-const SOURCES: Record<keyof DistillerServiceConfig, string> = {
-  nats: '--nats / HYPOTREE_NATS_URL',
-  store: '--store / HYPOTREE_STORE',
-  distiller: '--distiller / HYPOTREE_DISTILLER',
-  model: '--model / HYPOTREE_MODEL',
-  openaiBaseUrl: 'OPENAI_BASE_URL',
-  openaiApiKey: 'OPENAI_API_KEY',
-  instance: 'HYPOTREE_INSTANCE',
+const SOURCES: Record<keyof DistillerServiceConfig, SettingSource> = {
+  nats: { flag: '--nats', env: 'HYPOTREE_NATS_URL' },
+  store: { flag: '--store', env: 'HYPOTREE_STORE' },
+  distiller: { flag: '--distiller', env: 'HYPOTREE_DISTILLER' },
+  model: { flag: '--model', env: 'HYPOTREE_MODEL' },
+  openaiBaseUrl: { env: 'OPENAI_BASE_URL' },
+  openaiApiKey: { env: 'OPENAI_API_KEY' },
+  instance: { env: 'HYPOTREE_INSTANCE' },
 };
-
-/** The settings the environment gives a distiller. */
-export function distillerInputFromEnv(env: NodeJS.ProcessEnv): DistillerServiceInput {
-  return {
-    nats: env.HYPOTREE_NATS_URL,
-    store: env.HYPOTREE_STORE,
-    distiller: env.HYPOTREE_DISTILLER,
-    model: env.HYPOTREE_MODEL,
-    openaiBaseUrl: env.OPENAI_BASE_URL,
-    openaiApiKey: env.OPENAI_API_KEY,
-    instance: env.HYPOTREE_INSTANCE,
-  };
-}
 
 /** Validates a distiller's settings (flags win over the environment); one error lists every bad field and where to set it. */
 export function parseDistillerServiceConfig(fromFlags: DistillerServiceInput, env: NodeJS.ProcessEnv = process.env): DistillerServiceConfig {
-  const input = { ...defined(distillerInputFromEnv(env)), ...defined(fromFlags) };
-  const parsed = DistillerServiceConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${SOURCES[i.path[0] as keyof DistillerServiceConfig] ?? i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid distiller configuration: ${problems.join('; ')}`);
-  }
-  return parsed.data;
-}
-
-function defined<T extends object>(values: T): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
+  return parseServiceConfig('distiller', DistillerServiceConfigSchema, SOURCES, fromFlags, env);
 }

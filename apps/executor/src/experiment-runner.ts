@@ -1,6 +1,6 @@
-import type { DispatchExperiment, ExperimentResultMessage, ExperimentStartedMessage } from '@hypotree/messaging';
+import type { DispatchExperiment, ExperimentEvidence, ExperimentResultMessage, ExperimentStartedMessage } from '@hypotree/messaging';
 import { loadTask, type Task } from '@hypotree/task';
-import { prepareArtifact, runExperiment, type ArtifactRepo, type ExperimentEvidence } from '@hypotree/workspace';
+import { prepareArtifact, runExperiment, type ArtifactRepo } from '@hypotree/workspace';
 import { implementerFor } from './implementers.js';
 
 /** Where an executor reports to: the coordinator, over whichever transport the wiring chose. */

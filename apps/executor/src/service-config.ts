@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { NatsServersSchema } from '@hypotree/messaging';
+import { NatsServersSchema, parseServiceConfig, type SettingSource } from '@hypotree/messaging';
 import { z } from 'zod';
 
 /** A long-lived executor service's configuration, validated once at start-up. */
@@ -15,29 +15,14 @@ export type ExecutorServiceConfig = z.infer<typeof ExecutorServiceConfigSchema>;
 /** The raw settings, from flags or the environment (strings), before validation. */
 export type ExecutorServiceInput = { [K in keyof ExecutorServiceConfig]?: string | number };
 
-const SOURCES: Record<keyof ExecutorServiceConfig, string> = {
-  nats: '--nats / HYPOTREE_NATS_URL',
-  executorId: '--id / HYPOTREE_EXECUTOR_ID',
-  capacity: '--capacity / HYPOTREE_EXECUTOR_CAPACITY',
-  drainMs: '--drain-ms / HYPOTREE_DRAIN_MS',
+const SOURCES: Record<keyof ExecutorServiceConfig, SettingSource> = {
+  nats: { flag: '--nats', env: 'HYPOTREE_NATS_URL' },
+  executorId: { flag: '--id', env: 'HYPOTREE_EXECUTOR_ID' },
+  capacity: { flag: '--capacity', env: 'HYPOTREE_EXECUTOR_CAPACITY' },
+  drainMs: { flag: '--drain-ms', env: 'HYPOTREE_DRAIN_MS' },
 };
-
-/** The settings the environment gives an executor. */
-export function executorInputFromEnv(env: NodeJS.ProcessEnv): ExecutorServiceInput {
-  return { nats: env.HYPOTREE_NATS_URL, executorId: env.HYPOTREE_EXECUTOR_ID, capacity: env.HYPOTREE_EXECUTOR_CAPACITY, drainMs: env.HYPOTREE_DRAIN_MS };
-}
 
 /** Validates an executor's settings (flags win over the environment); one error lists every bad field and where to set it. */
 export function parseExecutorServiceConfig(fromFlags: ExecutorServiceInput, env: NodeJS.ProcessEnv = process.env): ExecutorServiceConfig {
-  const input = { ...defined(executorInputFromEnv(env)), ...defined(fromFlags) };
-  const parsed = ExecutorServiceConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${SOURCES[i.path[0] as keyof ExecutorServiceConfig] ?? i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid executor configuration: ${problems.join('; ')}`);
-  }
-  return parsed.data;
-}
-
-function defined<T extends object>(values: T): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== '')) as Partial<T>;
+  return parseServiceConfig('executor', ExecutorServiceConfigSchema, SOURCES, fromFlags, env);
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { issueList } from './issues.js';
 import { isSearchEventType, searchEventSchemas, type SearchEvent, type SearchEventType } from './catalogue.js';
 import { EventMetadataSchema, type Actor, type EventMetadata } from './metadata.js';
 import { randomEventId } from './ids.js';
@@ -59,10 +60,7 @@ export class EventValidationError extends Error {
 }
 
 function describeIssues(prefix: string, error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].join('.');
-    return `${path}: ${issue.message}`;
-  });
+  return issueList(error, { where: (path) => [prefix, ...path.map(String)].join('.') });
 }
 
 /** What to write with an event: who wrote it, for which search, and what caused it. */

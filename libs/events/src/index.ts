@@ -4,3 +4,5 @@ export * from './catalogue.js';
 export * from './trust.js';
 export * from './ids.js';
 export * from './codec.js';
+export * from './issues.js';
+export * from './drafts.js';

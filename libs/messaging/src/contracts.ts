@@ -1,5 +1,5 @@
-import { HypothesisChangeSchema, NodeIdSchema, InsightClaimSchema, ProducerRefSchema } from '@hypotree/events';
-import { ExperimentEvidenceSchema } from '@hypotree/workspace';
+import { HypothesisChangeSchema, InsightDraftSchema, issueList, NodeIdSchema } from '@hypotree/events';
+import { ExperimentEvidenceSchema } from './evidence.js';
 import { z } from 'zod';
 
 // The message contracts between the coordinator, executors and distillers. The same contracts
@@ -86,21 +86,7 @@ export const DistillRequestSchema = z.object({
 export type DistillRequestMessage = z.infer<typeof DistillRequestSchema>;
 
 /** Distiller → coordinator: the lessons; the coordinator appends them (it is the single writer). */
-export const DistillReplySchema = z.object({
-  drafts: z.array(
-    z.object({
-      insightId: z.string().min(1),
-      nodeId: NodeIdSchema,
-      scope: z.enum(['node', 'subtree', 'global']),
-      kind: z.enum(['finding', 'constraint']),
-      text: z.string().min(1),
-      evidence: z.array(z.string()),
-      distiller: ProducerRefSchema,
-      claim: InsightClaimSchema.optional(),
-      supersedes: z.array(z.string()),
-    }),
-  ),
-});
+export const DistillReplySchema = z.object({ drafts: z.array(InsightDraftSchema) });
 export type DistillReply = z.infer<typeof DistillReplySchema>;
 
 /** A message that does not match its contract; it is rejected with this reason and changes no state. */
@@ -118,7 +104,7 @@ export class MessageRejectedError extends Error {
 export function parseMessage<S extends z.ZodType>(schema: S, pattern: string, data: unknown): z.infer<S> {
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    throw new MessageRejectedError(pattern, parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`));
+    throw new MessageRejectedError(pattern, issueList(parsed.error, { root: '(message)' }));
   }
   return parsed.data;
 }

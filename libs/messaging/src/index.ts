@@ -6,3 +6,5 @@ export { NatsServersSchema, parseNatsServers, type NatsConnection } from './nats
 export { natsMicroservice, natsClient, connectNats, type NatsServerBehaviour } from './nats/options.js';
 export { ContractDeserializer } from './nats/deserializer.js';
 export { untilStopped, type StopService } from './nats/lifecycle.js';
+export { parseServiceConfig, type SettingSource } from './service-config.js';
+export * from './evidence.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issueText } from '@hypotree/events';
 import { admissionPolicy, AdmissionParamsSchema } from './admission.js';
 import { refinementPolicy, RefinementParamsSchema } from './refinement.js';
 import { selectionPolicy, SelectionParamsSchema } from './selection.js';
@@ -21,7 +22,7 @@ export type PolicyParams = z.input<typeof PolicyParamsSchema>;
 export function buildPolicies(params: PolicyParams = {}): PolicySet {
   const parsed = PolicyParamsSchema.strict().safeParse(params);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const problems = issueText(parsed.error);
     throw new Error(`invalid policy parameters: ${problems}`);
   }
   return {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ProducerRef } from '@hypotree/events';
+import { issueText } from '@hypotree/events';
 import OpenAI from 'openai';
 import { z } from 'zod';
 
@@ -114,7 +115,7 @@ export class StructuredChat {
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+      return { ok: false, error: issueText(parsed.error) };
     }
     const issues = check(parsed.data);
     return issues.length > 0 ? { ok: false, error: issues.join('; ') } : { ok: true, value: parsed.data };

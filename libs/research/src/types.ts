@@ -1,6 +1,6 @@
-import type { InsightClaimSchema, NodeId, ProducerRef } from '@hypotree/events';
+import type { InsightClaimSchema, InsightDraft as EventsInsightDraft, NodeId, Proposal as EventsProposal } from '@hypotree/events';
 import type { Task, ParameterValue } from '@hypotree/task';
-import type { Hypothesis, Insight, SearchTree } from '@hypotree/tree';
+import type { Insight, SearchTree } from '@hypotree/tree';
 import type { z } from 'zod';
 
 /** What a proposer is asked: k hypotheses under one parent, knowing the tree and the lessons learned. */
@@ -15,8 +15,8 @@ export interface ProposalRequest {
   parentParams: Record<string, ParameterValue>;
 }
 
-/** One proposed hypothesis: the claim, the concrete change, who proposed it and which insights it read (a tree node's hypothesis before it has an event). */
-export type Proposal = Omit<Hypothesis, 'eventId'>;
+/** One proposed hypothesis: the claim, the concrete change, who proposed it and which insights it read (see `ProposalSchema`). */
+export type Proposal = EventsProposal;
 
 /** Turns the tree and its insights into new hypotheses. */
 export interface Proposer {
@@ -26,20 +26,8 @@ export interface Proposer {
 
 export type InsightClaim = z.infer<typeof InsightClaimSchema>;
 
-/** A lesson a distiller draws, before it becomes an InsightDistilled event. */
-export interface InsightDraft {
-  /** Deterministic for the same lesson, so re-distilling after a restart does not duplicate it. */
-  insightId: string;
-  nodeId: NodeId;
-  scope: 'node' | 'subtree' | 'global';
-  kind: 'finding' | 'constraint';
-  text: string;
-  evidence: string[];
-  distiller: ProducerRef;
-  claim?: InsightClaim;
-  /** Active insights this one replaces (e.g. the same lesson with fewer observations). */
-  supersedes: string[];
-}
+/** A lesson a distiller draws, before it becomes an InsightDistilled event (see `InsightDraftSchema`); its id is deterministic, so re-distilling after a restart does not duplicate it. */
+export type InsightDraft = EventsInsightDraft;
 
 /** What a distiller is asked: the tree just after a node's outcome was decided. */
 export interface DistillRequest {

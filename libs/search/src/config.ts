@@ -1,4 +1,5 @@
 import { ImplementerConfigSchema } from '@hypotree/messaging';
+import { issueText } from '@hypotree/events';
 import { PolicyParamsSchema } from '@hypotree/policy';
 import { z } from 'zod';
 
@@ -43,7 +44,7 @@ export type SearchConfigInput = z.input<typeof SearchConfigSchema>;
 export function parseSearchConfig(input: SearchConfigInput): SearchConfig {
   const parsed = SearchConfigSchema.safeParse(input);
   if (!parsed.success) {
-    throw new Error(`invalid search configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(`invalid search configuration: ${issueText(parsed.error)}`);
   }
   return parsed.data;
 }

@@ -1,4 +1,4 @@
-import { searchEventSchemas, type SearchEvent } from '@hypotree/events';
+import { searchEventSchemas, type SearchEvent, issueText } from '@hypotree/events';
 import type { ExperimentResultMessage } from '@hypotree/messaging';
 
 /**
@@ -27,7 +27,7 @@ export function resultEvent(message: ExperimentResultMessage): SearchEvent {
     };
     const parsed = searchEventSchemas.ExperimentSucceeded.safeParse(data);
     if (parsed.success) return { type: 'ExperimentSucceeded', data: parsed.data };
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const problems = issueText(parsed.error);
     return { type: 'ExperimentFailed', data: { ...common, kind: 'crash', detail: `the executor reported success with unusable evidence (${problems})`, durationMs: evidence.durationMs } };
   }
   const failure = evidence.failure ?? { kind: 'crash' as const, detail: 'the executor reported a failure without saying what failed' };

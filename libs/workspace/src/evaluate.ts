@@ -1,6 +1,6 @@
 import { commandLine, currentEvaluatorHash, tail, type Task } from '@hypotree/task';
 import { runProcess } from './process.js';
-import type { RunScore } from './evidence.js';
+import type { RunScore } from '@hypotree/events';
 import type { SandboxMode } from './sandbox/index.js';
 import { scoreOnce, type ScoringSite } from './scoring/session.js';
 import type { CandidateRunRecord, EvaluationFailureKind } from './scoring/verdict.js';

@@ -9,7 +9,7 @@ import { ParamsImplementer } from './implementers/params.js';
 import { AgentImplementer } from './implementers/agent.js';
 import type { Implementer } from './implementer.js';
 import { git } from './git.js';
-import { ExperimentEvidenceSchema } from './evidence.js';
+import { ExperimentEvidenceSchema } from '@hypotree/messaging';
 
 let fx: TaskFixture;
 let repo: ArtifactRepo;

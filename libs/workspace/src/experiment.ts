@@ -2,7 +2,7 @@ import { tail, type Hypothesis, type Task } from '@hypotree/task';
 import type { ArtifactRepo } from './artifact.js';
 import { refusedChanges, restoreGitLink } from './changes.js';
 import { defaultSeeds, evaluate, meanScore, type EvaluationSite } from './evaluate.js';
-import type { ExperimentEvidence, FailureKind } from './evidence.js';
+import type { ExecutorFailureKind as FailureKind, ExperimentEvidence } from '@hypotree/messaging';
 import { ImplementationFailed, type Implementation, type Implementer } from './implementer.js';
 import { sandboxMode, type SandboxMode } from './sandbox/index.js';
 import { runInWorktree } from './confined.js';

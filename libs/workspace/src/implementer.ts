@@ -2,7 +2,7 @@ import type { Hypothesis, Task } from '@hypotree/task';
 import { lstat, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Evaluation } from './evaluate.js';
-import type { Usage } from './evidence.js';
+import type { TokenUsage } from '@hypotree/events';
 import type { RunOutcome } from './process.js';
 
 /** What an implementer gets: the worktree to change, the fixed hypothesis, and ways to check its work. */
@@ -32,7 +32,7 @@ export interface Implementation {
   summary: string;
   attempts: number;
   model?: string;
-  usage?: Usage;
+  usage?: TokenUsage;
 }
 
 /** Turns a hypothesis into changed files in a worktree. */
@@ -46,7 +46,7 @@ export class ImplementationFailed extends Error {
   constructor(
     message: string,
     readonly attempts = 1,
-    readonly usage?: Usage,
+    readonly usage?: TokenUsage,
   ) {
     super(message);
     this.name = 'ImplementationFailed';

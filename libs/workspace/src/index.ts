@@ -1,7 +1,6 @@
 export { prepareArtifact, type ArtifactRepo } from './artifact.js';
 export { runExperiment, nodeRef, type ExperimentRequest } from './experiment.js';
 export { evaluateSealed, SealedEvaluationError, type SealedRequest, type SealedScore } from './sealed.js';
-export * from './evidence.js';
 export { ImplementationFailed, writeWorktreeFile, type Implementer, type Implementation, type ImplementationContext } from './implementer.js';
 export { ParamsImplementer } from './implementers/params.js';
 export { AgentImplementer, hypothesisText, type AgentCommand } from './implementers/agent.js';

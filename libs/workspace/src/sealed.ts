@@ -1,7 +1,7 @@
 import type { Task } from '@hypotree/task';
 import type { ArtifactRepo } from './artifact.js';
 import { defaultSeeds, evaluate, meanScore } from './evaluate.js';
-import type { RunScore } from './evidence.js';
+import type { RunScore } from '@hypotree/events';
 import { sandboxMode, type SandboxMode } from './sandbox/index.js';
 import type { EvaluationFailureKind } from './scoring/verdict.js';
 import { addWorktree, removeWorktree } from './worktree.js';

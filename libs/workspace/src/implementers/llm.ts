@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Usage } from '../evidence.js';
+import type { TokenUsage } from '@hypotree/events';
 import { git } from '../git.js';
 import { ImplementationFailed, writeWorktreeFile, type Implementation, type ImplementationContext, type Implementer } from '../implementer.js';
 import { hypothesisText } from './agent.js';
@@ -44,7 +44,7 @@ export class LlmImplementer implements Implementer {
 
   async implement(ctx: ImplementationContext): Promise<Implementation> {
     const maxAttempts = this.options.maxAttempts ?? 3;
-    const usage: Usage = { promptTokens: 0, completionTokens: 0 };
+    const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [
       { role: 'system', content: `${SYSTEM}\nAllowed paths: ${ctx.task.spec.allowedPaths.join(', ')}` },
       { role: 'user', content: await this.prompt(ctx.worktree, ctx.task.spec.allowedPaths, ctx.hypothesis, ctx.feedback) },
