@@ -1,8 +1,8 @@
-import { LlmDistiller } from './llm-distiller.js';
-import { LlmProposer } from './llm-proposer.js';
-import { OfflineDistiller } from './offline-distiller.js';
-import { OfflineProposer } from './offline-proposer.js';
-import { RandomProposer } from './random-proposer.js';
+import { LlmDistiller } from './llm/distiller.js';
+import { LlmProposer } from './llm/proposer.js';
+import { OfflineDistiller } from './offline/distiller.js';
+import { OfflineProposer } from './offline/proposer.js';
+import { RandomProposer } from './offline/random-proposer.js';
 import type { Distiller, Proposer } from './types.js';
 
 /** An OpenAI-compatible endpoint and the model to ask there. */

@@ -1,7 +1,7 @@
 import type { NodeId } from '@hypotree/events';
 import type { Parameter, ParameterValue } from '@hypotree/task';
 import { devScore, type SearchTree, type TreeNode } from '@hypotree/tree';
-import { effectiveParams, formatValue } from './space.js';
+import { effectiveParams, formatValue } from '../space.js';
 
 /** What a decided change did relative to its parent: admitted, rejected without loss, or failed / scored worse. */
 export type Outcome = 'helped' | 'flat' | 'hurt';

@@ -6,8 +6,8 @@ import type { ClaimedInsight } from './claims.js';
 import { DESIGN_SIZE, spaceFillingSamples } from './explore.js';
 import { candidateMoves, describeMove, forbiddenBy, splitClaims, type Candidate, type MoveContext, type Step } from './moves.js';
 import { observationsUnder, observe } from './observations.js';
-import { configKey, declaredSpace, decode, effectiveParams, encode, formatValue, isNumeric, triedConfigs, type ParamConfig } from './space.js';
-import type { Proposal, ProposalRequest, Proposer } from './types.js';
+import { configKey, declaredSpace, decode, effectiveParams, encode, formatValue, isNumeric, triedConfigs, type ParamConfig } from '../space.js';
+import type { Proposal, ProposalRequest, Proposer } from '../types.js';
 
 /** Tuning of the offline proposer's local search. */
 export interface OfflineProposerOptions {

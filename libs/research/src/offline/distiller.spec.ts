@@ -1,8 +1,8 @@
 import { fold, type SearchTree } from '@hypotree/tree';
 import { EventScript } from '@hypotree/tree/testing';
-import { OfflineDistiller } from './offline-distiller.js';
-import { demoSpace, taskWith } from './task.fixture.js';
-import type { InsightDraft } from './types.js';
+import { OfflineDistiller } from './distiller.js';
+import { demoSpace, taskWith } from '../task.fixture.js';
+import type { InsightDraft } from '../types.js';
 
 const task = taskWith(demoSpace);
 const distiller = new OfflineDistiller();

@@ -2,11 +2,11 @@ import type { HypothesisChange } from '@hypotree/events';
 import { outOfSpace, type Parameter } from '@hypotree/task';
 import { renderTree, type Insight } from '@hypotree/tree';
 import { z } from 'zod';
-import { forbiddenBy, splitClaims } from './moves.js';
-import { StructuredChat, withoutUsage, type ChatMessage, type LlmConfig } from './llm-chat.js';
+import { forbiddenBy, splitClaims } from '../offline/moves.js';
+import { StructuredChat, withoutUsage, type ChatMessage, type LlmConfig } from './chat.js';
 import { insightLines, prunedLessons, rootInsights, spaceView, validatedFindings } from './prompt-views.js';
-import { configKey, formatValue, triedConfigs } from './space.js';
-import type { Proposal, ProposalRequest, Proposer } from './types.js';
+import { configKey, formatValue, triedConfigs } from '../space.js';
+import type { Proposal, ProposalRequest, Proposer } from '../types.js';
 
 /** What the proposer may ask for: parameter assignments from the declared space, free-form edits, or both. */
 export type ChangeKinds = 'params' | 'freeform' | 'both';

@@ -1,7 +1,7 @@
 import { hashString, seededRandom } from '@hypotree/policy';
 import type { Parameter, ParameterValue } from '@hypotree/task';
-import { configKey, declaredSpace, formatValue, isNumeric, triedConfigs } from './space.js';
-import type { Proposal, ProposalRequest, Proposer } from './types.js';
+import { configKey, declaredSpace, formatValue, isNumeric, triedConfigs } from '../space.js';
+import type { Proposal, ProposalRequest, Proposer } from '../types.js';
 
 /** Draws one value uniformly from a declared parameter (log-uniform on a log scale; ints rounded). */
 export function sampleParameter(p: Parameter, random: () => number): ParameterValue {

@@ -2,7 +2,7 @@ import { hashString, seededRandom } from '@hypotree/policy';
 import { outOfSpace, type Parameter, type ParameterValue } from '@hypotree/task';
 import { inClaimRegion, type ClaimedInsight } from './claims.js';
 import { forbiddenBy } from './moves.js';
-import { configKey, decode, encode, isNumeric, type ParamConfig } from './space.js';
+import { configKey, decode, encode, isNumeric, type ParamConfig } from '../space.js';
 
 /** Size of one space-filling design: every numeric parameter's range is cut into this many strata. */
 export const DESIGN_SIZE = 8;

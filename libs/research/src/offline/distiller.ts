@@ -4,7 +4,7 @@ import { lineage, type SearchTree } from '@hypotree/tree';
 import { lessonText, patternsOf, strongestLesson, type Lesson, type LessonBar, type Pattern } from './lessons.js';
 import { observationsUnder, observe, type Observation } from './observations.js';
 import { describeMove } from './moves.js';
-import type { DistillRequest, Distiller, InsightDraft } from './types.js';
+import type { DistillRequest, Distiller, InsightDraft } from '../types.js';
 
 /** How much evidence a lesson needs: constraints (hurts) and findings (helps) have their own bars. */
 export interface OfflineDistillerOptions {

@@ -1,9 +1,9 @@
-import { encode, isNumeric, type ParamConfig } from './space.js';
-import { OfflineDistiller } from './offline-distiller.js';
-import { OfflineProposer } from './offline-proposer.js';
+import { encode, isNumeric, type ParamConfig } from '../space.js';
+import { OfflineDistiller } from './distiller.js';
+import { OfflineProposer } from './proposer.js';
 import { RandomProposer } from './random-proposer.js';
-import { runSearch } from './search.fixture.js';
-import { demoSpace } from './task.fixture.js';
+import { runSearch } from '../search.fixture.js';
+import { demoSpace } from '../task.fixture.js';
 
 // A smooth stand-in for a training run: accuracy falls off quadratically (in the normalised, log
 // where declared, space) from an optimum none of the defaults is near; relu and batchnorm help.

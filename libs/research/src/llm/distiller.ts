@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describeNode, lineage, renderTree, type SearchTree, type TreeNode } from '@hypotree/tree';
 import { z } from 'zod';
-import { StructuredChat, withoutUsage, type ChatMessage, type LlmConfig } from './llm-chat.js';
+import { StructuredChat, withoutUsage, type ChatMessage, type LlmConfig } from './chat.js';
 import { decisionView } from './prompt-views.js';
-import type { DistillRequest, Distiller, InsightDraft } from './types.js';
+import type { DistillRequest, Distiller, InsightDraft } from '../types.js';
 
 /** Configuration of the LLM distiller: the endpoint plus how much of the tree the prompt shows. */
 export interface LlmDistillerOptions extends LlmConfig {

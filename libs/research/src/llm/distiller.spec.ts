@@ -1,9 +1,9 @@
 import { fold, renderTree } from '@hypotree/tree';
 import { EventScript } from '@hypotree/tree/testing';
-import { startScriptedOpenAI, type ScriptedOpenAI } from '../../../test/support/openai-server.js';
-import { promptHash } from './llm-chat.js';
-import { LlmDistiller } from './llm-distiller.js';
-import { demoSpace, taskWith } from './task.fixture.js';
+import { startScriptedOpenAI, type ScriptedOpenAI } from '../../../../test/support/openai-server.js';
+import { promptHash } from './chat.js';
+import { LlmDistiller } from './distiller.js';
+import { demoSpace, taskWith } from '../task.fixture.js';
 
 const task = taskWith(demoSpace);
 

@@ -1,6 +1,6 @@
 import type { ParameterValue } from '@hypotree/task';
 import type { Insight } from '@hypotree/tree';
-import type { InsightClaim } from './types.js';
+import type { InsightClaim } from '../types.js';
 
 /** Whether a value lies in the region a claim speaks about (`above`: strictly greater, `below`: strictly less, `equals`). */
 export function inClaimRegion(claim: InsightClaim, value: ParameterValue | undefined): boolean {

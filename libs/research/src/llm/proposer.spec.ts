@@ -1,11 +1,11 @@
 import { EventScript } from '@hypotree/tree/testing';
 import { fold, insightsOnPath, renderTree } from '@hypotree/tree';
-import { startScriptedOpenAI, type ScriptedOpenAI } from '../../../test/support/openai-server.js';
-import { LlmReplyError, promptHash } from './llm-chat.js';
-import { LlmProposer } from './llm-proposer.js';
-import { effectiveParams } from './space.js';
-import { demoSpace, taskWith } from './task.fixture.js';
-import type { ProposalRequest } from './types.js';
+import { startScriptedOpenAI, type ScriptedOpenAI } from '../../../../test/support/openai-server.js';
+import { LlmReplyError, promptHash } from './chat.js';
+import { LlmProposer } from './proposer.js';
+import { effectiveParams } from '../space.js';
+import { demoSpace, taskWith } from '../task.fixture.js';
+import type { ProposalRequest } from '../types.js';
 
 const task = taskWith(demoSpace);
 

@@ -1,7 +1,7 @@
 import type { Parameter, ParameterValue } from '@hypotree/task';
 import { claimsOf, inClaimRegion, type ClaimedInsight } from './claims.js';
 import type { Observation } from './observations.js';
-import { decode, encode, formatValue, isNumeric, type ParamConfig } from './space.js';
+import { decode, encode, formatValue, isNumeric, type ParamConfig } from '../space.js';
 
 /** One parameter change a proposal makes, with the reasons it was chosen. */
 export interface Step {

@@ -2,8 +2,8 @@ import { EventScript } from '@hypotree/tree/testing';
 import { fold } from '@hypotree/tree';
 import { outOfSpace } from '@hypotree/task';
 import { RandomProposer, sampleParameter } from './random-proposer.js';
-import { effectiveParams } from './space.js';
-import { demoSpace, taskWith } from './task.fixture.js';
+import { effectiveParams } from '../space.js';
+import { demoSpace, taskWith } from '../task.fixture.js';
 import { seededRandom } from '@hypotree/policy';
 
 describe('RandomProposer', () => {

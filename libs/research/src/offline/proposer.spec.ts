@@ -1,11 +1,11 @@
 import { outOfSpace } from '@hypotree/task';
 import { EventScript } from '@hypotree/tree/testing';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
-import { OfflineProposer } from './offline-proposer.js';
-import { recordProposal } from './search.fixture.js';
-import { configKey, effectiveParams, triedConfigs } from './space.js';
-import { demoSpace, taskWith } from './task.fixture.js';
-import type { Proposal, ProposalRequest } from './types.js';
+import { OfflineProposer } from './proposer.js';
+import { recordProposal } from '../search.fixture.js';
+import { configKey, effectiveParams, triedConfigs } from '../space.js';
+import { demoSpace, taskWith } from '../task.fixture.js';
+import type { Proposal, ProposalRequest } from '../types.js';
 
 const task = taskWith(demoSpace);
 const proposer = new OfflineProposer();

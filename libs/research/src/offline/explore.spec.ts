@@ -1,8 +1,8 @@
 import { outOfSpace } from '@hypotree/task';
 import type { ClaimedInsight } from './claims.js';
 import { spaceFillingSamples } from './explore.js';
-import { configKey, encode } from './space.js';
-import { demoSpace } from './task.fixture.js';
+import { configKey, encode } from '../space.js';
+import { demoSpace } from '../task.fixture.js';
 
 const claim = (id: string, param: string, relation: 'above' | 'below' | 'equals', value: number | string, outcome: 'hurts' | 'helps'): ClaimedInsight =>
   ({ id, nodeId: '0', scope: 'global', kind: outcome === 'hurts' ? 'constraint' : 'finding', text: id, evidence: [], distiller: { kind: 'offline' }, active: true, eventId: id, claim: { param, relation, value, outcome, support: 3, of: 3 } }) as ClaimedInsight;

@@ -1,6 +1,6 @@
 import type { ParameterValue } from '@hypotree/task';
 import type { Observation, Outcome, ParamMove } from './observations.js';
-import { formatValue } from './space.js';
+import { formatValue } from '../space.js';
 
 /** A pattern a lesson is about: moving one parameter above / below a value, or setting it equal to one, and whether that hurts or helps. */
 export interface Pattern {

@@ -1,7 +1,7 @@
 import { ROOT_NODE_ID } from '@hypotree/events';
 import type { Parameter } from '@hypotree/task';
 import type { Decision, Insight, SearchTree } from '@hypotree/tree';
-import { formatValue } from './space.js';
+import { formatValue } from '../space.js';
 
 /** The declared parameter space, one line per parameter. */
 export function spaceView(space: readonly Parameter[]): string {
