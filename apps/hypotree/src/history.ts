@@ -1,13 +1,9 @@
 import { deterministicEventId, type PolicyRef } from '@hypotree/events';
 import { SearchLog } from '@hypotree/event-store';
-import { admissionPolicy, buildPolicies, replayAdmission, type AdmissionReplay, type PolicyParams } from '@hypotree/policy';
+import { admissionPolicy, buildPolicies, policyRef, replayAdmission, type AdmissionReplay, type PolicyParams } from '@hypotree/policy';
 import { fold, foldUntil } from '@hypotree/tree';
 import { actor } from './embedded.js';
 import { withLog } from './inspect.js';
-
-function refOf(policy: { name: string; version: number; params: object }): PolicyRef {
-  return { name: policy.name, version: policy.version, params: { ...policy.params } };
-}
 
 /** The recorded policy parameters of a search with some replaced: what a branch or a replay runs under. */
 function mergedParams(recorded: Record<'selection' | 'admission' | 'refinement', PolicyRef>, overrides: PolicyParams): Required<PolicyParams> {
@@ -47,7 +43,7 @@ export async function branchSearch(storeUrl: string, request: BranchRequest): Pr
     const changed = Object.fromEntries(
       (['selection', 'admission', 'refinement'] as const)
         .filter((k) => request.policies[k] !== undefined)
-        .map((k) => [k, refOf(policies[k])]),
+        .map((k) => [k, policyRef(policies[k])]),
     );
     const branchLog = new SearchLog(log.store, actor('cli'));
     await branchLog.append(branchId, -1, [
@@ -68,6 +64,6 @@ export async function replaySearch(storeUrl: string, searchId: string, overrides
     if (history.length === 0) throw new Error(`no search ${searchId} in ${storeUrl}`);
     const started = fold(history).started!;
     const admission = admissionPolicy(mergedParams(started.policies, overrides).admission);
-    return { ...replayAdmission(history, admission), policy: refOf(admission) };
+    return { ...replayAdmission(history, admission), policy: policyRef(admission) };
   });
 }

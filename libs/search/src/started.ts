@@ -1,6 +1,6 @@
 import type { SandboxKind, SearchEventData, SearchEventOf } from '@hypotree/events';
 import { ImplementerConfigSchema } from '@hypotree/messaging';
-import { policyRef, type PolicyParams, type PolicySet } from '@hypotree/policy';
+import { policyRef, PolicyParamsSchema, type PolicySet } from '@hypotree/policy';
 import type { Task } from '@hypotree/task';
 import type { SearchConfig } from './config.js';
 
@@ -59,11 +59,11 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], field: st
  * trust settings it was started with — the log, not today's command line, says what the search is.
  */
 export function configFromStarted(config: SearchConfig, searchId: string, started: SearchEventData<'SearchStarted'>): SearchConfig {
-  const policies = {
+  const policies = PolicyParamsSchema.parse({
     selection: started.policies.selection.params,
     admission: started.policies.admission.params,
     refinement: started.policies.refinement.params,
-  } as PolicyParams as SearchConfig['policies'];
+  });
   return {
     ...config,
     searchId,
