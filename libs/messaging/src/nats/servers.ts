@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { issueText } from '@hypotree/events';
 
 const NATS_URL = /^(nats|tls|ws|wss):\/\/[^\s,/]+(:\d+)?\/?$/;
 
@@ -21,6 +22,6 @@ export interface NatsConnection {
 /** Parses `--nats` / `HYPOTREE_NATS_URL`; throws one error naming the value and what to write instead. */
 export function parseNatsServers(value: string | undefined): string[] {
   const parsed = NatsServersSchema.safeParse(value);
-  if (!parsed.success) throw new Error(`invalid NATS URL ${JSON.stringify(value)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  if (!parsed.success) throw new Error(`invalid NATS URL ${JSON.stringify(value)}: ${issueText(parsed.error, { root: 'url' })}`);
   return parsed.data;
 }
