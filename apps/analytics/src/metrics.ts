@@ -126,6 +126,7 @@ export function evolve(state: SearchProjection | undefined, event: RecordedSearc
     case 'ExperimentStarted':
     case 'InsightSuperseded':
     case 'NodePruned':
+    case 'ExpansionExhausted':
       break;
     default: {
       const unknown: never = event;

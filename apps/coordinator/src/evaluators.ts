@@ -1,6 +1,8 @@
 import type { RunScore, SandboxKind } from '@hypotree/events';
 import type { Task } from '@hypotree/task';
-import { addWorktree, defaultSeeds, evaluate, evaluateSealed, removeWorktree, sandboxMode, type ArtifactRepo } from '@hypotree/workspace';
+import { addWorktree, evaluate, evaluateSealed, removeWorktree, sandboxMode, type ArtifactRepo } from '@hypotree/workspace';
+
+const seedsUpTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 /** Scores and the sandbox they were measured under. */
 export interface MeasuredRuns {
@@ -14,22 +16,24 @@ export interface MeasuredRuns {
 export interface CoordinatorEvaluators {
   /** The sandbox these evaluations run in on this machine. */
   readonly sandbox: SandboxKind;
-  baselineDev(commit: string): Promise<MeasuredRuns>;
-  sealed(commit: string, which: 'gate' | 'test'): Promise<MeasuredRuns>;
+  /** The baseline's dev runs, seeds 1..`seeds`. */
+  baselineDev(commit: string, seeds: number): Promise<MeasuredRuns>;
+  /** A sealed evaluation, seeds 1..`seeds` (default: the task's repeats). */
+  sealed(commit: string, which: 'gate' | 'test', seeds?: number): Promise<MeasuredRuns>;
 }
 
 /** The evaluators over real worktrees: each scorer in its sandbox, the candidate in another, sealed data only in the scorer's. */
 export function worktreeEvaluators(task: Task, repo: ArtifactRepo): CoordinatorEvaluators {
   return {
     sandbox: sandboxMode().kind,
-    async baselineDev(commit) {
+    async baselineDev(commit, seeds) {
       const started = Date.now();
       const worktree = await addWorktree(repo, commit, 'baseline');
       try {
         const evaluation = await evaluate(
           { task, worktree: worktree.dir, scratch: repo.workdir, deadline: started + task.spec.budgets.experimentTimeoutSec * 1000, sandbox: sandboxMode() },
           'dev',
-          defaultSeeds(task),
+          seedsUpTo(seeds),
         );
         if (!evaluation.ok) {
           throw new Error(`the baseline's dev evaluation failed (${evaluation.kind}): ${evaluation.detail}\n${evaluation.stderrTail || evaluation.stdoutTail}`);
@@ -39,10 +43,10 @@ export function worktreeEvaluators(task: Task, repo: ArtifactRepo): CoordinatorE
         await removeWorktree(repo, worktree);
       }
     },
-    async sealed(commit, which) {
-      // The task's seeds (its `repeats`), the same for every node: one evaluation, several runs, so a
-      // configuration that is unstable across seeds cannot win the gate or the test on one lucky draw.
-      const result = await evaluateSealed({ task, repo, commit, which });
+    async sealed(commit, which, seeds = task.spec.budgets.repeats) {
+      // The same seeds for every node: one evaluation, several runs, so a configuration that is
+      // unstable across seeds cannot win the gate or the test on one lucky draw.
+      const result = await evaluateSealed({ task, repo, commit, which, seeds: seedsUpTo(seeds) });
       return { runs: result.runs, sandbox: result.sandbox, evaluatorHash: result.evaluatorHash };
     },
   };

@@ -120,7 +120,7 @@ export class SearchRun {
     const { deps } = this;
     switch (command.kind) {
       case 'measure-baseline':
-        return this.settle({ kind: 'baseline-measured', commit: command.commit, measured: await deps.evaluators.baselineDev(command.commit) });
+        return this.settle({ kind: 'baseline-measured', commit: command.commit, measured: await deps.evaluators.baselineDev(command.commit, command.seeds) });
       case 'propose': {
         const space = deps.task.spec.parameters?.space ?? [];
         const insights = deps.config.research.insights ? insightsOnPath(this.tree, command.parentId) : [];
@@ -133,14 +133,14 @@ export class SearchRun {
         await deps.dispatch(command.message);
         return false;
       case 'gate':
-        return this.settle({ kind: 'gated', nodeId: command.nodeId, commit: command.commit, outcome: await this.gate(command.commit) });
+        return this.settle({ kind: 'gated', nodeId: command.nodeId, commit: command.commit, outcome: await this.gate(command.commit, command.seeds) });
       case 'distill':
         return this.distill(command.nodeId);
       case 'await-report':
         return this.awaitReport();
       case 'final-test': {
-        const baseline = await deps.evaluators.sealed(command.baseline.commit, 'test');
-        const best = command.best === undefined ? baseline : await deps.evaluators.sealed(command.best.commit, 'test');
+        const baseline = await deps.evaluators.sealed(command.baseline.commit, 'test', command.seeds);
+        const best = command.best === undefined ? baseline : await deps.evaluators.sealed(command.best.commit, 'test', command.seeds);
         return this.settle({ kind: 'tested', baseline: baseline.runs, best: best.runs });
       }
       case 'finish':
@@ -153,9 +153,9 @@ export class SearchRun {
   }
 
   // Every gate call is an event and counts against the gate budget, whether it scored or failed.
-  private async gate(commit: string): Promise<GateOutcome> {
+  private async gate(commit: string, seeds?: number): Promise<GateOutcome> {
     try {
-      return { ok: true, ...(await this.deps.evaluators.sealed(commit, 'gate')) };
+      return { ok: true, ...(await this.deps.evaluators.sealed(commit, 'gate', seeds)) };
     } catch (error) {
       if (!(error instanceof SealedEvaluationError)) throw error;
       return { ok: false, kind: error.kind, detail: error.message, sandbox: error.sandbox, evaluatorHash: error.evaluatorHash };

@@ -1,5 +1,5 @@
 import { ROOT_NODE_ID, type SandboxKind } from '@hypotree/events';
-import { bestAdmitted, searchCounts, type SearchTree } from '@hypotree/tree';
+import { bestVerified, searchCounts, type SearchTree } from '@hypotree/tree';
 
 /** The outcome of a search, as `hypotree run` prints it. */
 export interface SearchSummary {
@@ -11,6 +11,10 @@ export interface SearchSummary {
   best: { nodeId: string; commit: string; title: string; dev: number; test: number | null };
   /** (S_test(M*) − S_test(M0)) / (|S_test(M0)| + ε) on oriented scores; null before the final test. */
   relativeGain: number | null;
+  /** Its 95% interval from the test's seeds, and whether that holds 0; null before the final test (or in older logs). */
+  gainInterval: { low: number; high: number; withinNoise: boolean } | null;
+  /** Candidates that cleared dev but were rejected because no gate evaluation was left. */
+  rejectedForGateBudget: number;
   experiments: number;
   admitted: number;
   rejected: number;
@@ -30,7 +34,7 @@ export interface SearchSummary {
 export function summarize(tree: SearchTree): SearchSummary {
   const root = tree.nodes.get(ROOT_NODE_ID);
   if (!root?.result || !tree.started || !tree.objective) throw new Error(`search ${tree.searchId} has no baseline yet`);
-  const bestNode = (tree.completed ? tree.nodes.get(tree.completed.bestNodeId) : bestAdmitted(tree)) ?? root;
+  const bestNode = (tree.completed ? tree.nodes.get(tree.completed.bestNodeId) : bestVerified(tree)) ?? root;
   const counts = searchCounts(tree);
   const final = tree.finalTest;
   return {
@@ -47,6 +51,8 @@ export function summarize(tree: SearchTree): SearchSummary {
       test: final?.best.value ?? null,
     },
     relativeGain: final?.relativeGain ?? null,
+    gainInterval: final?.uncertainty ? { low: final.uncertainty.low, high: final.uncertainty.high, withinNoise: final.uncertainty.withinNoise } : null,
+    rejectedForGateBudget: [...tree.nodes.values()].filter((n) => n.decision?.rule === 'gate-budget-exhausted').length,
     experiments: counts.experiments,
     admitted: counts.admitted,
     rejected: counts.rejected,

@@ -3,7 +3,9 @@ import type { SearchSummary } from '@hypotree/coordinator';
 /** The summary as a person reads it at the end of `hypotree run`. */
 export function formatSummary(summary: SearchSummary): string {
   const n = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
-  const gain = summary.relativeGain === null ? 'n/a' : `${(summary.relativeGain * 100).toFixed(2)}%`;
+  const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+  const interval = summary.gainInterval === null ? '' : `  95% [${pct(summary.gainInterval.low)}, ${pct(summary.gainInterval.high)}]${summary.gainInterval.withinNoise ? ' — within noise' : ''}`;
+  const gain = summary.relativeGain === null ? 'n/a' : `${pct(summary.relativeGain)}${interval}`;
   return [
     ...sandboxWarning(summary),
     `search ${summary.searchId} (${summary.task}, ${summary.direction} ${summary.metric})`,
@@ -12,7 +14,7 @@ export function formatSummary(summary: SearchSummary): string {
     `  best (${summary.best.nodeId}):${' '.repeat(Math.max(1, 9 - summary.best.nodeId.length))}dev ${n(summary.best.dev)}  test ${n(summary.best.test)}  — ${summary.best.title}`,
     `  held-out gain:   ${gain}  (relative, (S*−S0)/|S0|, computed once)`,
     `  experiments:     ${summary.experiments} (${summary.admitted} admitted, ${summary.rejected} rejected, ${summary.failed} failed)`,
-    `  gate calls:      ${summary.gateEvaluations}    insights: ${summary.insights}    tokens: ${summary.tokens}`,
+    `  gate calls:      ${summary.gateEvaluations}${summary.rejectedForGateBudget > 0 ? ` (${summary.rejectedForGateBudget} improvement(s) rejected: gate budget spent)` : ''}    insights: ${summary.insights}    tokens: ${summary.tokens}`,
     `  sandbox:         ${summary.sandbox}${summary.sandbox === 'allowlist' ? ' (bubblewrap: candidates and scorers each saw only what was bound in)' : ''}`,
     `  log:             search-${summary.searchId} up to revision ${summary.revision}`,
   ].join('\n');

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { bestAdmitted, searchCounts, type SearchTree } from '@hypotree/tree';
+import { bestVerified, searchCounts, type SearchTree } from '@hypotree/tree';
 import { budgetStatus } from '@hypotree/policy';
 
 /** A live progress line on a terminal (cli-progress); nothing at all when stderr is not a TTY. */
@@ -19,7 +19,7 @@ export function progressReporter(enabled: boolean) {
     update(tree: SearchTree, note: string) {
       if (!tree.started) return;
       const counts = searchCounts(tree);
-      const best = bestAdmitted(tree);
+      const best = bestVerified(tree);
       const payload = {
         best: best?.result ? `${best.id} ${tree.objective?.metric}=${best.result.mean.toFixed(4)}` : '-',
         admitted: counts.admitted,

@@ -191,6 +191,13 @@ export const InsightSupersededSchema = z.object({
   reason: z.string().min(1),
 });
 
+/** The proposer had nothing new under a node: it is no longer expanded (the rest of the tree still is). */
+export const ExpansionExhaustedSchema = z.object({
+  nodeId: NodeIdSchema,
+  proposer: z.string().min(1),
+  reason: z.string().min(1),
+});
+
 export const NodePrunedSchema = z.object({
   nodeId: NodeIdSchema,
   reason: z.string().min(1),
@@ -210,6 +217,13 @@ export const FinalTestEvaluatedSchema = z.object({
   /** (S(M*) − S(M0)) / (|S(M0)| + ε), with scores oriented so larger is better. */
   relativeGain: z.number(),
   gateEvaluations: z.number().int().nonnegative(),
+  /**
+   * The relative gain's 95% interval from the test's seeds (Student's t on the pooled spread of
+   * both evaluations); `withinNoise` when it holds 0. Absent in logs written before it was recorded.
+   */
+  uncertainty: z
+    .object({ low: z.number(), high: z.number(), se: z.number().nonnegative(), df: z.number().int().nonnegative(), withinNoise: z.boolean() })
+    .optional(),
 });
 
 /** Every event type of a search stream and the zod schema of its data, at the current schema version. */
@@ -229,6 +243,7 @@ export const searchEventSchemas = {
   InsightDistilled: InsightDistilledSchema,
   InsightSuperseded: InsightSupersededSchema,
   NodePruned: NodePrunedSchema,
+  ExpansionExhausted: ExpansionExhaustedSchema,
   SearchCompleted: SearchCompletedSchema,
   FinalTestEvaluated: FinalTestEvaluatedSchema,
 } as const;

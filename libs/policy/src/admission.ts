@@ -3,6 +3,7 @@ import { admittedAncestor, orient, type SearchTree, type TreeNode } from '@hypot
 import { z } from 'zod';
 import { policyRef, type Reasoned } from './decision.js';
 import { integrityObjection } from './integrity.js';
+import { criticalValue, devNoise, gateNoise } from './noise.js';
 
 /** Ask the sealed gate, admit, or reject — with the deltas and the ids of the evidence events used. */
 export type AdmissionDecision = Reasoned & {
@@ -14,44 +15,117 @@ export type AdmissionDecision = Reasoned & {
 
 export const AdmissionParamsSchema = z.object({
   /**
-   * The dev gain must exceed this many standard errors of the difference (from the runs of both).
-   * One, not two: with a few seeds the spread itself is a rough estimate, and the sealed gate is the
-   * independent second check that keeps noise from being admitted.
+   * `calibrated`: noise pooled over the whole search and Student-t thresholds, the gate at a
+   * Bonferroni share of `alpha` per call (see README, *Admission*). `fixed`: the first policy
+   * (`sigmas` standard errors of the two nodes' own runs on dev, `gateMargin` on the gate); kept
+   * for replaying old searches and as the baseline of bench/admission.mjs.
    */
-  sigmas: z.number().nonnegative().default(1),
-  /** …and at least this fraction of the parent's score, so noiseless single runs still need a real gain. */
+  test: z.enum(['calibrated', 'fixed']).default('calibrated'),
+  /** The chance, over a whole search, of admitting a candidate that is not really better on the gate's population of runs. */
+  alpha: z.number().gt(0).lt(1).default(0.05),
+  /** One-sided level of the dev screen that decides whether a gate call is worth spending (it spends budget, it does not make the guarantee). */
+  devAlpha: z.number().gt(0).lt(1).default(0.2),
+  /** The gain must also be at least this fraction of the parent's score, so noiseless runs still need a real gain. */
   minRelativeGain: z.number().nonnegative().default(0.002),
-  /** The gate must improve on the parent's gate score by more than this (absolute, oriented). */
+  /** `fixed` test only: the dev gain must exceed this many standard errors of the two nodes' runs. */
+  sigmas: z.number().nonnegative().default(1),
+  /** `fixed` test only: the gate must improve on the parent's gate score by more than this (absolute, oriented). */
   gateMargin: z.number().nonnegative().default(0),
-  /** `verified`: dev threshold and the gate; `dev-only`: dev threshold alone (an ablation, no gate calls). */
+  /** `verified`: dev screen and the gate; `dev-only`: dev alone (an ablation, no gate calls). */
   mode: z.enum(['verified', 'dev-only']).default('verified'),
 });
 export type AdmissionParams = z.infer<typeof AdmissionParamsSchema>;
 
+/** One comparison of a candidate with its parent: the oriented gain, what it must clear, and the numbers behind it. */
+interface Comparison {
+  delta: number;
+  threshold: number;
+  deltas: Record<string, number>;
+  why: string;
+}
+
+const mean = (runs: readonly { value: number }[]) => runs.reduce((a, r) => a + r.value, 0) / runs.length;
+
+function fmt(value: number): string {
+  return Number(value.toPrecision(3)).toString();
+}
+
+/** Dev: the calibrated screen (pooled noise, t at devAlpha) or the fixed one (the two nodes' own spread). */
+function devComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, params: AdmissionParams): Comparison {
+  const direction = tree.objective!.direction;
+  const child = node.result!;
+  const base = parent.result!;
+  const delta = orient(child.mean, direction) - orient(base.mean, direction);
+  const floor = params.minRelativeGain * (Math.abs(base.mean) + 1e-12);
+  if (params.test === 'fixed') {
+    const noise = Math.sqrt(base.stdev ** 2 / base.runs.length + child.stdev ** 2 / child.runs.length);
+    const threshold = Math.max(params.sigmas * noise, floor);
+    return { delta, threshold, deltas: { dev: delta, threshold, noise }, why: `${params.sigmas}σ noise ${fmt(noise)}, floor ${fmt(floor)}` };
+  }
+  const noise = devNoise(tree);
+  const se = Math.sqrt(noise.variance * (1 / child.runs.length + 1 / base.runs.length));
+  const critical = criticalValue(params.devAlpha, noise.df);
+  const threshold = Math.max(se > 0 ? critical * se : 0, floor);
+  return {
+    delta,
+    threshold,
+    deltas: { dev: delta, threshold, se, df: noise.df, critical },
+    why: `t(${fmt(1 - params.devAlpha)}, ${noise.df} df) × se ${fmt(se)} from noise pooled over the search, floor ${fmt(floor)}`,
+  };
+}
+
 /**
- * Verified improvement: a candidate is admitted only when its dev gain over its admitted parent clears a
- * noise-aware threshold and the sealed gate agrees. Called once before the gate (→ gate or reject) and
- * once after (→ admit or reject); a pure function of the tree.
+ * Gate: the calibrated test (pooled gate noise, t at alpha / gate budget: a Bonferroni schedule,
+ * so over every gate call of a search the chance of a false admission stays within alpha) or the
+ * fixed margin.
+ */
+function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, params: AdmissionParams): Comparison {
+  const direction = tree.objective!.direction;
+  const gate = node.gate!;
+  const base = parent.gate!;
+  const delta = orient(gate.mean, direction) - orient(base.mean, direction);
+  if (params.test === 'fixed') {
+    return { delta, threshold: params.gateMargin, deltas: { gate: delta, gateMargin: params.gateMargin }, why: `margin ${fmt(params.gateMargin)}` };
+  }
+  const budget = Math.max(1, tree.started?.budget.gateEvaluations ?? 1);
+  const level = params.alpha / budget;
+  const noise = gateNoise(tree);
+  const se = Math.sqrt(noise.variance * (1 / gate.runs.length + 1 / base.runs.length));
+  const critical = criticalValue(level, noise.df);
+  const floor = params.minRelativeGain * (Math.abs(mean(base.runs)) + 1e-12);
+  const threshold = Math.max(se > 0 ? critical * se : 0, floor);
+  return {
+    delta,
+    threshold,
+    deltas: { gate: delta, gateThreshold: threshold, gateSe: se, gateDf: noise.df, gateLevel: level },
+    why: `t(1 − ${fmt(params.alpha)}/${budget}, ${noise.df} df) × se ${fmt(se)}`,
+  };
+}
+
+/**
+ * Verified improvement: a candidate is admitted only when its dev gain over its admitted parent
+ * clears the dev screen and the sealed gate agrees by a noise-aware margin, on evidence that ran as
+ * the search requires. Called once before the gate (→ gate or reject) and once after (→ admit or
+ * reject); a pure function of the tree.
  */
 export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
   const params = AdmissionParamsSchema.parse(input);
-  const ref = policyRef({ name: 'admission', version: 2, params });
+  const ref = policyRef({ name: 'admission', version: 3, params });
   const decide = (tree: SearchTree, nodeId: NodeId): AdmissionDecision => {
     const node = tree.nodes.get(nodeId);
-    const direction = tree.objective?.direction;
-    if (!node?.result || !direction) throw new Error(`admission: node ${nodeId} has no successful experiment to decide on`);
+    if (!node?.result || !tree.objective) throw new Error(`admission: node ${nodeId} has no successful experiment to decide on`);
     const parent = admittedAncestor(tree, nodeId);
     if (!parent?.result) throw new Error(`admission: node ${nodeId} has no admitted ancestor with a score`);
     const out = (action: AdmissionDecision['action'], rule: string, reason: string, deltas: Record<string, number>, evidence: string[]) => ({
       policy: ref, action, nodeId, rule, reason, deltas, evidence,
     });
 
-    const dev = devComparison(node, parent, direction, params);
+    const dev = devComparison(tree, node, parent, params);
     const devEvidence = [node.result.eventId, parent.result.eventId];
     const objection = integrityObjection(tree, node);
     if (objection !== undefined) return out('reject', objection.rule, objection.reason, dev.deltas, [...new Set([...objection.evidence, ...devEvidence])]);
-    if (dev.delta <= dev.threshold) {
-      return out('reject', 'dev-below-threshold', `dev gain ${fmt(dev.delta)} over ${parent.id} does not clear ${fmt(dev.threshold)} (${params.sigmas}σ noise ${fmt(dev.noise)}, floor ${fmt(dev.floor)})`, dev.deltas, devEvidence);
+    if (!(dev.delta > dev.threshold)) {
+      return out('reject', 'dev-below-threshold', `dev gain ${fmt(dev.delta)} over ${parent.id} does not clear ${fmt(dev.threshold)} (${dev.why})`, dev.deltas, devEvidence);
     }
     if (params.mode === 'dev-only') {
       return out('admit', 'dev-improvement', `dev gain ${fmt(dev.delta)} over ${parent.id} clears ${fmt(dev.threshold)}; no gate in dev-only mode`, dev.deltas, devEvidence);
@@ -59,35 +133,19 @@ export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
     if (node.gateFailure) {
       return out('reject', 'gate-failed', `the gate evaluation of ${nodeId} failed (${node.gateFailure.kind}): ${node.gateFailure.detail.slice(0, 200)}`, dev.deltas, [...devEvidence, node.gateFailure.eventId]);
     }
-    if (!parent.gate) {
-      return out('reject', 'parent-not-gated', `parent ${parent.id} has no gate score to compare with`, dev.deltas, devEvidence);
-    }
+    if (!parent.gate) return out('reject', 'parent-not-gated', `parent ${parent.id} has no gate score to compare with`, dev.deltas, devEvidence);
     if (!node.gate) {
       const left = (tree.started?.budget.gateEvaluations ?? 0) - tree.gateEvaluationsUsed;
       if (left <= 0) return out('reject', 'gate-budget-exhausted', `dev gain ${fmt(dev.delta)} clears the threshold but no gate evaluation is left`, dev.deltas, devEvidence);
       return out('gate', 'dev-cleared', `dev gain ${fmt(dev.delta)} over ${parent.id} clears ${fmt(dev.threshold)}: ask the gate`, dev.deltas, devEvidence);
     }
-    const gateDelta = orient(node.gate.mean, direction) - orient(parent.gate.mean, direction);
-    const deltas = { ...dev.deltas, gate: gateDelta, gateMargin: params.gateMargin };
+    const gate = gateComparison(tree, node, parent, params);
+    const deltas = { ...dev.deltas, ...gate.deltas };
     const evidence = [...devEvidence, node.gate.eventId, parent.gate.eventId];
-    if (gateDelta > params.gateMargin) {
-      return out('admit', 'verified', `dev gain ${fmt(dev.delta)} > ${fmt(dev.threshold)} and gate gain ${fmt(gateDelta)} > ${fmt(params.gateMargin)} over ${parent.id}`, deltas, evidence);
+    if (gate.delta > gate.threshold) {
+      return out('admit', 'verified', `dev gain ${fmt(dev.delta)} > ${fmt(dev.threshold)} and gate gain ${fmt(gate.delta)} > ${fmt(gate.threshold)} (${gate.why}) over ${parent.id}`, deltas, evidence);
     }
-    return out('reject', 'gate-disagrees', `dev gain ${fmt(dev.delta)} cleared the threshold but the gate moved ${fmt(gateDelta)} against ${parent.id}`, deltas, evidence);
+    return out('reject', 'gate-disagrees', `dev gain ${fmt(dev.delta)} cleared the threshold but the gate gain ${fmt(gate.delta)} does not clear ${fmt(gate.threshold)} (${gate.why}) over ${parent.id}`, deltas, evidence);
   };
   return { ...ref, params, decide };
-}
-
-function devComparison(node: TreeNode, parent: TreeNode, direction: 'maximize' | 'minimize', params: AdmissionParams) {
-  const child = node.result!;
-  const base = parent.result!;
-  const delta = orient(child.mean, direction) - orient(base.mean, direction);
-  const noise = Math.sqrt(base.stdev ** 2 / base.runs.length + child.stdev ** 2 / child.runs.length);
-  const floor = params.minRelativeGain * (Math.abs(base.mean) + 1e-12);
-  const threshold = Math.max(params.sigmas * noise, floor);
-  return { delta, noise, floor, threshold, deltas: { dev: delta, threshold, noise } };
-}
-
-function fmt(value: number): string {
-  return Number(value.toPrecision(3)).toString();
 }

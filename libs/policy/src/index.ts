@@ -7,3 +7,4 @@ export * from './integrity.js';
 export * from './refinement.js';
 export * from './registry.js';
 export * from './replay.js';
+export * from './noise.js';

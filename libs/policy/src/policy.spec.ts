@@ -57,15 +57,15 @@ describe('admission: integrity of the evidence', () => {
   });
 });
 
-describe('admission: verified improvement', () => {
-  const admission = admissionPolicy({ sigmas: 2, minRelativeGain: 0.002 });
+describe('admission: verified improvement (the fixed test)', () => {
+  const admission = admissionPolicy({ test: 'fixed', sigmas: 2, minRelativeGain: 0.002 });
 
   it('rejects a gain inside the noise of the parent, naming the rule and the evidence', () => {
     const s = searchWithBaseline();
     s.propose('1', '0', { lr: 0.1 });
     s.succeed('1', [0.805, 0.815, 0.81]);
     const decision = admission.decide(fold(s.events), '1');
-    expect(decision).toMatchObject({ action: 'reject', rule: 'dev-below-threshold', policy: { name: 'admission', version: 2 } });
+    expect(decision).toMatchObject({ action: 'reject', rule: 'dev-below-threshold', policy: { name: 'admission', version: 3 } });
     expect(decision.deltas.dev).toBeCloseTo(0.01);
     expect(decision.deltas.threshold).toBeGreaterThan(0.01);
     expect(decision.evidence).toHaveLength(2);

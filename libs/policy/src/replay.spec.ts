@@ -2,7 +2,7 @@ import { EventScript } from '@hypotree/tree/testing';
 import { admissionPolicy } from './admission.js';
 import { replayAdmission } from './replay.js';
 
-// Counterfactual replay: the recorded search below was decided by `admission.sigmas=1`.
+// Counterfactual replay: the recorded search below was decided by the fixed test with `admission.sigmas=1`.
 function recorded(): EventScript {
   const s = new EventScript('s1');
   s.start();
@@ -22,7 +22,7 @@ function recorded(): EventScript {
 
 describe('replaying admission under another policy', () => {
   it('under the recorded policy, every decision comes out the same', () => {
-    const replay = replayAdmission(recorded().events, admissionPolicy({ sigmas: 1 }));
+    const replay = replayAdmission(recorded().events, admissionPolicy({ test: 'fixed', sigmas: 1 }));
     expect(replay.decisions.map((d) => [d.nodeId, d.replayed.outcome, d.changed])).toEqual([
       ['1', 'admitted', false],
       ['1.1', 'rejected', false],
@@ -32,19 +32,19 @@ describe('replaying admission under another policy', () => {
   });
 
   it('a stricter policy rejects what was admitted, names the rule, and changes the best node', () => {
-    const replay = replayAdmission(recorded().events, admissionPolicy({ sigmas: 3 }));
+    const replay = replayAdmission(recorded().events, admissionPolicy({ test: 'fixed', sigmas: 3 }));
     expect(replay.decisions[0]).toMatchObject({ nodeId: '1', recorded: { outcome: 'admitted', rule: 'verified' }, replayed: { outcome: 'rejected', rule: 'dev-below-threshold' }, changed: true });
     expect(replay.replayedBest).toBe('0');
   });
 
   it('a laxer policy that wants a gate the log never recorded reports it instead of inventing a score', () => {
-    const replay = replayAdmission(recorded().events, admissionPolicy({ sigmas: 0, minRelativeGain: 0 }));
+    const replay = replayAdmission(recorded().events, admissionPolicy({ test: 'fixed', sigmas: 0, minRelativeGain: 0 }));
     expect(replay.decisions.find((d) => d.nodeId === '1.1')).toMatchObject({ replayed: { outcome: 'needs-gate', rule: 'dev-cleared' }, changed: true });
     expect(replay.unrecordedGates).toEqual(['1.1']);
   });
 
   it('a dev-only policy admits on dev alone, with no gate at all', () => {
-    const replay = replayAdmission(recorded().events, admissionPolicy({ mode: 'dev-only', sigmas: 0, minRelativeGain: 0 }));
+    const replay = replayAdmission(recorded().events, admissionPolicy({ test: 'fixed', mode: 'dev-only', sigmas: 0, minRelativeGain: 0 }));
     expect(replay.decisions.map((d) => [d.nodeId, d.replayed.outcome])).toEqual([
       ['1', 'admitted'],
       ['1.1', 'admitted'],

@@ -1,5 +1,5 @@
 import type { NodeId, RecordedSearchEvent, SearchEvent } from '@hypotree/events';
-import { bestAdmitted, emptyTree, fold } from '@hypotree/tree';
+import { bestAdmitted, bestVerified, emptyTree, fold } from '@hypotree/tree';
 import type { admissionPolicy } from './admission.js';
 
 /** One node's decision as recorded, and as the other admission policy decides it from the same evidence. */
@@ -66,5 +66,5 @@ export function replayAdmission(history: RecordedSearchEvent[], admission: Retur
       changed: outcome !== recordedOutcome,
     });
   }
-  return { decisions, unrecordedGates, recordedBest: recordedTree.completed?.bestNodeId ?? bestAdmitted(recordedTree)?.id, replayedBest: bestAdmitted(tree)?.id };
+  return { decisions, unrecordedGates, recordedBest: recordedTree.completed?.bestNodeId ?? bestVerified(recordedTree)?.id, replayedBest: (admission.params.mode === 'dev-only' ? bestAdmitted(tree) : bestVerified(tree))?.id };
 }

@@ -35,12 +35,12 @@ export function selectionPolicy(input: Partial<SelectionParams> = {}) {
       return { policy: ref, kind: 'run', nodeId: next.id, rule: 'frontier-first', reason: `run pending node ${next.id}` };
     }
     const candidates = params.strategy === 'flat' ? [tree.nodes.get(ROOT_NODE_ID)!] : admitted(tree);
-    const open = candidates.filter((n) => n.id === ROOT_NODE_ID || n.children.length < params.maxChildren);
+    const open = candidates.filter((n) => !n.exhausted && (n.id === ROOT_NODE_ID || n.children.length < params.maxChildren));
     if (open.length === 0) {
-      return { policy: ref, kind: 'none', rule: 'nothing-to-expand', reason: 'every admitted node is pruned or has its maximum of children' };
+      return { policy: ref, kind: 'none', rule: 'nothing-to-expand', reason: 'every admitted node is pruned, exhausted or has its maximum of children' };
     }
     const root = tree.nodes.get(ROOT_NODE_ID)!;
-    if (params.strategy !== 'flat' && root.children.length < params.initialDesign && !root.pruned) {
+    if (params.strategy !== 'flat' && root.children.length < params.initialDesign && !root.pruned && !root.exhausted) {
       const reason = `the root has ${root.children.length} of the ${params.initialDesign} directions of the initial design`;
       return { policy: ref, kind: 'expand', parentId: ROOT_NODE_ID, count: Math.min(params.branching, params.initialDesign - root.children.length), rule: 'initial-design', reason };
     }

@@ -1,7 +1,7 @@
 import { ROOT_NODE_ID, type NodeId } from '@hypotree/events';
 import type { PendingEvent } from '@hypotree/event-store';
 import { budgetStatus } from '@hypotree/policy';
-import { bestAdmitted, frontier, type SearchTree, type TreeNode } from '@hypotree/tree';
+import { bestVerified, frontier, type SearchTree, type TreeNode } from '@hypotree/tree';
 import type { SearchContext, SearchDecision } from './model.js';
 import { eventId, recorded } from './record.js';
 
@@ -17,7 +17,7 @@ export function inFlight(tree: SearchTree): { node: TreeNode; experimentId: stri
 /**
  * Completes the search: experiments still in flight are cancelled (so no node is left running
  * without an outcome; their late results are then ignored like any other), then SearchCompleted
- * names the best admitted node.
+ * names the best admitted node on held-out (gate) evidence.
  */
 export function complete(tree: SearchTree, ctx: SearchContext, reason: string): SearchDecision {
   const events: PendingEvent[] = inFlight(tree).map(({ node, experimentId, eventId: cause }) => ({
@@ -25,7 +25,7 @@ export function complete(tree: SearchTree, ctx: SearchContext, reason: string): 
     causationId: cause,
     event: { type: 'ExperimentFailed', data: { experimentId, nodeId: node.id, kind: 'cancelled', detail: `the search stopped (${reason}) before this experiment reported` } },
   }));
-  const best = bestAdmitted(tree) ?? tree.nodes.get(ROOT_NODE_ID)!;
+  const best = bestVerified(tree) ?? tree.nodes.get(ROOT_NODE_ID)!;
   events.push({ id: eventId(ctx, 'completed'), event: { type: 'SearchCompleted', data: { reason, bestNodeId: best.id } } });
   return recorded(events, [{ level: 'log', message: `search complete: ${reason}` }]);
 }
@@ -95,13 +95,16 @@ export function advance(tree: SearchTree, ctx: SearchContext): SearchDecision {
     if (tree.finalTest) return command({ kind: 'finish' });
     const best = tree.nodes.get(tree.completed.bestNodeId)!;
     const at = (n: TreeNode) => ({ nodeId: n.id, commit: n.result!.commit });
-    return command({ kind: 'final-test', baseline: at(root), ...(best.id === root.id ? {} : { best: at(best) }) }, [
+    return command({ kind: 'final-test', baseline: at(root), ...(best.id === root.id ? {} : { best: at(best) }), seeds: ctx.settings.baselineRepeats }, [
       { level: 'log', message: 'computing the held-out test score of the baseline and the best node, once' },
     ]);
   }
-  if (!root.result) return command({ kind: 'measure-baseline', commit: tree.started!.task.baseCommit }, [{ level: 'log', message: 'measuring the baseline on dev' }]);
+  if (!root.result) {
+    const measure = { kind: 'measure-baseline' as const, commit: tree.started!.task.baseCommit, seeds: ctx.settings.baselineRepeats };
+    return command(measure, [{ level: 'log', message: 'measuring the baseline on dev' }]);
+  }
   const gateRoot = ctx.policies.admission.params.mode !== 'dev-only' && tree.started!.budget.gateEvaluations > 0;
-  if (gateRoot && !root.gate && !root.gateFailure) return command({ kind: 'gate', nodeId: ROOT_NODE_ID, commit: root.result.commit });
+  if (gateRoot && !root.gate && !root.gateFailure) return command({ kind: 'gate', nodeId: ROOT_NODE_ID, commit: root.result.commit, seeds: ctx.settings.baselineRepeats });
 
   const undecided = [...tree.nodes.values()].find((n) => n.status === 'evaluated' && !n.decision);
   if (undecided) return decideAdmission(tree, ctx, undecided);

@@ -3,6 +3,9 @@ import { issueText } from '@hypotree/events';
 import { PolicyParamsSchema } from '@hypotree/policy';
 import { z } from 'zod';
 
+/** The default gate budget as a share of the experiments budget (the baseline's gate call included). */
+export const GATE_SHARE = 0.5;
+
 /** Everything a search runs with, validated once at start-up. */
 export const SearchConfigSchema = z.object({
   /** Path of the task folder or its hypotree.task.json. */
@@ -12,11 +15,13 @@ export const SearchConfigSchema = z.object({
     .object({
       experiments: z.number().int().positive().default(24),
       parallel: z.number().int().positive().default(2),
-      gateEvaluations: z.number().int().nonnegative().default(12),
+      /** Default: `GATE_SHARE` of the experiments (12 for 24), so a larger search can verify more. */
+      gateEvaluations: z.number().int().nonnegative().optional(),
       wallClockMs: z.number().int().positive().optional(),
       tokens: z.number().int().positive().optional(),
     })
-    .prefault({}),
+    .prefault({})
+    .transform((budget) => ({ ...budget, gateEvaluations: budget.gateEvaluations ?? Math.ceil(budget.experiments * GATE_SHARE) })),
   seed: z.number().int().default(1),
   policies: PolicyParamsSchema.prefault({}),
   research: z

@@ -69,14 +69,24 @@ describe('the search decider', () => {
       });
     });
 
-    it('completes with proposer-exhausted when the proposer has nothing new and nothing is in flight, and waits when something is', () => {
+    it('marks a node exhausted when the proposer has nothing new under it, and goes on with the other admitted nodes', () => {
       const s = searchWithBaseline();
-      given(s.events).when({ kind: 'proposed', parentId: '0', proposals: [] }).then({
-        events: [{ type: 'SearchCompleted', data: { reason: 'proposer-exhausted: the offline proposer had nothing new under 0', bestNodeId: '0' } }],
-      });
       s.propose('1', '0', { lr: 0.1 });
-      s.dispatch('1');
-      given(s.events).when({ kind: 'proposed', parentId: '0', proposals: [] }).then({ events: [], commands: ['await-report'] });
+      s.succeed('1', [0.9]);
+      s.gate('1', 0.9);
+      s.decide('1', true);
+      given(s.events).when({ kind: 'proposed', parentId: '1', proposals: [] }).then({
+        events: [{ type: 'ExpansionExhausted', data: { nodeId: '1', proposer: 'offline' } }],
+        commands: [],
+      });
+      s.add({ type: 'ExpansionExhausted', data: { nodeId: '1', proposer: 'offline', reason: 'nothing new' } });
+      given(s.events).when({ kind: 'advance' }).then({ commands: [{ kind: 'propose', parentId: '0' }] });
+    });
+
+    it('completes with nothing-to-expand once every admitted node is exhausted and nothing is in flight', () => {
+      const s = searchWithBaseline();
+      s.add({ type: 'ExpansionExhausted', data: { nodeId: '0', proposer: 'offline', reason: 'nothing new' } });
+      given(s.events).when({ kind: 'advance' }).then({ events: [{ type: 'SearchCompleted', data: { reason: 'nothing-to-expand: every admitted node is pruned, exhausted or has its maximum of children', bestNodeId: '0' } }] });
     });
 
     it('waits for a report when every slot is busy', () => {

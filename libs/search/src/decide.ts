@@ -1,5 +1,5 @@
 import type { SearchTree } from '@hypotree/tree';
-import { advance, complete, inFlight } from './advance.js';
+import { advance } from './advance.js';
 import type { SearchContext, SearchDecision, SearchInput } from './model.js';
 import { baselineMeasured, distilled, eventId, gated, leasesExpired, proposed, recorded, reported, tested } from './record.js';
 
@@ -27,8 +27,9 @@ export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext)
       return baselineMeasured(ctx, input.commit, input.measured);
     case 'proposed': {
       if (input.proposals.length > 0) return proposed(tree, ctx, input.parentId, input.proposals);
-      const reason = `proposer-exhausted: the ${ctx.settings.proposerKind} proposer had nothing new under ${input.parentId}`;
-      return inFlight(tree).length === 0 ? complete(tree, ctx, reason) : { events: [], commands: [{ kind: 'await-report' }], notes: [] };
+      // Only this node is done: the search goes on while any other admitted node can be expanded.
+      const data = { nodeId: input.parentId, proposer: ctx.settings.proposerKind, reason: `the ${ctx.settings.proposerKind} proposer had nothing new under ${input.parentId}` };
+      return recorded([{ id: eventId(ctx, 'exhausted', input.parentId), event: { type: 'ExpansionExhausted', data } }], [{ level: 'log', message: data.reason }]);
     }
     case 'reported':
       return reported(tree, ctx, input.report);

@@ -42,15 +42,16 @@ export type SearchInput =
 
 /** What the interpreter must do for the search; each one's outcome comes back as an input. */
 export type SearchCommand =
-  | { kind: 'measure-baseline'; commit: string }
+  | { kind: 'measure-baseline'; commit: string; seeds: number }
   | { kind: 'propose'; parentId: NodeId; count: number }
   | { kind: 'dispatch'; message: DispatchExperiment }
-  | { kind: 'gate'; nodeId: NodeId; commit: string }
+  /** `seeds`: how many seeds to run (the task's `repeats` unless more are asked for, as for the baseline). */
+  | { kind: 'gate'; nodeId: NodeId; commit: string; seeds?: number }
   | { kind: 'distill'; nodeId: NodeId }
   /** Wait for an executor report or a lease to run out. */
   | { kind: 'await-report' }
   /** The held-out test, once: the baseline, and the best node unless it is the baseline. */
-  | { kind: 'final-test'; baseline: { nodeId: NodeId; commit: string }; best?: { nodeId: NodeId; commit: string } }
+  | { kind: 'final-test'; baseline: { nodeId: NodeId; commit: string }; best?: { nodeId: NodeId; commit: string }; seeds: number }
   /** The search is complete and tested. */
   | { kind: 'finish' };
 
@@ -76,6 +77,11 @@ export interface SearchSettings {
   proposerKind: string;
   /** What every dispatch message carries besides the experiment. */
   dispatch: Pick<DispatchExperiment, 'taskSpec' | 'workdir' | 'implementer' | 'allowUnsandboxed'>;
+  /**
+   * Seeds for the baseline's dev and gate evaluations and for the final test: more than an
+   * experiment's, so the noise estimates rest on enough runs from the start.
+   */
+  baselineRepeats: number;
   /** The task's hashes, recorded with the evaluations the coordinator runs itself. */
   specHash: string;
   evaluatorHash: string;

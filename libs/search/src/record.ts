@@ -1,6 +1,7 @@
 import { deterministicEventId, ROOT_NODE_ID, type Integrity, type NodeId, type RunScore, type SandboxKind, type SearchEvent } from '@hypotree/events';
 import type { PendingEvent } from '@hypotree/event-store';
 import type { Proposal } from '@hypotree/research';
+import { criticalValue, pooledNoise } from '@hypotree/policy';
 import { relativeGain, type SearchTree } from '@hypotree/tree';
 import { insightEvents } from './insight-events.js';
 import type { ExecutorReport, GateOutcome, Measured, Note, SearchContext, SearchDecision } from './model.js';
@@ -23,6 +24,21 @@ function integrity(ctx: SearchContext, sandbox: SandboxKind, evaluatorHash = ctx
 }
 
 const mean = (runs: readonly RunScore[]) => runs.reduce((sum, r) => sum + r.value, 0) / runs.length;
+
+/**
+ * The 95% interval of a relative held-out gain from the test's seeds: the spread of one run pooled
+ * over both evaluations, Student's t on its degrees of freedom. The baseline tested against itself
+ * (it was the best node) has a gain of exactly 0.
+ */
+function gainInterval(gain: number, baseline: number, evaluations: readonly (readonly RunScore[])[]) {
+  if (evaluations.length === 1) return { low: 0, high: 0, se: 0, df: 0, withinNoise: true };
+  const [base, best] = evaluations as [readonly RunScore[], readonly RunScore[]];
+  const noise = pooledNoise(evaluations.map((runs) => runs.map((r) => r.value)));
+  const se = Math.sqrt(noise.variance * (1 / base.length + 1 / best.length)) / (Math.abs(baseline) + 1e-9);
+  const half = se > 0 ? criticalValue(0.025, noise.df) * se : 0;
+  const bounded = (v: number) => (Number.isFinite(v) ? v : Math.sign(v) * Number.MAX_VALUE);
+  return { low: bounded(gain - half), high: bounded(gain + half), se, df: noise.df, withinNoise: gain - half <= 0 && gain + half >= 0 };
+}
 
 /** The baseline's dev runs, on the root. */
 export function baselineMeasured(ctx: SearchContext, commit: string, measured: Measured): SearchDecision {
@@ -114,11 +130,14 @@ export function tested(tree: SearchTree, ctx: SearchContext, baselineRuns: reado
   const best = tree.nodes.get(tree.completed!.bestNodeId)!;
   const baseline = mean(baselineRuns);
   const bestValue = mean(bestRuns);
+  const direction = tree.objective!.direction;
+  const gain = relativeGain(bestValue, baseline, direction);
   const data = {
     baseline: { nodeId: root.id, commit: root.result!.commit, value: baseline },
     best: { nodeId: best.id, commit: best.result!.commit, value: bestValue },
-    relativeGain: relativeGain(bestValue, baseline, tree.objective!.direction),
+    relativeGain: gain,
     gateEvaluations: tree.gateEvaluationsUsed,
+    uncertainty: gainInterval(gain, baseline, best.id === root.id ? [baselineRuns] : [baselineRuns, bestRuns]),
   };
   return recorded([{ id: eventId(ctx, 'final-test'), event: { type: 'FinalTestEvaluated', data } }]);
 }

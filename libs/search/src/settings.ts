@@ -6,6 +6,7 @@ import type { SearchSettings } from './model.js';
 export function searchSettings(config: SearchConfig, task: Task, proposerKind: string): SearchSettings {
   return {
     leaseMs: config.leaseMs,
+    baselineRepeats: Math.max(4, task.spec.budgets.repeats),
     maxAttempts: config.maxAttempts,
     insights: config.research.insights,
     proposerKind,

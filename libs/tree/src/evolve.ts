@@ -232,6 +232,12 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       tree.awaitingDistillation = undefined;
       break;
     }
+    case 'ExpansionExhausted': {
+      const current = nodeOf(event.data.nodeId);
+      if (current.exhausted) fail(`node ${current.id} was already exhausted`);
+      state.own(current).exhausted = { proposer: event.data.proposer, reason: event.data.reason, eventId: event.id };
+      break;
+    }
     case 'NodePruned': {
       const current = nodeOf(event.data.nodeId);
       if (current.pruned) fail(`node ${current.id} was already pruned`);

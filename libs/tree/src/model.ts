@@ -99,6 +99,8 @@ export interface TreeNode {
   gateFailure?: { kind: SearchEventData<'GateFailed'>['kind']; detail: string; eventId: string };
   decision?: Decision;
   pruned?: { reason: string; rule: string; policy: PolicyRef; eventId: string };
+  /** The proposer had nothing new under this node; it is not expanded again. */
+  exhausted?: { proposer: string; reason: string; eventId: string };
   insights: string[];
 }
 

@@ -63,6 +63,23 @@ export function bestAdmitted(tree: SearchTree): TreeNode | undefined {
   return best;
 }
 
+/**
+ * The best admitted node on held-out evidence: the best gate score among admitted nodes that have
+ * one (dev breaks ties); the best on dev when none was gated (a dev-only search). Dev alone would
+ * reward whatever overfits the dev data.
+ */
+export function bestVerified(tree: SearchTree): TreeNode | undefined {
+  const direction = tree.objective?.direction ?? 'maximize';
+  const gated = admitted(tree).filter((n) => n.gate);
+  if (gated.length === 0) return bestAdmitted(tree);
+  const key = (n: TreeNode) => [orient(n.gate!.mean, direction), orient(n.result?.mean ?? -Infinity, direction)] as const;
+  return gated.reduce((best, n) => {
+    const [g, d] = key(n);
+    const [bg, bd] = key(best);
+    return g > bg || (g === bg && d > bd) ? n : best;
+  });
+}
+
 /** The nearest admitted ancestor of a node (the node itself excluded), whose dev score a child is compared with. */
 export function admittedAncestor(tree: SearchTree, id: NodeId): TreeNode | undefined {
   const path = lineage(tree, id).slice(0, -1).reverse();

@@ -29,7 +29,9 @@ export interface SealedRequest {
   repo: ArtifactRepo;
   commit: string;
   which: 'gate' | 'test';
+  /** One seed, or these seeds (default: the task's seeds 1..repeats). */
   seed?: number;
+  seeds?: number[];
   signal?: AbortSignal;
   sandbox?: SandboxMode;
 }
@@ -64,7 +66,7 @@ export async function evaluateSealed(req: SealedRequest): Promise<SealedScore> {
         signal: req.signal,
       },
       which,
-      req.seed === undefined ? defaultSeeds(task) : [req.seed],
+      req.seed !== undefined ? [req.seed] : (req.seeds ?? defaultSeeds(task)),
     );
     if (!evaluation.ok) throw new SealedEvaluationError(which, req.commit, evaluation.kind, evaluation.detail, evaluation.stdoutTail, evaluation.stderrTail, evaluation.sandbox, evaluation.evaluatorHash);
     return { score: meanScore(evaluation.runs), runs: evaluation.runs, durationMs: Date.now() - started, sandbox: evaluation.sandbox, evaluatorHash: evaluation.evaluatorHash };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactRepo } from './artifact.js';
-import { git } from './git.js';
+import { git, GitError } from './git.js';
 
 /** A checked-out worktree and the content of its `.git` link file (to detect tampering). */
 export interface Worktree {
@@ -10,17 +10,42 @@ export interface Worktree {
   gitLink: string;
 }
 
+// Git's worktree bookkeeping (worktrees/<name>/commondir, gitdir, locks) is not safe against
+// concurrent add and prune in one repository: a prune can read an entry an add is still writing
+// ("failed to read worktrees/…/commondir"). So they run one at a time per repository here, and a
+// failure git reports as transient is retried.
+const queues = new Map<string, Promise<unknown>>();
+const TRANSIENT = /commondir|gitdir|\.lock'?: File exists|could not lock|Unable to create .*\.lock/i;
+
+function serialized<T>(repo: ArtifactRepo, step: () => Promise<T>): Promise<T> {
+  const previous = queues.get(repo.path) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => retried(step));
+  queues.set(repo.path, next);
+  return next;
+}
+
+async function retried<T>(step: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await step();
+    } catch (error) {
+      if (attempt >= attempts || !(error instanceof GitError) || !TRANSIENT.test(error.message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}
+
 /** Adds a detached worktree of `commit` under the workdir. */
 export async function addWorktree(repo: ArtifactRepo, commit: string, label: string): Promise<Worktree> {
   const dir = path.join(repo.workdir, 'worktrees', `${label}-${randomUUID().slice(0, 8)}`);
-  await git(repo.path, ['worktree', 'add', '--quiet', '--detach', dir, commit]);
+  await serialized(repo, () => git(repo.path, ['worktree', 'add', '--quiet', '--detach', dir, commit]));
   return { dir, gitLink: await readFile(path.join(dir, '.git'), 'utf8') };
 }
 
 /** Removes a worktree and its admin entry; safe to call after a failure. */
 export async function removeWorktree(repo: ArtifactRepo, worktree: Worktree): Promise<void> {
   await rm(worktree.dir, { recursive: true, force: true });
-  await git(repo.path, ['worktree', 'prune']);
+  await serialized(repo, () => git(repo.path, ['worktree', 'prune']));
 }
 
 /** Commits everything in the worktree (also when nothing changed) and points `ref` at it. */

@@ -11,6 +11,7 @@ import type { SearchCommand, SearchContext, SearchDecision, SearchInput, SearchS
 /** Settings of a specification's search, unless the specification says otherwise. */
 export const SPEC_SETTINGS: SearchSettings = {
   leaseMs: 60_000,
+  baselineRepeats: 4,
   maxAttempts: 3,
   insights: true,
   proposerKind: 'offline',
