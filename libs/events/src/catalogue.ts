@@ -183,6 +183,12 @@ export const InsightDistilledSchema = z.object({
   evidence: EventIdList,
   distiller: ProducerRefSchema,
   claim: InsightClaimSchema.optional(),
+  /**
+   * What the lesson rests on: `gate` when every outcome behind it was verified on the sealed gate
+   * (or was a failure), `dev` when some rest on dev scores alone. Only a `gate` lesson may be a
+   * constraint (a hard limit for proposers); a `dev` lesson is a preference.
+   */
+  basis: z.enum(['gate', 'dev']).optional(),
 });
 
 export const InsightSupersededSchema = z.object({

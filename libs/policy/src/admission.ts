@@ -3,7 +3,7 @@ import { admittedAncestor, orient, type SearchTree, type TreeNode } from '@hypot
 import { z } from 'zod';
 import { policyRef, type Reasoned } from './decision.js';
 import { integrityObjection } from './integrity.js';
-import { criticalValue, devNoise, gateNoise } from './noise.js';
+import { criticalValue, devGroups, differenceNoise, gateGroups, shrunk, typicalNoise } from './noise.js';
 
 /** Ask the sealed gate, admit, or reject — with the deltas and the ids of the evidence events used. */
 export type AdmissionDecision = Reasoned & {
@@ -15,13 +15,13 @@ export type AdmissionDecision = Reasoned & {
 
 export const AdmissionParamsSchema = z.object({
   /**
-   * `calibrated`: noise pooled over the whole search and Student-t thresholds, the gate at a
-   * Bonferroni share of `alpha` per call (see README, *Admission*). `fixed`: the first policy
+   * `calibrated`: each node's run variance shrunk toward the search's typical one, Welch-t
+   * thresholds, the gate at level `alpha` (see README, *Admission*). `fixed`: the first policy
    * (`sigmas` standard errors of the two nodes' own runs on dev, `gateMargin` on the gate); kept
    * for replaying old searches and as the baseline of bench/admission.mjs.
    */
   test: z.enum(['calibrated', 'fixed']).default('calibrated'),
-  /** The chance, over a whole search, of admitting a candidate that is not really better on the gate's population of runs. */
+  /** The chance of admitting a candidate that is not really better (one-sided level of the gate test, on run-to-run noise). */
   alpha: z.number().gt(0).lt(1).default(0.05),
   /** One-sided level of the dev screen that decides whether a gate call is worth spending (it spends budget, it does not make the guarantee). */
   devAlpha: z.number().gt(0).lt(1).default(0.2),
@@ -62,23 +62,19 @@ function devComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, param
     const threshold = Math.max(params.sigmas * noise, floor);
     return { delta, threshold, deltas: { dev: delta, threshold, noise }, why: `${params.sigmas}σ noise ${fmt(noise)}, floor ${fmt(floor)}` };
   }
-  const noise = devNoise(tree);
-  const se = Math.sqrt(noise.variance * (1 / child.runs.length + 1 / base.runs.length));
-  const critical = criticalValue(params.devAlpha, noise.df);
+  const prior = typicalNoise(devGroups(tree));
+  const { se, df } = differenceNoise({ noise: shrunk(child.runs, prior), n: child.runs.length }, { noise: shrunk(base.runs, prior), n: base.runs.length });
+  const critical = criticalValue(params.devAlpha, df);
   const threshold = Math.max(se > 0 ? critical * se : 0, floor);
   return {
     delta,
     threshold,
-    deltas: { dev: delta, threshold, se, df: noise.df, critical },
-    why: `t(${fmt(1 - params.devAlpha)}, ${noise.df} df) × se ${fmt(se)} from noise pooled over the search, floor ${fmt(floor)}`,
+    deltas: { dev: delta, threshold, se, df, critical },
+    why: `t(${fmt(1 - params.devAlpha)}, ${fmt(df)} df) × se ${fmt(se)}, each node's spread shrunk toward the search's typical one, floor ${fmt(floor)}`,
   };
 }
 
-/**
- * Gate: the calibrated test (pooled gate noise, t at alpha / gate budget: a Bonferroni schedule,
- * so over every gate call of a search the chance of a false admission stays within alpha) or the
- * fixed margin.
- */
+/** Gate: the calibrated test (shrunk spreads, Welch t at level alpha) or the fixed margin. */
 function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, params: AdmissionParams): Comparison {
   const direction = tree.objective!.direction;
   const gate = node.gate!;
@@ -87,18 +83,16 @@ function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, para
   if (params.test === 'fixed') {
     return { delta, threshold: params.gateMargin, deltas: { gate: delta, gateMargin: params.gateMargin }, why: `margin ${fmt(params.gateMargin)}` };
   }
-  const budget = Math.max(1, tree.started?.budget.gateEvaluations ?? 1);
-  const level = params.alpha / budget;
-  const noise = gateNoise(tree);
-  const se = Math.sqrt(noise.variance * (1 / gate.runs.length + 1 / base.runs.length));
-  const critical = criticalValue(level, noise.df);
+  const prior = typicalNoise(gateGroups(tree));
+  const { se, df } = differenceNoise({ noise: shrunk(gate.runs, prior), n: gate.runs.length }, { noise: shrunk(base.runs, prior), n: base.runs.length });
+  const critical = criticalValue(params.alpha, df);
   const floor = params.minRelativeGain * (Math.abs(mean(base.runs)) + 1e-12);
   const threshold = Math.max(se > 0 ? critical * se : 0, floor);
   return {
     delta,
     threshold,
-    deltas: { gate: delta, gateThreshold: threshold, gateSe: se, gateDf: noise.df, gateLevel: level },
-    why: `t(1 − ${fmt(params.alpha)}/${budget}, ${noise.df} df) × se ${fmt(se)}`,
+    deltas: { gate: delta, gateThreshold: threshold, gateSe: se, gateDf: df, gateLevel: params.alpha },
+    why: `t(1 − ${fmt(params.alpha)}, ${fmt(df)} df) × se ${fmt(se)}`,
   };
 }
 

@@ -217,10 +217,10 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       break;
     }
     case 'InsightDistilled': {
-      const { insightId, nodeId, scope, kind, text, evidence, distiller, claim } = event.data;
+      const { insightId, nodeId, scope, kind, text, evidence, distiller, claim, basis } = event.data;
       const current = nodeOf(nodeId);
       if (tree.insights.has(insightId)) fail(`insight ${insightId} already exists`);
-      tree.insights.set(insightId, { id: insightId, nodeId, scope, kind, text, evidence, distiller, claim, active: true, eventId: event.id });
+      tree.insights.set(insightId, { id: insightId, nodeId, scope, kind, text, evidence, distiller, claim, basis, active: true, eventId: event.id });
       tree.tokensUsed += tokens(distiller.usage);
       state.own(current).insights.push(insightId);
       tree.awaitingDistillation = undefined;

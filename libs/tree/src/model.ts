@@ -113,6 +113,7 @@ export interface Insight {
   evidence: string[];
   distiller: ProducerRef;
   claim?: SearchEventData<'InsightDistilled'>['claim'];
+  basis?: SearchEventData<'InsightDistilled'>['basis'];
   supersededBy?: string;
   active: boolean;
   eventId: string;

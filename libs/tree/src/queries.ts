@@ -70,7 +70,8 @@ export function bestAdmitted(tree: SearchTree): TreeNode | undefined {
  */
 export function bestVerified(tree: SearchTree): TreeNode | undefined {
   const direction = tree.objective?.direction ?? 'maximize';
-  const gated = admitted(tree).filter((n) => n.gate);
+  // Every admitted node counts, pruned ones too: pruning stops expanding a node, it does not undo its result.
+  const gated = [...tree.nodes.values()].filter((n) => n.status === 'admitted' && n.gate);
   if (gated.length === 0) return bestAdmitted(tree);
   const key = (n: TreeNode) => [orient(n.gate!.mean, direction), orient(n.result?.mean ?? -Infinity, direction)] as const;
   return gated.reduce((best, n) => {

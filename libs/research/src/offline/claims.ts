@@ -18,8 +18,12 @@ export function inClaimRegion(claim: InsightClaim, value: ParameterValue | undef
 /** An active insight that carries a machine-readable claim. */
 export type ClaimedInsight = Insight & { claim: InsightClaim };
 
-/** The insights of a request that carry claims, split into constraints (hurts) and findings (helps). */
+/**
+ * The insights of a request that carry claims, split into constraints (hurts, as hard limits: only
+ * lessons of kind `constraint`, which rest on gate-verified evidence) and findings (helps). A "hurts"
+ * lesson on dev evidence alone limits nothing: dev noise or dev overfitting must not close a region.
+ */
 export function claimsOf(insights: readonly Insight[]): { hurts: ClaimedInsight[]; helps: ClaimedInsight[] } {
   const claimed = insights.filter((i): i is ClaimedInsight => i.active && i.claim !== undefined);
-  return { hurts: claimed.filter((i) => i.claim.outcome === 'hurts'), helps: claimed.filter((i) => i.claim.outcome === 'helps') };
+  return { hurts: claimed.filter((i) => i.claim.outcome === 'hurts' && i.kind === 'constraint'), helps: claimed.filter((i) => i.claim.outcome === 'helps') };
 }

@@ -73,6 +73,7 @@ export class OfflineDistiller implements Distiller {
       nodeId: o.nodeId,
       scope: 'subtree',
       kind: 'finding',
+      basis: o.basis,
       text: `node ${o.nodeId} (${moves}) changed ${metric} by ${o.label} over node ${o.parentId} and was admitted`,
       evidence: o.evidence,
       distiller: { kind: this.kind },
@@ -83,6 +84,7 @@ export class OfflineDistiller implements Distiller {
 
   private lessonDraft(tree: SearchTree, lesson: Lesson, scopeId: string, path: string[]): InsightDraft {
     const global = scopeId === ROOT_NODE_ID;
+    const basis = lesson.support.every((o) => o.basis === 'gate') ? ('gate' as const) : ('dev' as const);
     const claim = { param: lesson.param, relation: lesson.relation, value: lesson.value, outcome: lesson.outcome, support: lesson.support.length, of: lesson.of.length };
     const insightId = LESSON_PREFIX + digest([scopeId, claim.param, claim.relation, claim.value, claim.outcome, claim.support, claim.of]);
     const sameKey = (c: typeof claim | undefined) =>
@@ -94,7 +96,9 @@ export class OfflineDistiller implements Distiller {
       insightId,
       nodeId: scopeId,
       scope: global ? 'global' : 'subtree',
-      kind: lesson.outcome === 'hurts' ? 'constraint' : 'finding',
+      // A hard limit only on gate-verified evidence: a dev-only "hurt" may be the dev set's noise or its overfitting.
+      kind: lesson.outcome === 'hurts' && basis === 'gate' ? 'constraint' : 'finding',
+      basis,
       text: lessonText(lesson, global ? 'across the tree' : `under node ${scopeId}`),
       evidence: [...new Set(lesson.of.flatMap((o) => o.evidence))],
       distiller: { kind: this.kind },

@@ -26,6 +26,8 @@ export interface Observation {
   evidence: string[];
   /** A few words for a lesson's text: "crash", "−0.05", "+0.03". */
   label: string;
+  /** `gate`: a failure, or an outcome decided with the sealed gate's evidence; `dev`: decided on dev scores alone. */
+  basis: 'gate' | 'dev';
 }
 
 /** The observation a node gives, or undefined while it is undecided, changed no declared parameter, or failed for a reason unrelated to its params. */
@@ -47,7 +49,7 @@ export function observe(tree: SearchTree, n: TreeNode, space: readonly Parameter
   const base = { nodeId: n.id, parentId: parent.id, moves };
   if (n.failure) {
     if (n.failure.kind === 'refused' || n.failure.kind === 'lease-expired') return undefined;
-    return { ...base, outcome: 'hurt', evidence: [n.failure.eventId], label: n.failure.kind };
+    return { ...base, outcome: 'hurt', evidence: [n.failure.eventId], label: n.failure.kind, basis: 'gate' };
   }
   if (!n.result || !n.decision) return undefined;
   const mine = devScore(tree, n);
@@ -55,7 +57,8 @@ export function observe(tree: SearchTree, n: TreeNode, space: readonly Parameter
   const delta = mine !== undefined && theirs !== undefined ? mine - theirs : undefined;
   const outcome: Outcome = n.decision.admitted ? 'helped' : delta !== undefined && delta < 0 ? 'hurt' : 'flat';
   const label = delta === undefined ? (n.decision.admitted ? 'admitted' : 'rejected') : `${delta >= 0 ? '+' : '−'}${formatValue(Math.abs(delta))}`;
-  return { ...base, outcome, evidence: [n.result.eventId, n.decision.eventId], label, ...(delta === undefined ? {} : { delta }) };
+  const basis = n.gate || n.gateFailure ? 'gate' : 'dev';
+  return { ...base, outcome, evidence: [n.result.eventId, n.decision.eventId], label, basis, ...(delta === undefined ? {} : { delta }) };
 }
 
 /** Observations of every decided node in the subtree under a node (the node itself excluded), in id order. */
