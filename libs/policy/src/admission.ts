@@ -16,12 +16,16 @@ export type AdmissionDecision = Reasoned & {
 export const AdmissionParamsSchema = z.object({
   /**
    * `calibrated`: each node's run variance shrunk toward the search's typical one, Welch-t
-   * thresholds, the gate at level `alpha` (see README, *Admission*). `fixed`: the first policy
+   * thresholds, the gate at level `alpha` / gate budget (see README, *Admission*). `fixed`: the first policy
    * (`sigmas` standard errors of the two nodes' own runs on dev, `gateMargin` on the gate); kept
    * for replaying old searches and as the baseline of bench/admission.mjs.
    */
   test: z.enum(['calibrated', 'fixed']).default('calibrated'),
-  /** The chance of admitting a candidate that is not really better (one-sided level of the gate test, on run-to-run noise). */
+  /**
+   * The chance, over a whole search, of admitting any candidate that is not really better (on
+   * run-to-run noise). Each gate call tests at alpha / gate budget — a Bonferroni schedule over the
+   * gate budget — so however adaptively candidates are chosen, the calls together stay within alpha.
+   */
   alpha: z.number().gt(0).lt(1).default(0.05),
   /** One-sided level of the dev screen that decides whether a gate call is worth spending (it spends budget, it does not make the guarantee). */
   devAlpha: z.number().gt(0).lt(1).default(0.2),
@@ -74,7 +78,7 @@ function devComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, param
   };
 }
 
-/** Gate: the calibrated test (shrunk spreads, Welch t at level alpha) or the fixed margin. */
+/** Gate: the calibrated test (shrunk spreads, Welch t at level alpha / gate budget) or the fixed margin. */
 function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, params: AdmissionParams): Comparison {
   const direction = tree.objective!.direction;
   const gate = node.gate!;
@@ -83,16 +87,18 @@ function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, para
   if (params.test === 'fixed') {
     return { delta, threshold: params.gateMargin, deltas: { gate: delta, gateMargin: params.gateMargin }, why: `margin ${fmt(params.gateMargin)}` };
   }
+  const budget = Math.max(1, tree.started?.budget.gateEvaluations ?? 1);
+  const level = params.alpha / budget;
   const prior = typicalNoise(gateGroups(tree));
   const { se, df } = differenceNoise({ noise: shrunk(gate.runs, prior), n: gate.runs.length }, { noise: shrunk(base.runs, prior), n: base.runs.length });
-  const critical = criticalValue(params.alpha, df);
+  const critical = criticalValue(level, df);
   const floor = params.minRelativeGain * (Math.abs(mean(base.runs)) + 1e-12);
   const threshold = Math.max(se > 0 ? critical * se : 0, floor);
   return {
     delta,
     threshold,
-    deltas: { gate: delta, gateThreshold: threshold, gateSe: se, gateDf: df, gateLevel: params.alpha },
-    why: `t(1 − ${fmt(params.alpha)}, ${fmt(df)} df) × se ${fmt(se)}`,
+    deltas: { gate: delta, gateThreshold: threshold, gateSe: se, gateDf: df, gateLevel: level },
+    why: `t(1 − ${fmt(params.alpha)}/${budget}, ${fmt(df)} df) × se ${fmt(se)}`,
   };
 }
 
