@@ -19,18 +19,18 @@ describe('hypotree replay and branch', () => {
     const parent = await readSearchLog(dir, 'parent');
 
     type Replay = { decisions: { nodeId: string; changed: boolean; replayed: { outcome: string; rule: string } }[]; replayedBest: string };
-    const same = lastJsonLine<Replay>((await hypotree(['replay', 'parent', '--policy', 'admission.sigmas=1', '--workdir', dir, '--json'])).stdout);
+    const same = lastJsonLine<Replay>((await hypotree(['replay', 'parent', '--policy', 'admission.alpha=0.05', '--workdir', dir, '--json'])).stdout);
     expect(same.decisions).toHaveLength(countOf(parent, 'ExperimentSucceeded'));
     expect(same.decisions.filter((d) => d.changed)).toEqual([]);
     expect(same.replayedBest).toBe(parentSummary.best.nodeId);
-    const strict = lastJsonLine<Replay>((await hypotree(['replay', 'parent', '--policy', 'admission.sigmas=1000', '--workdir', dir, '--json'])).stdout);
+    const strict = lastJsonLine<Replay>((await hypotree(['replay', 'parent', '--policy', 'admission.test=fixed', 'admission.sigmas=1000', '--workdir', dir, '--json'])).stdout);
     expect(strict.decisions.every((d) => d.replayed.outcome === 'rejected')).toBe(true);
     expect(strict.replayedBest).toBe('0');
 
     // Branch just before the first decision on a proposed node, with an admission that admits nothing.
     const firstDecision = parent.find((e) => (e.type === 'HypothesisAdmitted' || e.type === 'HypothesisRejected') && e.data.nodeId !== '0')!;
     const at = firstDecision.revision - 1;
-    await hypotree(['branch', 'parent', '--at', String(at), '--policy', 'admission.sigmas=1000', '--reason', 'what if nothing is admitted', '--id', 'strict', '--workdir', dir]);
+    await hypotree(['branch', 'parent', '--at', String(at), '--policy', 'admission.test=fixed', 'admission.sigmas=1000', '--reason', 'what if nothing is admitted', '--id', 'strict', '--workdir', dir]);
     const branchRun = await hypotree(['run', TASK, '--search-id', 'strict', '--workdir', dir, '--json']);
     const branchSummary = lastJsonLine<Summary>(branchRun.stdout);
 
@@ -38,7 +38,7 @@ describe('hypotree replay and branch', () => {
     const own = await readSearchLog(dir, 'strict');
     expect(own[0]).toMatchObject({ type: 'SearchBranched', data: { parent: { searchId: 'parent', revision: at }, reason: 'what if nothing is admitted' } });
     const branchTree = fold([...parent.filter((e) => e.revision <= at), ...own]);
-    expect(branchTree.started!.policies.admission.params).toMatchObject({ sigmas: 1000 });
+    expect(branchTree.started!.policies.admission.params).toMatchObject({ test: 'fixed', sigmas: 1000 });
     expect(countOf(own, 'HypothesisAdmitted')).toBe(0);
     expect(branchSummary).toMatchObject({ searchId: 'strict', admitted: 0, experiments: 6 });
     expect(branchSummary.best.nodeId).toBe('0');

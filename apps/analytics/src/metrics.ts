@@ -127,6 +127,7 @@ export function evolve(state: SearchProjection | undefined, event: RecordedSearc
     case 'InsightSuperseded':
     case 'NodePruned':
     case 'ExpansionExhausted':
+    case 'ExperimentRepeated':
       break;
     default: {
       const unknown: never = event;

@@ -16,8 +16,8 @@ export interface MeasuredRuns {
 export interface CoordinatorEvaluators {
   /** The sandbox these evaluations run in on this machine. */
   readonly sandbox: SandboxKind;
-  /** The baseline's dev runs, seeds 1..`seeds`. */
-  baselineDev(commit: string, seeds: number): Promise<MeasuredRuns>;
+  /** Dev runs of a commit with these seeds (the baseline's, and adaptive repeats of a node). */
+  dev(commit: string, seeds: number[]): Promise<MeasuredRuns>;
   /** A sealed evaluation, seeds 1..`seeds` (default: the task's repeats). */
   sealed(commit: string, which: 'gate' | 'test', seeds?: number): Promise<MeasuredRuns>;
 }
@@ -26,17 +26,17 @@ export interface CoordinatorEvaluators {
 export function worktreeEvaluators(task: Task, repo: ArtifactRepo): CoordinatorEvaluators {
   return {
     sandbox: sandboxMode().kind,
-    async baselineDev(commit, seeds) {
+    async dev(commit, seeds) {
       const started = Date.now();
-      const worktree = await addWorktree(repo, commit, 'baseline');
+      const worktree = await addWorktree(repo, commit, 'dev');
       try {
         const evaluation = await evaluate(
           { task, worktree: worktree.dir, scratch: repo.workdir, deadline: started + task.spec.budgets.experimentTimeoutSec * 1000, sandbox: sandboxMode() },
           'dev',
-          seedsUpTo(seeds),
+          seeds,
         );
         if (!evaluation.ok) {
-          throw new Error(`the baseline's dev evaluation failed (${evaluation.kind}): ${evaluation.detail}\n${evaluation.stderrTail || evaluation.stdoutTail}`);
+          throw new Error(`the dev evaluation of ${commit} failed (${evaluation.kind}): ${evaluation.detail}\n${evaluation.stderrTail || evaluation.stdoutTail}`);
         }
         return { runs: evaluation.runs, sandbox: evaluation.sandbox, evaluatorHash: evaluation.evaluatorHash };
       } finally {

@@ -46,7 +46,7 @@ describe('the coordinator loop under faults', () => {
     let calls = 0;
     const evaluators: CoordinatorEvaluators = {
       sandbox: 'none',
-    baselineDev: async () => ({ runs: [{ seed: 1, value: 0.5 }, { seed: 2, value: 0.501 }], sandbox: 'none' }),
+    dev: async (_commit, seeds) => ({ runs: seeds.map((seed) => ({ seed, value: 0.5 + (seed - 1) * 0.001 })), sandbox: 'none' }),
       sealed: async (commit, which) => {
         if (which === 'gate' && commit !== 'base') {
           calls += 1;
@@ -75,7 +75,7 @@ describe('the coordinator loop under faults', () => {
     let heartbeatOfSecond = (): void => undefined;
     const evaluators: CoordinatorEvaluators = {
       sandbox: 'none',
-    baselineDev: async () => ({ runs: [{ seed: 1, value: 0.5 }, { seed: 2, value: 0.501 }], sandbox: 'none' }),
+    dev: async (_commit, seeds) => ({ runs: seeds.map((seed) => ({ seed, value: 0.5 + (seed - 1) * 0.001 })), sandbox: 'none' }),
       sealed: async (commit) => {
         if (commit !== 'base') {
           // A 70 s gate run, longer than the 60 s lease, while the other executor reports a heartbeat midway.

@@ -55,7 +55,7 @@ export function harness(budget = 6): Harness {
   const params = new Map<string, Record<string, unknown>>();
   const evaluators: CoordinatorEvaluators = {
     sandbox: 'none',
-    baselineDev: async () => ({ runs: [{ seed: 1, value: 0.5 }, { seed: 2, value: 0.501 }], sandbox: 'none' }),
+    dev: async (commit, seeds) => ({ runs: seeds.map((seed) => ({ seed, value: (params.has(commit) ? score(params.get(commit)!) : 0.5) + (seed - 1) * 0.001 })), sandbox: 'none' }),
     sealed: async (commit) => ({ runs: [{ seed: 0, value: params.has(commit) ? score(params.get(commit)!) - 0.01 : 0.49 }], sandbox: 'none' }),
   };
   const config = parseSearchConfig({ task: 'examples/spirals', budget: { experiments: budget, parallel: 2, gateEvaluations: 10 }, leaseMs: 60_000 });

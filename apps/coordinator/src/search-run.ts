@@ -120,7 +120,9 @@ export class SearchRun {
     const { deps } = this;
     switch (command.kind) {
       case 'measure-baseline':
-        return this.settle({ kind: 'baseline-measured', commit: command.commit, measured: await deps.evaluators.baselineDev(command.commit, command.seeds) });
+        return this.settle({ kind: 'baseline-measured', commit: command.commit, measured: await deps.evaluators.dev(command.commit, command.seeds) });
+      case 'repeat':
+        return this.settle({ kind: 'repeated', nodeId: command.nodeId, commit: command.commit, measured: await deps.evaluators.dev(command.commit, command.seeds) });
       case 'propose': {
         const space = deps.task.spec.parameters?.space ?? [];
         const insights = deps.config.research.insights ? insightsOnPath(this.tree, command.parentId) : [];

@@ -163,6 +163,7 @@ program
     const changed = replay.decisions.filter((d) => d.changed).length;
     console.log(`\n${changed} of ${replay.decisions.length} decisions change under ${JSON.stringify(replay.policy.params)}; best node ${replay.recordedBest ?? '-'} → ${replay.replayedBest ?? '-'}`);
     if (replay.unrecordedGates.length > 0) console.log(`gate evaluations never recorded (run them in a branch to know): ${replay.unrecordedGates.join(', ')}`);
+    if (replay.unrecordedRuns.length > 0) console.log(`more dev runs never recorded (run them in a branch to know): ${replay.unrecordedRuns.join(', ')}`);
   });
 
 program

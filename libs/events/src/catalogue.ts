@@ -134,6 +134,14 @@ export const ExperimentFailedSchema = z.object({
   integrity: IntegritySchema.optional(),
 });
 
+/** More dev runs of a node whose result was close to the admission threshold (adaptive repeats): they join its result's runs. */
+export const ExperimentRepeatedSchema = z.object({
+  nodeId: NodeIdSchema,
+  commit: z.string().min(1),
+  runs: z.array(RunScoreSchema).min(1),
+  integrity: IntegritySchema.optional(),
+});
+
 export const GateEvaluatedSchema = z.object({
   nodeId: NodeIdSchema,
   commit: z.string().min(1),
@@ -242,6 +250,7 @@ export const searchEventSchemas = {
   ExperimentStarted: ExperimentStartedSchema,
   ExperimentSucceeded: ExperimentSucceededSchema,
   ExperimentFailed: ExperimentFailedSchema,
+  ExperimentRepeated: ExperimentRepeatedSchema,
   GateEvaluated: GateEvaluatedSchema,
   GateFailed: GateFailedSchema,
   HypothesisAdmitted: HypothesisAdmittedSchema,

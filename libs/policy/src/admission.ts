@@ -7,7 +7,9 @@ import { criticalValue, devGroups, differenceNoise, gateGroups, shrunk, typicalN
 
 /** Ask the sealed gate, admit, or reject — with the deltas and the ids of the evidence events used. */
 export type AdmissionDecision = Reasoned & {
-  action: 'gate' | 'admit' | 'reject';
+  action: 'gate' | 'admit' | 'reject' | 'repeat';
+  /** For `repeat`: how many more dev runs to ask for. */
+  runs?: number;
   nodeId: NodeId;
   deltas: Record<string, number>;
   evidence: string[];
@@ -35,6 +37,11 @@ export const AdmissionParamsSchema = z.object({
   sigmas: z.number().nonnegative().default(1),
   /** `fixed` test only: the gate must improve on the parent's gate score by more than this (absolute, oriented). */
   gateMargin: z.number().nonnegative().default(0),
+  /**
+   * Adaptive repeats (calibrated test): a dev gain within one standard error below its threshold
+   * asks for more runs of the candidate, up to this many in all, instead of a rejection.
+   */
+  maxRuns: z.number().int().min(1).default(6),
   /** `verified`: dev screen and the gate; `dev-only`: dev alone (an ablation, no gate calls). */
   mode: z.enum(['verified', 'dev-only']).default('verified'),
 });
@@ -44,6 +51,8 @@ export type AdmissionParams = z.infer<typeof AdmissionParamsSchema>;
 interface Comparison {
   delta: number;
   threshold: number;
+  /** Standard error of the difference (absent in the fixed test). */
+  se?: number;
   deltas: Record<string, number>;
   why: string;
 }
@@ -52,6 +61,11 @@ const mean = (runs: readonly { value: number }[]) => runs.reduce((a, r) => a + r
 
 function fmt(value: number): string {
   return Number(value.toPrecision(3)).toString();
+}
+
+/** The numbers a decision records, without the non-finite ones (a t quantile on 0 degrees of freedom, when there is no noise to scale). */
+function finite(deltas: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(deltas).filter(([, v]) => Number.isFinite(v)));
 }
 
 /** Dev: the calibrated screen (pooled noise, t at devAlpha) or the fixed one (the two nodes' own spread). */
@@ -73,6 +87,7 @@ function devComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, param
   return {
     delta,
     threshold,
+    se,
     deltas: { dev: delta, threshold, se, df, critical },
     why: `t(${fmt(1 - params.devAlpha)}, ${fmt(df)} df) × se ${fmt(se)}, each node's spread shrunk toward the search's typical one, floor ${fmt(floor)}`,
   };
@@ -105,8 +120,8 @@ function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, para
 /**
  * Verified improvement: a candidate is admitted only when its dev gain over its admitted parent
  * clears the dev screen and the sealed gate agrees by a noise-aware margin, on evidence that ran as
- * the search requires. Called once before the gate (→ gate or reject) and once after (→ admit or
- * reject); a pure function of the tree.
+ * the search requires. Called before the gate (→ more runs, gate or reject) and once after (→ admit
+ * or reject); a pure function of the tree.
  */
 export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
   const params = AdmissionParamsSchema.parse(input);
@@ -117,13 +132,20 @@ export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
     const parent = admittedAncestor(tree, nodeId);
     if (!parent?.result) throw new Error(`admission: node ${nodeId} has no admitted ancestor with a score`);
     const out = (action: AdmissionDecision['action'], rule: string, reason: string, deltas: Record<string, number>, evidence: string[]) => ({
-      policy: ref, action, nodeId, rule, reason, deltas, evidence,
+      policy: ref, action, nodeId, rule, reason, deltas: finite(deltas), evidence,
     });
 
     const dev = devComparison(tree, node, parent, params);
     const devEvidence = [node.result.eventId, parent.result.eventId];
     const objection = integrityObjection(tree, node);
     if (objection !== undefined) return out('reject', objection.rule, objection.reason, dev.deltas, [...new Set([...objection.evidence, ...devEvidence])]);
+    const close =
+      params.test === 'calibrated' && !node.gate && !node.gateFailure && dev.se !== undefined && dev.delta > dev.threshold - dev.se && node.result.runs.length < params.maxRuns;
+    if (!(dev.delta > dev.threshold) && close) {
+      const more = Math.min(params.maxRuns - node.result.runs.length, node.result.runs.length);
+      const decision = out('repeat', 'dev-close', `dev gain ${fmt(dev.delta)} over ${parent.id} is within one standard error of ${fmt(dev.threshold)}: run ${more} more seed(s)`, dev.deltas, devEvidence);
+      return { ...decision, runs: more };
+    }
     if (!(dev.delta > dev.threshold)) {
       return out('reject', 'dev-below-threshold', `dev gain ${fmt(dev.delta)} over ${parent.id} does not clear ${fmt(dev.threshold)} (${dev.why})`, dev.deltas, devEvidence);
     }

@@ -201,3 +201,48 @@ describe('policy parameters', () => {
     expect(buildPolicies().admission.params.sigmas).toBe(1);
   });
 });
+
+describe('admission: adaptive repeats (the calibrated test)', () => {
+  const admission = admissionPolicy();
+
+  /** A search whose node 1 gained `gain` on dev over a baseline of 4 runs, with these many runs of its own. */
+  function close(gain: number, runs: number): ReturnType<typeof fold> {
+    const s = new EventScript('s1');
+    s.start();
+    s.baseline([0.5, 0.51, 0.49, 0.5]);
+    s.gate('0', 0.5);
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', Array.from({ length: runs }, (_, i) => 0.5 + gain + (i % 2 === 0 ? 0.01 : -0.01)));
+    return fold(s.events);
+  }
+
+  it('asks for more runs when the dev gain is within one standard error below its threshold', () => {
+    const tree = close(0.006, 2);
+    const decision = admission.decide(tree, '1');
+    expect(decision).toMatchObject({ action: 'repeat', rule: 'dev-close', runs: 2 });
+    expect(decision.deltas.dev).toBeLessThan(decision.deltas.threshold!);
+    expect(decision.deltas.dev).toBeGreaterThan(decision.deltas.threshold! - decision.deltas.se!);
+  });
+
+  it('rejects instead once the candidate has its maximum of runs, and rejects a clear loss at once', () => {
+    expect(admission.decide(close(0.006, 6), '1')).toMatchObject({ action: 'reject', rule: 'dev-below-threshold' });
+    expect(admission.decide(close(-0.05, 2), '1')).toMatchObject({ action: 'reject', rule: 'dev-below-threshold' });
+  });
+
+  it('decides a noiseless evaluator on the relative floor and records only finite numbers', () => {
+    const s = new EventScript('s1');
+    s.start();
+    s.baseline([0.5, 0.5, 0.5, 0.5]);
+    s.gate('0', 0.5);
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.6, 0.6]);
+    const decision = admission.decide(fold(s.events), '1');
+    expect(decision).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
+    expect(Object.values(decision.deltas).every(Number.isFinite)).toBe(true);
+    expect(decision.deltas).not.toHaveProperty('critical');
+  });
+
+  it('is off in the fixed test', () => {
+    expect(admissionPolicy({ test: 'fixed' }).decide(close(0.006, 2), '1').action).not.toBe('repeat');
+  });
+});

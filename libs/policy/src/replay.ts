@@ -6,7 +6,7 @@ import type { admissionPolicy } from './admission.js';
 export interface ReplayedDecision {
   nodeId: NodeId;
   recorded: { outcome: 'admitted' | 'rejected' | 'failed' | 'undecided'; rule?: string };
-  replayed: { outcome: 'admitted' | 'rejected' | 'needs-gate'; rule: string; reason: string };
+  replayed: { outcome: 'admitted' | 'rejected' | 'needs-gate' | 'needs-runs'; rule: string; reason: string };
   changed: boolean;
 }
 
@@ -15,11 +15,13 @@ export interface AdmissionReplay {
   decisions: ReplayedDecision[];
   /** Gate evaluations the other policy asks for that the log never recorded: run them in a branch to know. */
   unrecordedGates: NodeId[];
+  /** Nodes the other policy wants more dev runs of than the log holds. */
+  unrecordedRuns: NodeId[];
   recordedBest?: NodeId;
   replayedBest?: NodeId;
 }
 
-const DECISIONS = new Set(['HypothesisAdmitted', 'HypothesisRejected', 'GateEvaluated', 'GateFailed', 'NodePruned', 'SearchCompleted', 'FinalTestEvaluated']);
+const DECISIONS = new Set(['HypothesisAdmitted', 'HypothesisRejected', 'GateEvaluated', 'GateFailed', 'ExperimentRepeated', 'NodePruned', 'SearchCompleted', 'FinalTestEvaluated']);
 
 /**
  * Re-runs admission under another policy over a search's recorded proposals and results: the same
@@ -31,8 +33,11 @@ export function replayAdmission(history: RecordedSearchEvent[], admission: Retur
   const gates = new Map(history.filter((e) => e.type === 'GateEvaluated' || e.type === 'GateFailed').map((e) => [(e.data as { nodeId: NodeId }).nodeId, e]));
   let tree = emptyTree();
   let synthetic = 0;
+  const repeats = new Map<NodeId, RecordedSearchEvent[]>();
+  for (const e of history) if (e.type === 'ExperimentRepeated') repeats.set(e.data.nodeId, [...(repeats.get(e.data.nodeId) ?? []), e]);
   const decisions: ReplayedDecision[] = [];
   const unrecordedGates: NodeId[] = [];
+  const unrecordedRuns: NodeId[] = [];
   const apply = (event: SearchEvent, like: RecordedSearchEvent) => {
     tree = fold([{ ...like, ...event, id: `replay-${++synthetic}`, revision: tree.revision + 1 } as RecordedSearchEvent], tree);
   };
@@ -50,11 +55,18 @@ export function replayAdmission(history: RecordedSearchEvent[], admission: Retur
     if (event.type !== 'ExperimentSucceeded') continue;
     const nodeId = event.data.nodeId;
     let decision = admission.decide(tree, nodeId);
+    // More runs the policy asks for are used when the log recorded them, one repeat at a time.
+    while (decision.action === 'repeat' && (repeats.get(nodeId)?.length ?? 0) > 0) {
+      const recorded = repeats.get(nodeId)!.shift()!;
+      apply(recorded, recorded);
+      decision = admission.decide(tree, nodeId);
+    }
     if (decision.action === 'gate' && gate(nodeId)) decision = admission.decide(tree, nodeId);
     const recorded = recordedTree.nodes.get(nodeId)!;
     const recordedOutcome = recorded.decision ? (recorded.decision.admitted ? 'admitted' : 'rejected') : recorded.failure ? 'failed' : 'undecided';
-    const outcome = decision.action === 'gate' ? 'needs-gate' : decision.action === 'admit' ? 'admitted' : 'rejected';
+    const outcome = decision.action === 'gate' ? 'needs-gate' : decision.action === 'repeat' ? 'needs-runs' : decision.action === 'admit' ? 'admitted' : 'rejected';
     if (outcome === 'needs-gate') unrecordedGates.push(nodeId);
+    else if (outcome === 'needs-runs') unrecordedRuns.push(nodeId);
     else {
       const data = { nodeId, policy: decision.policy, rule: decision.rule, reason: decision.reason, evidence: decision.evidence, deltas: decision.deltas };
       apply(outcome === 'admitted' ? { type: 'HypothesisAdmitted', data } : { type: 'HypothesisRejected', data }, event);
@@ -66,5 +78,5 @@ export function replayAdmission(history: RecordedSearchEvent[], admission: Retur
       changed: outcome !== recordedOutcome,
     });
   }
-  return { decisions, unrecordedGates, recordedBest: recordedTree.completed?.bestNodeId ?? bestVerified(recordedTree)?.id, replayedBest: (admission.params.mode === 'dev-only' ? bestAdmitted(tree) : bestVerified(tree))?.id };
+  return { decisions, unrecordedGates, unrecordedRuns, recordedBest: recordedTree.completed?.bestNodeId ?? bestVerified(recordedTree)?.id, replayedBest: (admission.params.mode === 'dev-only' ? bestAdmitted(tree) : bestVerified(tree))?.id };
 }

@@ -54,6 +54,11 @@ function decideAdmission(tree: SearchTree, ctx: SearchContext, node: TreeNode): 
     if (node.gate || node.gateFailure) throw new Error(`admission asked for a second gate evaluation of ${node.id}`);
     return command({ kind: 'gate', nodeId: node.id, commit: node.result!.commit });
   }
+  if (decision.action === 'repeat') {
+    const next = Math.max(0, ...node.result!.runs.map((r) => r.seed)) + 1;
+    const seeds = Array.from({ length: decision.runs ?? 1 }, (_, i) => next + i);
+    return command({ kind: 'repeat', nodeId: node.id, commit: node.result!.commit, seeds }, [{ level: 'log', message: `${node.id}: ${decision.reason}` }]);
+  }
   const data = { nodeId: node.id, policy: decision.policy, rule: decision.rule, reason: decision.reason, evidence: decision.evidence, deltas: decision.deltas };
   const cause = node.gate?.eventId ?? node.gateFailure?.eventId ?? node.result!.eventId;
   return {
@@ -100,7 +105,8 @@ export function advance(tree: SearchTree, ctx: SearchContext): SearchDecision {
     ]);
   }
   if (!root.result) {
-    const measure = { kind: 'measure-baseline' as const, commit: tree.started!.task.baseCommit, seeds: ctx.settings.baselineRepeats };
+    const seeds = Array.from({ length: ctx.settings.baselineRepeats }, (_, i) => i + 1);
+    const measure = { kind: 'measure-baseline' as const, commit: tree.started!.task.baseCommit, seeds };
     return command(measure, [{ level: 'log', message: 'measuring the baseline on dev' }]);
   }
   const gateRoot = ctx.policies.admission.params.mode !== 'dev-only' && tree.started!.budget.gateEvaluations > 0;

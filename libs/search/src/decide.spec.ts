@@ -40,7 +40,7 @@ describe('the search decider', () => {
     it('measures the baseline first, then gates it, then asks for proposals at the root', () => {
       const s = new EventScript('s1');
       s.start();
-      given(s.events).when({ kind: 'advance' }).then({ commands: [{ kind: 'measure-baseline', commit: 'c0' }] });
+      given(s.events).when({ kind: 'advance' }).then({ commands: [{ kind: 'measure-baseline', commit: 'c0', seeds: [1, 2, 3, 4] }] });
       s.baseline([0.5]);
       given(s.events).when({ kind: 'advance' }).then({ commands: [{ kind: 'gate', nodeId: '0' }] });
       s.gate('0', 0.5);
@@ -160,6 +160,19 @@ describe('the search decider', () => {
       given(s.events).when({ kind: 'gated', nodeId: '1', commit: 'commit-1', outcome }).then({ events: [{ type: 'GateFailed', data: { kind: 'scorer-error', gateEvaluationsUsed: 2 } }], warns: [/gate evaluation of 1 failed/] });
       s.add({ type: 'GateFailed', data: { nodeId: '1', commit: 'commit-1', kind: 'scorer-error', detail: 'x', gateEvaluationsUsed: 2 } });
       given(s.events).when({ kind: 'advance' }).then({ events: [{ type: 'HypothesisRejected', data: { rule: 'gate-failed' } }] });
+    });
+
+    it('asks for more dev runs of a node close to its threshold, with new seeds, and records them', () => {
+      const s = new EventScript('s1');
+      s.start({ budget: { experiments: 10, parallel: 2, gateEvaluations: 5 } });
+      s.baseline([0.5, 0.51, 0.49, 0.5]);
+      s.gate('0', 0.5);
+      s.propose('1', '0', { lr: 0.1 });
+      s.succeed('1', [0.516, 0.496]);
+      given(s.events).when({ kind: 'advance' }).then({ events: [], commands: [{ kind: 'repeat', nodeId: '1', commit: 'commit-1', seeds: [2, 3] }] });
+      given(s.events).when({ kind: 'repeated', nodeId: '1', commit: 'commit-1', measured: { runs: [{ seed: 2, value: 0.52 }, { seed: 3, value: 0.5 }], sandbox: 'allowlist' } }).then({
+        events: [{ type: 'ExperimentRepeated', data: { nodeId: '1', runs: [{ seed: 2 }, { seed: 3 }], integrity: { sandbox: 'allowlist' } } }],
+      });
     });
 
     it('rejects without a gate call once the gate budget is spent', () => {

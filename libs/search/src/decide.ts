@@ -1,7 +1,7 @@
 import type { SearchTree } from '@hypotree/tree';
 import { advance } from './advance.js';
 import type { SearchContext, SearchDecision, SearchInput } from './model.js';
-import { baselineMeasured, distilled, eventId, gated, leasesExpired, proposed, recorded, reported, tested } from './record.js';
+import { baselineMeasured, distilled, eventId, gated, leasesExpired, proposed, recorded, repeated, reported, tested } from './record.js';
 
 /**
  * The search as a pure decider: what the coordinator records and does next, given the tree (the
@@ -35,6 +35,8 @@ export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext)
       return reported(tree, ctx, input.report);
     case 'gated':
       return gated(tree, ctx, input.nodeId, input.commit, input.outcome);
+    case 'repeated':
+      return repeated(ctx, input.nodeId, input.commit, input.measured);
     case 'distilled':
       return distilled(tree, ctx, input.nodeId, input.drafts);
     case 'leases-expired':

@@ -36,15 +36,18 @@ export type SearchInput =
   | { kind: 'proposed'; parentId: NodeId; proposals: Proposal[] }
   | { kind: 'reported'; report: ExecutorReport }
   | { kind: 'gated'; nodeId: NodeId; commit: string; outcome: GateOutcome }
+  | { kind: 'repeated'; nodeId: NodeId; commit: string; measured: Measured }
   | { kind: 'distilled'; nodeId: NodeId; drafts: DistillReply['drafts'] }
   | { kind: 'leases-expired'; experimentIds: string[] }
   | { kind: 'tested'; baseline: RunScore[]; best: RunScore[] };
 
 /** What the interpreter must do for the search; each one's outcome comes back as an input. */
 export type SearchCommand =
-  | { kind: 'measure-baseline'; commit: string; seeds: number }
+  | { kind: 'measure-baseline'; commit: string; seeds: number[] }
   | { kind: 'propose'; parentId: NodeId; count: number }
   | { kind: 'dispatch'; message: DispatchExperiment }
+  /** More dev runs of an evaluated node, with these seeds (adaptive repeats). */
+  | { kind: 'repeat'; nodeId: NodeId; commit: string; seeds: number[] }
   /** `seeds`: how many seeds to run (the task's `repeats` unless more are asked for, as for the baseline). */
   | { kind: 'gate'; nodeId: NodeId; commit: string; seeds?: number }
   | { kind: 'distill'; nodeId: NodeId }

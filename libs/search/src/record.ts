@@ -101,6 +101,12 @@ export function leasesExpired(tree: SearchTree, ctx: SearchContext, experimentId
   return recorded(events, notes);
 }
 
+/** More dev runs of a node close to its threshold: they join its result. */
+export function repeated(ctx: SearchContext, nodeId: NodeId, commit: string, measured: Measured): SearchDecision {
+  const data = { nodeId, commit, runs: measured.runs, integrity: integrity(ctx, measured.sandbox, measured.evaluatorHash) };
+  return recorded([{ id: eventId(ctx, 'repeated', nodeId, ...measured.runs.map((r) => r.seed)), event: { type: 'ExperimentRepeated', data } }]);
+}
+
 /** A gate evaluation: scored or failed, it is an event and counts against the gate budget. */
 export function gated(tree: SearchTree, ctx: SearchContext, nodeId: NodeId, commit: string, outcome: GateOutcome): SearchDecision {
   const gateEvaluationsUsed = tree.gateEvaluationsUsed + 1;

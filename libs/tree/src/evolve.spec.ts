@@ -208,3 +208,23 @@ describe('branching', () => {
     expect(() => fold([branched], fold(other.events))).toThrow(/branch names parent s1 but the tree is of s9/);
   });
 });
+
+describe('adaptive repeats in the fold', () => {
+  it('adds the new runs to the result, and refuses a reused seed or a repeat after the decision', () => {
+    const s = new EventScript('s1');
+    s.start();
+    s.baseline([0.5]);
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.6, 0.62]);
+    s.add({ type: 'ExperimentRepeated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 2, value: 0.64 }] } });
+    const tree = fold(s.events);
+    expect(tree.nodes.get('1')!.result!.runs.map((r) => r.value)).toEqual([0.6, 0.62, 0.64]);
+    expect(tree.nodes.get('1')!.result!.mean).toBeCloseTo(0.62, 10);
+    s.add({ type: 'ExperimentRepeated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 0.9 }] } });
+    expect(() => fold(s.events)).toThrow(/reuses a seed/);
+    s.events.pop();
+    s.decide('1', false);
+    s.add({ type: 'ExperimentRepeated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 3, value: 0.9 }] } });
+    expect(() => fold(s.events)).toThrow(/already decided/);
+  });
+});

@@ -169,6 +169,17 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       node.result = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, experimentId, commit, ref, report, integrity, eventId: event.id };
       break;
     }
+    case 'ExperimentRepeated': {
+      const current = nodeOf(event.data.nodeId);
+      const result = current.result ?? fail(`node ${current.id} has no result to repeat`);
+      if (result.commit !== event.data.commit) fail(`repeat ran on ${event.data.commit}, node ${current.id} is ${result.commit}`);
+      if (current.decision) fail(`node ${current.id} was already decided: repeats come before the decision`);
+      const seen = new Set(result.runs.map((r) => r.seed));
+      if (event.data.runs.some((r) => seen.has(r.seed))) fail(`repeat of node ${current.id} reuses a seed it already ran`);
+      const scores = summarize([...result.runs, ...event.data.runs]);
+      state.own(current).result = { ...result, runs: scores.runs, mean: scores.mean, stdev: scores.stdev };
+      break;
+    }
     case 'ExperimentFailed': {
       const { node: current, index, attempt } = attemptOf(event.data.experimentId, event.data.nodeId);
       if (current.result || current.failure) fail(`node ${current.id} already has a result: a second result is never recorded`);

@@ -92,6 +92,24 @@ describe('OfflineDistiller', () => {
     expect(recounted.insightId).not.toBe(old.id);
   });
 
+  it('keeps a lesson resting on dev scores alone a preference, never a hard constraint', async () => {
+    const s = new EventScript('s1');
+    s.start();
+    s.baseline([0.6, 0.6]);
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.7, 0.7]);
+    s.decide('1', true);
+    [0.4, 0.6, 0.9].forEach((lr, i) => {
+      s.propose(`1.${i + 1}`, '1', { lr });
+      s.succeed(`1.${i + 1}`, [0.65, 0.65]);
+      s.decide(`1.${i + 1}`, false, 'dev-below-threshold');
+    });
+    const drafts = await distill(fold(s.events), '1.3');
+    const lesson = drafts.find((d) => d.claim?.outcome === 'hurts')!;
+    expect(lesson).toMatchObject({ kind: 'finding', basis: 'dev', claim: { param: 'lr', relation: 'above', support: 3, of: 3 } });
+    expect(drafts.filter((d) => d.kind === 'constraint')).toEqual([]);
+  });
+
   it('given an admitted change, then a finding on that node with a helps claim', async () => {
     const { s } = given();
     const tree = fold(s.events);

@@ -84,7 +84,11 @@ export class OfflineDistiller implements Distiller {
 
   private lessonDraft(tree: SearchTree, lesson: Lesson, scopeId: string, path: string[]): InsightDraft {
     const global = scopeId === ROOT_NODE_ID;
-    const basis = lesson.support.every((o) => o.basis === 'gate') ? ('gate' as const) : ('dev' as const);
+    // The lesson rests on the gate when its gate-verified outcomes alone (failures included) clear the bar.
+    const bar = this.bars[lesson.outcome];
+    const gateSupport = lesson.support.filter((o) => o.basis === 'gate').length;
+    const gateOf = lesson.of.filter((o) => o.basis === 'gate').length;
+    const basis = gateSupport >= bar.minSupport && gateSupport / gateOf >= bar.minRatio ? ('gate' as const) : ('dev' as const);
     const claim = { param: lesson.param, relation: lesson.relation, value: lesson.value, outcome: lesson.outcome, support: lesson.support.length, of: lesson.of.length };
     const insightId = LESSON_PREFIX + digest([scopeId, claim.param, claim.relation, claim.value, claim.outcome, claim.support, claim.of]);
     const sameKey = (c: typeof claim | undefined) =>
