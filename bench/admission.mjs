@@ -1,8 +1,8 @@
 // Admission under noise, dev-overfitting and a small real effect, over many seeded synthetic
 // searches: the calibrated policy (the default) against the first one (the fixed test, sigmas=1,
 // gateMargin=0, the final best chosen on dev), at equal budget. Each search: a baseline (4 dev and
-// 4 gate runs), then 24 candidates under the root (2 dev runs; 2 gate runs when dev clears; 12 gate
-// calls in all). Run after `npm run build`:  node bench/admission.mjs [searches=200]
+// 4 gate runs), then 24 candidates under the root (2 dev runs, more when the calibrated policy asks
+// for them; 2 gate runs when dev clears; 12 gate calls in all). Run after `npm run build`:  node bench/admission.mjs [searches=200]
 import { admissionPolicy } from '@hypotree/policy';
 import { bestAdmitted, bestVerified, fold } from '@hypotree/tree';
 import { EventScript } from '@hypotree/tree/testing';
@@ -41,6 +41,12 @@ function search(seed, policy, chooseBest, kindOf) {
     s.propose(id, '0', { x: i });
     s.succeed(id, runs(2, truth.dev).map((r) => r.value));
     let decision = policy.decide(fold(s.events), id);
+    let seed = 2;
+    while (decision.action === 'repeat') {
+      const more = runs(decision.runs, truth.dev).map((r) => ({ ...r, seed: seed++ }));
+      s.add({ type: 'ExperimentRepeated', data: { nodeId: id, commit: `commit-${id}`, runs: more } });
+      decision = policy.decide(fold(s.events), id);
+    }
     if (decision.action === 'gate') {
       gateCalls += 1;
       s.add({ type: 'GateEvaluated', data: { nodeId: id, commit: `commit-${id}`, runs: runs(2, truth.gate), gateEvaluationsUsed: gateCalls } });

@@ -19,7 +19,7 @@ function gaussian(seed: number): () => number {
 
 /**
  * One synthetic search: a baseline (4 dev and 4 gate runs), then `candidates` children of the root
- * with 2 dev runs each, gated when dev clears, 2 gate runs. Scores are `mean + effect + sd·noise`.
+ * with 2 dev runs each (more when admission asks for them), gated when dev clears, 2 gate runs. Scores are `mean + effect + sd·noise`.
  * Returns how many candidates were admitted.
  */
 function simulate(seed: number, params: Partial<AdmissionParams>, effect: number, candidates = 24, gateBudget = 12): number {
@@ -40,6 +40,11 @@ function simulate(seed: number, params: Partial<AdmissionParams>, effect: number
     s.propose(id, '0', { x: i });
     s.succeed(id, runs(2, effect));
     let decision = admission.decide(fold(s.events), id);
+    for (let seed = 2; decision.action === 'repeat'; ) {
+      const more = runs(decision.runs ?? 1, effect).map((value) => ({ seed: seed++, value }));
+      s.add({ type: 'ExperimentRepeated', data: { nodeId: id, commit: `commit-${id}`, runs: more } });
+      decision = admission.decide(fold(s.events), id);
+    }
     if (decision.action === 'gate') {
       gateCalls += 1;
       s.add({ type: 'GateEvaluated', data: { nodeId: id, commit: `commit-${id}`, runs: runs(2, effect).map((value, seed) => ({ seed, value })), gateEvaluationsUsed: gateCalls } });
