@@ -60,7 +60,7 @@ export function describeNode(tree: SearchTree, n: TreeNode, options: DescribeOpt
   if (mine !== undefined && theirs !== undefined) parts.push(`(${mine - theirs >= 0 ? '+' : ''}${fmt(mine - theirs)})`);
   if (n.gate && options.gate !== false) parts.push(`gate=${fmt(n.gate.mean)}`);
   const status = n.failure ? `failed: ${n.failure.kind}` : n.status;
-  parts.push(`[${status}${n.pruned ? ', pruned' : ''}]`);
+  parts.push(`[${status}${n.pruned ? ', pruned' : ''}${n.exhausted ? ', exhausted' : ''}]`);
   return parts.join(' ');
 }
 
