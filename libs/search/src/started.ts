@@ -59,9 +59,12 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], field: st
  * trust settings it was started with — the log, not today's command line, says what the search is.
  */
 export function configFromStarted(config: SearchConfig, searchId: string, started: SearchEventData<'SearchStarted'>): SearchConfig {
+  // Admission before version 3 had only the fixed test: an old search resumes under what it started with.
+  const admission = started.policies.admission;
+  const legacy = admission.version < 3 && admission.params.test === undefined ? { test: 'fixed' } : {};
   const policies = PolicyParamsSchema.parse({
     selection: started.policies.selection.params,
-    admission: started.policies.admission.params,
+    admission: { ...admission.params, ...legacy },
     refinement: started.policies.refinement.params,
   });
   return {

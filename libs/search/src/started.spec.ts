@@ -1,0 +1,30 @@
+import { EventScript } from '@hypotree/tree/testing';
+import { parseSearchConfig } from './config.js';
+import { configFromStarted } from './started.js';
+
+describe('configFromStarted', () => {
+  const config = parseSearchConfig({ task: 'examples/spirals', budget: { experiments: 99 } });
+
+  it('resumes under the recorded budget and policies, not today’s command line', () => {
+    const s = new EventScript('s1');
+    const started = s.start({ budget: { experiments: 10, parallel: 1, gateEvaluations: 5 } }).data as Parameters<typeof configFromStarted>[2];
+    const resumed = configFromStarted(config, 's1', started);
+    expect(resumed.budget).toEqual({ experiments: 10, parallel: 1, gateEvaluations: 5 });
+    expect(resumed.searchId).toBe('s1');
+  });
+
+  it('resumes a search started before admission version 3 under the fixed test it started with', () => {
+    const s = new EventScript('s1');
+    const admission = { name: 'admission', version: 2, params: { sigmas: 1, gateMargin: 0, minRelativeGain: 0.002, mode: 'verified' } };
+    const started = s.start({
+      policies: { selection: { name: 'selection', version: 1, params: {} }, admission, refinement: { name: 'refinement', version: 1, params: {} } },
+    }).data as Parameters<typeof configFromStarted>[2];
+    expect(configFromStarted(config, 's1', started).policies.admission).toMatchObject({ test: 'fixed', sigmas: 1 });
+  });
+
+  it('refuses a recorded proposer this hypotree does not know', () => {
+    const s = new EventScript('s1');
+    const started = s.start({ research: { proposer: 'oracle', implementer: 'params', distiller: 'offline', insights: true } }).data as Parameters<typeof configFromStarted>[2];
+    expect(() => configFromStarted(config, 's1', started)).toThrow(/research\.proposer is 'oracle'/);
+  });
+});
