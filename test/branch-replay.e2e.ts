@@ -24,7 +24,8 @@ describe('hypotree replay and branch', () => {
     expect(same.decisions.filter((d) => d.changed)).toEqual([]);
     expect(same.replayedBest).toBe(parentSummary.best.nodeId);
     const strict = lastJsonLine<Replay>((await hypotree(['replay', 'parent', '--policy', 'admission.test=fixed', 'admission.sigmas=1000', '--workdir', dir, '--json'])).stdout);
-    expect(strict.decisions.every((d) => d.replayed.outcome === 'rejected')).toBe(true);
+    expect(strict.decisions.length).toBeGreaterThan(0);
+    expect(strict.decisions.filter((d) => d.replayed.outcome !== 'rejected')).toEqual([]);
     expect(strict.replayedBest).toBe('0');
 
     // Branch just before the first decision on a proposed node, with an admission that admits nothing.

@@ -78,7 +78,10 @@ describe('hypotree run with the LLM proposer and distiller (scripted OpenAI-comp
       const proposerRequests = server.requests.filter((r) => (r.body.response_format as { json_schema: { name: string } }).json_schema.name !== 'insights');
       expect(proposerRequests[0]!.body.model).toBe('scripted-model');
       expect(userText(proposerRequests[0]!.body)).toContain('0 baseline');
-      expect(server.requests.every((r) => r.headers.authorization === 'Bearer sk-scripted')).toBe(true);
+      expect(server.requests.length).toBeGreaterThan(0);
+      expect(server.requests.filter((r) => r.headers.authorization !== 'Bearer sk-scripted')).toEqual([]);
+      // The key reached the endpoint and nothing else: no event of the search holds it.
+      expect(JSON.stringify(events)).not.toContain('sk-scripted');
       expect(summary.best.dev).toBeGreaterThan(summary.baseline.dev);
     } finally {
       await server.close();

@@ -1,5 +1,5 @@
-import { searchStreamName } from '@hypotree/events';
 import type { SearchLog } from '@hypotree/event-store';
+import { fold } from '@hypotree/tree';
 import type { DispatchExperiment } from '@hypotree/messaging';
 import { evidence, harness, score } from './search-run.fixture.js';
 
@@ -104,9 +104,12 @@ describe('the coordinator loop', () => {
   it('never writes an event the projection would refuse: the stream stays foldable', async () => {
     const h = harness(3);
     await (await h.run()).run();
-    const revisions = (await h.log.ownEvents('s1')).map((e) => e.revision);
-    expect(revisions).toEqual(revisions.map((_, i) => i));
-    expect(searchStreamName('s1')).toBe('search-s1');
+    const events = await h.log.ownEvents('s1');
+    expect(events.map((e) => e.revision)).toEqual(events.map((_, i) => i));
+    // Folding the whole stream from revision 0 succeeds and reaches its last revision: no event was refused.
+    const tree = fold(events);
+    expect(tree.revision).toBe(events.at(-1)!.revision);
+    expect(tree.completed).toBeDefined();
     await h.close();
   });
 });

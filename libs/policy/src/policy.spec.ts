@@ -135,9 +135,21 @@ describe('selection', () => {
     expect(selectionPolicy({ strategy: 'flat', branching: 3 }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '0', count: 3 });
     // Node 1 is best and has no children: it wins the UCB comparison with the root, which already has one.
     expect(selectionPolicy({ strategy: 'best-first', initialDesign: 1 }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '1', rule: 'ucb' });
-    // Random draws are a pure function of (seed, revision): the same tree gives the same draw.
-    const random = selectionPolicy({ strategy: 'random', initialDesign: 0 });
-    expect(random.decide(tree)).toEqual(random.decide(tree));
+    // Random draws are a pure function of (seed, revision): two policies with the same parameters draw the same,
+    // and over searches with other seeds the draw is not a constant.
+    expect(selectionPolicy({ strategy: 'random', initialDesign: 0 }).decide(tree)).toEqual(selectionPolicy({ strategy: 'random', initialDesign: 0 }).decide(tree));
+    const drawn = new Set<string>();
+    for (let seed = 1; seed <= 20; seed += 1) {
+      const other = new EventScript('s1');
+      other.start({ seed });
+      other.baseline([0.8, 0.81, 0.79]);
+      other.propose('1', '0', { lr: 0.1 });
+      other.succeed('1', [0.9, 0.9, 0.9]);
+      other.decide('1', true);
+      const decision = selectionPolicy({ strategy: 'random', initialDesign: 0 }).decide(fold(other.events));
+      if (decision.kind === 'expand') drawn.add(decision.parentId);
+    }
+    expect([...drawn].sort()).toEqual(['0', '1']);
   });
 
   it('stops expanding a node at its maximum of children, but the root stays open for new directions', () => {

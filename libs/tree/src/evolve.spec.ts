@@ -157,6 +157,31 @@ describe('tree projection: illegal sequences raise a ProjectionError naming stre
     given(past).when(duplicate).thenThrows(/node 1 already has a result: a second result is never recorded/);
   });
 
+  it('a duplicate failure, and a failure after a success: refused, never recorded twice', () => {
+    const s = started();
+    s.propose('1', '0', { lr: 9 });
+    const failed = s.failExperiment('1', 'crash');
+    const past = [...s.events];
+    given(past).when(s.add({ type: failed.type, data: failed.data } as never)).thenThrows(/node 1 already has a result: a second result is never recorded/);
+    const t = started();
+    t.propose('1', '0', { lr: 0.1 });
+    t.succeed('1', [0.9]);
+    const succeeded = [...t.events];
+    const late = t.add({ type: 'ExperimentFailed', data: { experimentId: '1#1', nodeId: '1', kind: 'timeout', detail: 'late' } });
+    given(succeeded).when(late).thenThrows(/node 1 already has a result/);
+  });
+
+  it('a late failure of an attempt whose lease already expired (the node has a newer attempt)', () => {
+    const s = started();
+    s.propose('1', '0', { lr: 0.1 });
+    s.dispatch('1');
+    s.add({ type: 'ExperimentFailed', data: { experimentId: '1#1', nodeId: '1', kind: 'lease-expired', detail: 'silent' } });
+    s.dispatch('1', 2);
+    const past = [...s.events];
+    const late = s.add({ type: 'ExperimentFailed', data: { experimentId: '1#1', nodeId: '1', kind: 'crash', detail: 'the old executor finally spoke' } });
+    given(past).when(late).thenThrows(/experiment 1#1 already finished/);
+  });
+
   it('a proposal whose id is not the next child of its parent', () => {
     const s = started();
     const past = [...s.events];

@@ -1,4 +1,6 @@
-import type { Hypothesis } from '@hypotree/task';
+import { loadTask, type Hypothesis } from '@hypotree/task';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { createTaskFixture, type TaskFixture } from '../../../test/support/task-fixture.js';
 import { prepareArtifact, type ArtifactRepo } from './artifact.js';
 import { runExperiment } from './experiment.js';
@@ -16,7 +18,34 @@ beforeAll(async () => {
 });
 afterAll(() => fx.cleanup());
 
+/** A scorer that reports 1 when it can read the other split's data (by the task folder or by its host path), else 0. */
+const SNOOPING_SCORER = (otherHostPath: string, otherInTask: string) => `
+import { existsSync } from 'node:fs';
+import { reportMetric, scoringContext } from '@hypotree/scorer';
+scoringContext();
+const seen = [${JSON.stringify(otherHostPath)}, ${JSON.stringify(otherInTask)}].some((p) => existsSync(p + '/bonus.txt'));
+await reportMetric(seen ? 1 : 0);
+`;
+
 describe('sealed evaluation', () => {
+  it.each([
+    ['gate', 'test'],
+    ['test', 'gate'],
+  ] as const)('lets the %s scorer see only its own split, never the %s data (which it sees with the sandbox off)', async (which, other) => {
+    const own = createTaskFixture();
+    try {
+      writeFileSync(path.join(own.root, 'scorer.mjs'), SNOOPING_SCORER(own.task.sealed[other], `/task/sealed/${other}`));
+      const task = loadTask(own.root);
+      const ownRepo = await prepareArtifact(task, own.workdir);
+      const sandboxed = await evaluateSealed({ task, repo: ownRepo, commit: ownRepo.baseCommit, which, seed: 1 });
+      expect(sandboxed.score).toBe(0);
+      const off = await evaluateSealed({ task, repo: ownRepo, commit: ownRepo.baseCommit, which, seed: 1, sandbox: { kind: 'none', reason: 'this test' } });
+      expect(off.score).toBe(1);
+    } finally {
+      own.cleanup();
+    }
+  });
+
   it('scores gate and test on their own sealed data only, in the allowlist sandbox', async () => {
     const gate = await evaluateSealed({ task: fx.task, repo, commit: repo.baseCommit, which: 'gate', seed: 7 });
     expect(gate.score).toBeCloseTo(0.5 + 100 + 0.007, 10);

@@ -58,7 +58,7 @@ describe('in-process transport (Nest strategy + client over the bus)', () => {
 
     const reply = await lastValueFrom(client.send('double', { n: 21 }));
     expect(reply).toMatchObject({ n: 42 });
-    await expect(lastValueFrom(client.send('nobody-listens', {}))).rejects.toBeDefined();
+    await expect(lastValueFrom(client.send('nobody-listens', {}))).rejects.toBe('no subscriber for nobody-listens');
     for (const app of apps) await app.close();
   });
 

@@ -158,12 +158,23 @@ describe('OfflineProposer', () => {
     expect(first!.insightsConsidered).toEqual(['relu-helps']);
   });
 
-  it('works with no insights (the --no-insights ablation) and with a minimising objective', async () => {
-    const minimise = taskWith(demoSpace, { metric: 'loss', direction: 'minimize' });
-    const tree = fold(started().events);
-    const proposals = await proposer.propose({ ...request(tree, '0', 2, []), task: minimise });
+  it('works with no insights (the --no-insights ablation): it proposes and cites none', async () => {
+    const proposals = await proposer.propose(request(fold(started().events), '0', 2, []));
     expect(proposals).toHaveLength(2);
-    expect(proposals.every((p) => p.insightsConsidered.length === 0)).toBe(true);
+    expect(proposals.filter((p) => p.insightsConsidered.length > 0)).toEqual([]);
+  });
+
+  it('works with a minimising objective: a lower loss is the admitted direction it follows', async () => {
+    const minimise = taskWith(demoSpace, { metric: 'loss', direction: 'minimize' });
+    const s = new EventScript('s1');
+    s.start({ task: { name: 'demo', specPath: 'p', specHash: 'h', repo: 'r', baseCommit: 'c0', objective: { metric: 'loss', direction: 'minimize' } } });
+    s.baseline([0.6, 0.62]);
+    s.propose('1', '0', { lr: 0.003 });
+    s.succeed('1', [0.5, 0.51]);
+    s.decide('1', true);
+    const [first] = await proposer.propose({ ...request(fold(s.events), '1', 1), task: minimise });
+    expect(first!.title).toMatch(/^raise lr 0\.003 → /);
+    expect(first!.mechanism).toContain('node 1 moved lr the same way and was admitted (+0.105)');
   });
 
   it('says what is missing when the task declares no parameter space', async () => {
