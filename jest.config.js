@@ -22,5 +22,8 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+  // A stuck test fails within its timeout; and whatever a failed test leaves open (a search's lease
+  // timer, a child process) cannot keep the run from ending: the process exits when the tests are done.
   testTimeout: 30000,
+  forceExit: true,
 };
