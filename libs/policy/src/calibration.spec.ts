@@ -1,59 +1,13 @@
 // Property tests of the calibrated admission over many seeded synthetic searches: in a world where
 // no candidate is better (pure noise) at most alpha of the searches may admit one, the fixed test
 // must fail that (it is what the calibration replaces), and a real effect must still be found.
-import { fold } from '@hypotree/tree';
-import { EventScript } from '@hypotree/tree/testing';
 import { admissionPolicy, type AdmissionParams } from './admission.js';
+import { admittedKinds, simulateSearch } from './testing/index.js';
 
-function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
-
-/**
- * One synthetic search: a baseline (4 dev and 4 gate runs), then `candidates` children of the root
- * with 2 dev runs each (more when admission asks for them), gated when dev clears, 2 gate runs. Scores are `mean + effect + sd·noise`.
- * Returns how many candidates were admitted.
- */
+/** How many candidates one synthetic search admitted, every candidate with this true effect on dev and gate. */
 function simulate(seed: number, params: Partial<AdmissionParams>, effect: number, candidates = 24, gateBudget = 12): number {
-  const noise = gaussian(seed);
-  const sd = 0.01;
-  const runs = (n: number, shift = 0) => Array.from({ length: n }, () => 0.8 + shift + sd * noise());
-  const admission = admissionPolicy(params);
-  const s = new EventScript(`s${seed}`);
-  s.start({ budget: { experiments: candidates, parallel: 1, gateEvaluations: gateBudget } });
-  s.baseline(runs(4));
-  s.gate('0', 0); // replaced below: the script's gate takes one value, the baseline's gate needs runs
-  s.events.pop();
-  s.add({ type: 'GateEvaluated', data: { nodeId: '0', commit: 'c0', runs: runs(4).map((value, seed) => ({ seed, value })), gateEvaluationsUsed: 1 } });
-  let gateCalls = 1;
-  let admitted = 0;
-  for (let i = 1; i <= candidates; i += 1) {
-    const id = String(i);
-    s.propose(id, '0', { x: i });
-    s.succeed(id, runs(2, effect));
-    let decision = admission.decide(fold(s.events), id);
-    for (let seed = 2; decision.action === 'repeat'; ) {
-      const more = runs(decision.runs ?? 1, effect).map((value) => ({ seed: seed++, value }));
-      s.add({ type: 'ExperimentRepeated', data: { nodeId: id, commit: `commit-${id}`, runs: more } });
-      decision = admission.decide(fold(s.events), id);
-    }
-    if (decision.action === 'gate') {
-      gateCalls += 1;
-      s.add({ type: 'GateEvaluated', data: { nodeId: id, commit: `commit-${id}`, runs: runs(2, effect).map((value, seed) => ({ seed, value })), gateEvaluationsUsed: gateCalls } });
-      decision = admission.decide(fold(s.events), id);
-    }
-    s.decide(id, decision.action === 'admit', decision.rule);
-    if (decision.action === 'admit') admitted += 1;
-  }
-  return admitted;
+  const search = simulateSearch(seed, admissionPolicy(params), () => ({ dev: effect, gate: effect, kind: effect === 0 ? 'null' : 'real' }), { candidates, gateBudget });
+  return admittedKinds(search).length;
 }
 
 const SEARCHES = Number(process.env.HYPOTREE_CALIBRATION_SEARCHES ?? 300);

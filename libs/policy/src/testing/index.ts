@@ -1,0 +1,1 @@
+export { simulateSearch, admittedKinds, type SyntheticCandidate, type SyntheticSearch, type SyntheticSearchShape } from './simulate.js';
