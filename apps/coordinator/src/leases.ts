@@ -23,11 +23,6 @@ export class Leases {
     this.deadlines.delete(experimentId);
   }
 
-  /** Whether the experiment is in flight. */
-  has(experimentId: string): boolean {
-    return this.deadlines.has(experimentId);
-  }
-
   /** Experiments in flight. */
   get size(): number {
     return this.deadlines.size;

@@ -1,20 +1,10 @@
-import { type NodeId } from '@hypotree/events';
+import type { NodeId } from '@hypotree/events';
 import type { PendingEvent, SearchLog } from '@hypotree/event-store';
 import type { DispatchExperiment, DistillReply } from '@hypotree/messaging';
 import type { PolicySet } from '@hypotree/policy';
 import { effectiveParams, type Proposer } from '@hypotree/research';
-import {
-  decide,
-  inFlight,
-  searchSettings,
-  searchStarted,
-  type ExecutorReport,
-  type GateOutcome,
-  type SearchCommand,
-  type SearchConfig,
-  type SearchContext,
-  type SearchInput,
-} from '@hypotree/search';
+import { decide, inFlight, searchSettings, searchStarted } from '@hypotree/search';
+import type { ExecutorReport, GateOutcome, SearchCommand, SearchConfig, SearchContext, SearchInput, SearchSettings } from '@hypotree/search';
 import type { Task } from '@hypotree/task';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { SealedEvaluationError } from '@hypotree/workspace';
@@ -34,11 +24,7 @@ export interface SearchRunDeps {
   evaluators: CoordinatorEvaluators;
   dispatch(command: DispatchExperiment): Promise<void>;
   distill(request: { searchId: string; nodeId: NodeId; revision: number }): Promise<DistillReply>;
-  /**
-   * What a resumed search does with experiments that were in flight when the previous coordinator
-   * stopped: `wait-for-lease` (distributed: their executors may still report) or `expire-now`
-   * (embedded: the executors lived in the dead process).
-   */
+  /** Experiments in flight at a restart: `wait-for-lease` (remote executors may still report) or `expire-now` (they died with us). */
   orphans?: 'wait-for-lease' | 'expire-now';
   clock?: () => Date;
   onProgress?: (tree: SearchTree, note: string) => void;
@@ -58,10 +44,12 @@ export class SearchRun {
   private readonly inbox = new Inbox<ExecutorReport>();
   private readonly leases: Leases;
   private readonly now: () => Date;
+  private readonly settings: SearchSettings; // the decider's, fixed for the search
 
   constructor(private readonly deps: SearchRunDeps, searchId: string) {
     this.searchId = searchId;
     this.now = deps.clock ?? (() => new Date());
+    this.settings = searchSettings(deps.config, deps.task, deps.proposer.kind);
     this.leases = new Leases(deps.config.leaseMs);
   }
 
@@ -105,7 +93,7 @@ export class SearchRun {
     const context: SearchContext = {
       searchId: this.searchId,
       policies: this.deps.policies,
-      settings: searchSettings(this.deps.config, this.deps.task, this.deps.proposer.kind),
+      settings: this.settings,
       now: this.now(),
     };
     const decision = decide(this.tree, input, context);

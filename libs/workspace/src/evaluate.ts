@@ -26,12 +26,11 @@ async function runSetup(site: EvaluationSite): Promise<{ ok: true } | { ok: fals
   const setup = site.task.spec.setup;
   if (setup === undefined) return { ok: true };
   const timeoutMs = Math.max(1, Math.min(setup.timeoutSec * 1000, site.deadline - Date.now()));
-  const view = candidateView(site.task, site.worktree, true, timeoutMs);
   const [command, args] = commandLine(site.task, setup);
   const outcome = await runProcess({
     command,
     args,
-    view: { ...view, cwd: site.worktree },
+    view: candidateView(site.task, site.worktree, true, timeoutMs),
     scratch: site.scratch,
     timeoutMs,
     outputCapBytes: site.task.spec.budgets.outputCapBytes,

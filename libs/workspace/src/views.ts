@@ -1,8 +1,6 @@
 import type { Task } from '@hypotree/task';
-import { existsSync, realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { installedPackageDir } from './installed.js';
 import os from 'node:os';
-import path from 'node:path';
 import { INSIDE, type ResourceLimits, type SandboxView } from './sandbox/index.js';
 
 /** The kernel limits of a process that may run for `timeoutMs`, from the task's budgets. */
@@ -26,16 +24,9 @@ export function candidateView(task: Task, worktree: string, writable: boolean, t
   return { binds: [{ host: worktree, inside: INSIDE.work, writable }], cwd: worktree, limits: limitsOf(task, timeoutMs) };
 }
 
-let scorerLibrary: string | undefined;
-
-/** The folder of the `@hypotree/scorer` package (found as Node would, up the node_modules folders), bound into every scorer's sandbox. */
+/** The folder of the `@hypotree/scorer` package, bound into every scorer's sandbox. */
 export function scorerLibraryDir(): string {
-  if (scorerLibrary !== undefined) return scorerLibrary;
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'node_modules', '@hypotree', 'scorer');
-    if (existsSync(path.join(candidate, 'package.json'))) return (scorerLibrary = realpathSync(candidate));
-    if (path.dirname(dir) === dir) throw new Error('@hypotree/scorer is not installed next to @hypotree/workspace; run npm install');
-  }
+  return installedPackageDir('@hypotree/scorer');
 }
 
 /** The evaluator's data: the sealed data of gate and test, the declared data of dev (if any). */

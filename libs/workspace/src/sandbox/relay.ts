@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { installedPackageDir } from '../installed.js';
 import type { Bind } from './view.js';
 
 /** Inside the sandbox: where the endpoint socket and the relay program appear. */
@@ -31,15 +31,9 @@ function defaultPort(url: URL): number {
 
 /** The folder of the built relay program (`dist/sandbox/inside-relay.cjs` of this package). */
 function relayProgramDir(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === '@hypotree/workspace') {
-      const built = path.join(dir, 'dist', 'sandbox');
-      if (!existsSync(path.join(built, 'inside-relay.cjs'))) throw new Error(`${built}/inside-relay.cjs is missing: build the project (npm run build)`);
-      return built;
-    }
-    if (path.dirname(dir) === dir) throw new Error('cannot find the @hypotree/workspace package folder');
-  }
+  const built = path.join(installedPackageDir('@hypotree/workspace'), 'dist', 'sandbox');
+  if (!existsSync(path.join(built, 'inside-relay.cjs'))) throw new Error(`${built}/inside-relay.cjs is missing: build the project (npm run build)`);
+  return built;
 }
 
 /** Opens the host side of an endpoint relay; `close` stops it and removes its files. */
