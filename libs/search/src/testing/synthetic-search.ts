@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { ROOT_NODE_ID, type NodeId, type RunScore } from '@hypotree/events';
+import type { PendingEvent } from '@hypotree/event-store';
+import type { ExperimentResultMessage } from '@hypotree/messaging';
+import { buildPolicies, hashString, seededRandom, type PolicyParams } from '@hypotree/policy';
+import { configKey, effectiveParams, OfflineDistiller, OfflineProposer, sampleParameter, type Distiller, type Proposer } from '@hypotree/research';
+import { defaults, TaskSpecSchema, type Task } from '@hypotree/task';
+import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
+import { parseSearchConfig } from '../config.js';
+import { decide } from '../decide.js';
+import type { SearchCommand, SearchContext, SearchInput } from '../model.js';
+import { rehearse } from '../rehearse.js';
+import { searchSettings } from '../settings.js';
+import { searchStarted } from '../started.js';
+import type { SyntheticConfig, SyntheticTask } from './synthetic-tasks.js';
+
+/** How a synthetic search is run. */
+export interface SyntheticSearchOptions {
+  seed: number;
+  budget: number;
+  parallel?: number;
+  /** Defaults: the offline proposer and distiller, as `hypotree run` uses them. */
+  proposer?: Proposer;
+  distiller?: Distiller;
+  policies?: PolicyParams;
+  /** Dev runs per experiment (the task's `repeats`). */
+  repeats?: number;
+  /**
+   * The order in which in-flight experiments report: `dispatch` (oldest first) or `shuffled` (a
+   * seeded random one of those in flight, as parallel executors of uneven speed would).
+   */
+  arrival?: 'dispatch' | 'shuffled';
+  /** Seeds the arrival order of `shuffled`, independently of the search's seed. */
+  arrivalSeed?: number;
+}
+
+/** What a synthetic search found, on the task's truth. */
+export interface SyntheticOutcome {
+  tree: SearchTree;
+  bestNodeId: NodeId;
+  best: SyntheticConfig;
+  /** (truth(best) − truth(default)) / (truth(optimum) − truth(default)): 1 found the optimum, 0 kept the default. */
+  fraction: number;
+  experiments: number;
+  stopReason: string;
+  /** Stopped with budget left for a reason other than convergence: the search gave up on itself. */
+  premature: boolean;
+}
+
+/** A seeded standard normal draw for one run of one configuration: the same whenever and wherever it runs. */
+function runNoise(key: string, split: string, seed: number): number {
+  const random = seededRandom(hashString(key), hashString(split), seed);
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+/** The runs of one evaluation of a configuration: truth (plus dev bias on dev) plus noise. */
+export function measure(task: SyntheticTask, config: SyntheticConfig, split: 'dev' | 'gate' | 'test', seeds: readonly number[]): RunScore[] {
+  const key = configKey(config, task.space);
+  const bias = split === 'dev' ? (task.devBias?.(config) ?? 0) : 0;
+  return seeds.map((seed) => ({ seed, value: task.truth(config) + bias + task.noise * runNoise(key, split, seed) }));
+}
+
+/** The fraction of the achievable gain a configuration reaches on the task's truth. */
+export function achievedFraction(task: SyntheticTask, config: SyntheticConfig): number {
+  const base = task.truth(defaults(task.space));
+  return (task.truth(config) - base) / (task.truth(task.optimum) - base);
+}
+
+/** A loaded-looking task over the synthetic task's space (no files behind it). */
+export function syntheticTaskSpec(task: SyntheticTask, repeats = 2): Task {
+  const evaluator = { command: 'node', args: ['score.mjs'] };
+  const spec = TaskSpecSchema.parse({
+    name: task.name,
+    description: `synthetic task ${task.name}: ${task.shape}`,
+    repo: 'artifact',
+    allowedPaths: ['config.json'],
+    evaluators: { dev: evaluator, gate: { ...evaluator, sealedData: 'sealed/gate' }, test: { ...evaluator, sealedData: 'sealed/test' } },
+    objective: { metric: 'score', direction: 'maximize' },
+    parameters: { file: 'config.json', space: task.space },
+    budgets: { repeats },
+  });
+  return { spec, specPath: `/synthetic/${task.name}/hypotree.task.json`, dir: `/synthetic/${task.name}`, repo: `/synthetic/${task.name}/artifact`, sealed: { gate: '/g', test: '/t' }, hash: 'synthetic', evaluatorHash: 'synthetic' };
+}
+
+const commitOf = (key: string) => createHash('sha1').update(key).digest('hex');
+const integrity = { sandbox: 'allowlist' as const, specHash: 'synthetic', evaluatorHash: 'synthetic' };
+
+/**
+ * One search on a synthetic task, decided by the real search decider (`decide`) with the real
+ * policies, proposer and distiller, and interpreted in memory as the coordinator would: every
+ * event is encoded, validated and folded as the log would record it. Experiments "run" by
+ * evaluating the task's truth with seeded noise, so a search of 48 experiments takes milliseconds.
+ */
+export async function syntheticSearch(task: SyntheticTask, options: SyntheticSearchOptions): Promise<SyntheticOutcome> {
+  const repeats = options.repeats ?? 2;
+  const spec = syntheticTaskSpec(task, repeats);
+  const searchId = `${task.name}-${options.seed}`;
+  const config = parseSearchConfig({
+    task: spec.specPath,
+    searchId,
+    budget: { experiments: options.budget, parallel: options.parallel ?? 1 },
+    seed: options.seed,
+    policies: options.policies ?? {},
+  });
+  const policies = buildPolicies(config.policies);
+  const proposer = options.proposer ?? new OfflineProposer();
+  const distiller = options.distiller ?? new OfflineDistiller();
+  const settings = searchSettings(config, spec, proposer.kind);
+  const configs = new Map<string, SyntheticConfig>();
+  const commitFor = (nodeId: NodeId, tree: SearchTree) => {
+    const c = effectiveParams(tree, nodeId, task.space);
+    const commit = commitOf(configKey(c, task.space));
+    configs.set(commit, c);
+    return commit;
+  };
+  const baseCommit = commitOf(configKey(defaults(task.space), task.space));
+  configs.set(baseCommit, defaults(task.space));
+  const arrival = seededRandom(options.arrivalSeed ?? options.seed, hashString('arrival'));
+  let tree = fold([]);
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const inFlight: { experimentId: string; nodeId: NodeId }[] = [];
+
+  const settle = async (input: SearchInput): Promise<boolean> => {
+    clock += 1000;
+    const ctx: SearchContext = { searchId, policies, settings, now: new Date(clock) };
+    const decision = decide(tree, input, ctx);
+    append(decision.events, ctx.now);
+    for (const command of decision.commands) if (await execute(command)) return true;
+    return false;
+  };
+  const append = (pending: PendingEvent[], now: Date) => {
+    if (pending.length > 0) tree = fold(rehearse(tree, searchId, pending, now), tree);
+  };
+  const dev = (commit: string, seeds: number[]) => ({ runs: measure(task, configs.get(commit)!, 'dev', seeds), sandbox: 'allowlist' as const });
+  const seedsUpTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+  const execute = async (command: SearchCommand): Promise<boolean> => {
+    switch (command.kind) {
+      case 'measure-baseline':
+        return settle({ kind: 'baseline-measured', commit: command.commit, measured: dev(command.commit, command.seeds) });
+      case 'repeat':
+        return settle({ kind: 'repeated', nodeId: command.nodeId, commit: command.commit, measured: dev(command.commit, command.seeds) });
+      case 'propose': {
+        const parentParams = effectiveParams(tree, command.parentId, task.space);
+        const insights = insightsOnPath(tree, command.parentId);
+        const proposals = await proposer.propose({ tree, task: spec, parentId: command.parentId, count: command.count, insights, parentParams });
+        return settle({ kind: 'proposed', parentId: command.parentId, proposals });
+      }
+      case 'dispatch':
+        inFlight.push({ experimentId: command.message.experimentId, nodeId: command.message.nodeId });
+        return false;
+      case 'gate': {
+        const runs = measure(task, configs.get(command.commit)!, 'gate', seedsUpTo(command.seeds ?? repeats));
+        return settle({ kind: 'gated', nodeId: command.nodeId, commit: command.commit, outcome: { ok: true, runs, sandbox: 'allowlist' } });
+      }
+      case 'distill': {
+        const drafts = await distiller.distill({ tree, task: spec, nodeId: command.nodeId });
+        return settle({ kind: 'distilled', nodeId: command.nodeId, drafts });
+      }
+      case 'await-report': {
+        if (inFlight.length === 0) throw new Error(`synthetic search ${searchId}: nothing is in flight and nothing can start, yet the search is not complete`);
+        const index = options.arrival === 'shuffled' ? Math.floor(arrival() * inFlight.length) : 0;
+        const [next] = inFlight.splice(index, 1);
+        return settle({ kind: 'reported', report: { kind: 'result', message: result(next!.experimentId, next!.nodeId) } });
+      }
+      case 'final-test': {
+        const baseline = measure(task, configs.get(command.baseline.commit)!, 'test', seedsUpTo(command.seeds));
+        const best = command.best ? measure(task, configs.get(command.best.commit)!, 'test', seedsUpTo(command.seeds)) : baseline;
+        return settle({ kind: 'tested', baseline, best });
+      }
+      case 'finish':
+        return true;
+    }
+  };
+  const result = (experimentId: string, nodeId: NodeId): ExperimentResultMessage => {
+    const commit = commitFor(nodeId, tree);
+    const c = configs.get(commit)!;
+    const base = tree.nodes.get(tree.nodes.get(nodeId)!.parentId!)!.result!.commit;
+    const common = { experimentId, nodeId, searchId, baseCommit: base, refusals: [], implementation: { implementer: 'params', summary: 'set parameters', attempts: 1 }, report: 'synthetic', durationMs: 1000, stdoutTail: '', stderrTail: '', integrity };
+    const evidence = task.crashes?.(c)
+      ? { ...common, status: 'failed' as const, failure: { kind: 'crash' as const, detail: 'the synthetic task crashes in this region' }, runs: [] }
+      : { ...common, status: 'succeeded' as const, runs: measure(task, c, 'dev', seedsUpTo(repeats)), commit, ref: `refs/hypotree/${searchId}/${nodeId}` };
+    return { searchId, experimentId, nodeId, executorId: 'synthetic', evidence };
+  };
+
+  const started = searchStarted(searchId, { task: spec, config, policies, baseCommit, sandbox: 'allowlist' });
+  await settle({ kind: 'start', started });
+  while (!(await settle({ kind: 'advance' })));
+  const bestNodeId = tree.completed!.bestNodeId;
+  const best = effectiveParams(tree, bestNodeId, task.space);
+  const experiments = [...tree.nodes.values()].filter((n) => n.id !== ROOT_NODE_ID && n.experiments.length > 0).length;
+  const stopReason = tree.completed!.reason;
+  const premature = experiments < options.budget && !stopReason.startsWith('converged');
+  return { tree, bestNodeId, best, fraction: achievedFraction(task, best), experiments, stopReason, premature };
+}
+
+/**
+ * A fair random search, outside hypotree's tree and admission: `budget` independent uniform samples
+ * of the space (plus the defaults), each measured on dev with `repeats` seeds; the best mean dev
+ * score wins (best-so-far). What a user would run with any random sampler.
+ */
+export function fairRandomSearch(task: SyntheticTask, options: { seed: number; budget: number; repeats?: number }): { best: SyntheticConfig; fraction: number } {
+  const random = seededRandom(options.seed, hashString(`fair-random:${task.name}`));
+  const seeds = Array.from({ length: options.repeats ?? 2 }, (_, i) => i + 1);
+  const mean = (c: SyntheticConfig) => {
+    if (task.crashes?.(c)) return -Infinity;
+    const runs = measure(task, c, 'dev', seeds);
+    return runs.reduce((s, r) => s + r.value, 0) / runs.length;
+  };
+  let best = defaults(task.space);
+  let bestScore = mean(best);
+  for (let i = 0; i < options.budget; i++) {
+    const c = Object.fromEntries(task.space.map((p) => [p.name, sampleParameter(p, random)]));
+    const score = mean(c);
+    if (score > bestScore) [best, bestScore] = [c, score];
+  }
+  return { best, fraction: achievedFraction(task, best) };
+}
