@@ -3,7 +3,7 @@ import type { PendingEvent, SearchLog } from '@hypotree/event-store';
 import type { DispatchExperiment, DistillReply } from '@hypotree/messaging';
 import type { PolicySet } from '@hypotree/policy';
 import { effectiveParams, type Proposer } from '@hypotree/research';
-import { decide, inFlight, searchSettings, searchStarted } from '@hypotree/search';
+import { decide, inFlight, nextInDispatchOrder, searchSettings, searchStarted } from '@hypotree/search';
 import type { ExecutorReport, GateOutcome, SearchCommand, SearchConfig, SearchContext, SearchInput, SearchSettings } from '@hypotree/search';
 import type { Task } from '@hypotree/task';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
@@ -42,6 +42,8 @@ export class SearchRun {
   readonly searchId: string;
   private tree!: SearchTree;
   private readonly inbox = new Inbox<ExecutorReport>();
+  /** Results that arrived before a result dispatched earlier: decided in dispatch order (see nextInDispatchOrder). */
+  private readonly held: Extract<ExecutorReport, { kind: 'result' }>[] = [];
   private readonly leases: Leases;
   private readonly now: () => Date;
   private readonly settings: SearchSettings; // the decider's, fixed for the search
@@ -163,12 +165,27 @@ export class SearchRun {
     return this.settle({ kind: 'distilled', nodeId, drafts: reply.drafts });
   }
 
-  /** Waits for the next executor report (or the next lease to run out), records it, then any expired leases. */
+  /**
+   * Records the next executor report (waiting for one, or for the next lease to run out), then any
+   * expired leases. Results are decided in dispatch order: one that arrives before a result
+   * dispatched earlier is held back until its turn, and is then decided like any other, one per
+   * call, so the search decides between results exactly as if they had arrived in that order.
+   */
   private async awaitReport(): Promise<boolean> {
+    if (this.releaseNext()) return this.settle({ kind: 'reported', report: this.releaseNext(true)! });
     if (this.leases.size === 0) throw new Error(`search ${this.searchId}: nothing is in flight and nothing can start, yet the search is not complete`);
     const message = await this.inbox.next(this.leases.msUntilNext(this.now().getTime()));
-    if (message && (await this.settle({ kind: 'reported', report: message }))) return true;
+    if (message?.kind === 'result') this.held.push(message);
+    else if (message && (await this.settle({ kind: 'reported', report: message }))) return true;
+    if (this.releaseNext()) return this.settle({ kind: 'reported', report: this.releaseNext(true)! });
     return this.expireLeases();
+  }
+
+  // The held result whose turn has come, if any (taken out of the hold when `take`).
+  private releaseNext(take = false): Extract<ExecutorReport, { kind: 'result' }> | undefined {
+    const next = nextInDispatchOrder(this.tree, this.held);
+    if (next && take) this.held.splice(this.held.indexOf(next), 1);
+    return next;
   }
 
   private async expireLeases(): Promise<boolean> {

@@ -76,6 +76,8 @@ export const HypothesisProposedSchema = z.object({
   change: HypothesisChangeSchema,
   proposer: ProducerRefSchema,
   insightsConsidered: z.array(z.string()),
+  /** Constraint insights the proposer set aside for this hypothesis because, with them, nothing new was left to try. */
+  insightsRelaxed: z.array(z.string()).optional(),
 });
 
 export const ExperimentDispatchedSchema = z.object({
@@ -180,6 +182,12 @@ export const InsightClaimSchema = z.object({
   outcome: z.enum(['hurts', 'helps']),
   support: z.number().int().nonnegative(),
   of: z.number().int().positive(),
+  /**
+   * How the evidence isolates the parameter: `one-factor` when every outcome behind the claim moved
+   * this parameter alone (its parent is the control), `correlation` when other parameters moved too.
+   * A correlation is a hint, never a hard constraint. Absent in logs written before it existed.
+   */
+  isolation: z.enum(['one-factor', 'correlation']).optional(),
 });
 
 export const InsightDistilledSchema = z.object({

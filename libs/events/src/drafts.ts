@@ -8,7 +8,11 @@ import { HypothesisProposedSchema, InsightDistilledSchema } from './catalogue.js
 export const ProposalSchema = HypothesisProposedSchema.omit({ nodeId: true, parentId: true });
 
 /** A distiller's lesson before it is recorded: InsightDistilled plus the active insights it replaces. */
-export const InsightDraftSchema = InsightDistilledSchema.extend({ supersedes: z.array(z.string()) });
+export const InsightDraftSchema = InsightDistilledSchema.extend({
+  supersedes: z.array(z.string()),
+  /** Why the superseded insights no longer apply (default: a newer lesson with more evidence). */
+  supersedeReason: z.string().min(1).optional(),
+});
 
 export type Proposal = z.infer<typeof ProposalSchema>;
 export type InsightDraft = z.infer<typeof InsightDraftSchema>;

@@ -169,23 +169,42 @@ describe('selection', () => {
 });
 
 describe('refinement', () => {
-  const refine = refinementPolicy({ falsifyAfter: 2, convergenceWindow: 3 });
+  const refine = refinementPolicy({ falsifyAfter: 2, falsifyCoverage: 2, convergenceWindow: 3 });
   const now = new Date('2026-01-01T01:00:00Z');
 
-  it('prunes an admitted node whose last children all failed or were rejected, with a written reason', () => {
+  // Node 1 is admitted, then its last two children fail or are rejected, moving `first` and `second`.
+  function falsified(first: string, second: string) {
     const s = searchWithBaseline();
     s.propose('1', '0', { lr: 0.1 });
     s.succeed('1', [0.9]);
     s.decide('1', true);
-    s.propose('1.1', '1', { lr: 0.5 });
+    s.propose('1.1', '1', { [first]: 0.5 });
     s.failExperiment('1.1', 'crash');
-    s.propose('1.2', '1', { lr: 0.6 });
+    s.propose('1.2', '1', { [second]: 0.6 });
     s.succeed('1.2', [0.7]);
     s.decide('1.2', false);
-    const decision = refine.decide(fold(s.events), now);
+    return s;
+  }
+
+  it('prunes an admitted node whose last children all failed or were rejected across enough parameters, with a written reason', () => {
+    const decision = refine.decide(fold(falsified('lr', 'depth').events), now);
     expect(decision.prune).toEqual([
-      { nodeId: '1', rule: 'children-falsified', reason: expect.stringContaining('1.1 failed: crash, 1.2 rejected: below-threshold') },
+      {
+        nodeId: '1',
+        rule: 'children-falsified',
+        reason: expect.stringContaining('1.1 failed: crash, 1.2 rejected: below-threshold) and its children varied depth, lr, every parameter known to matter (lr) among them'),
+      },
     ]);
+  });
+
+  it('does not prune a node whose failed children all moved one parameter: that falsifies a step, not the direction', () => {
+    expect(refine.decide(fold(falsified('lr', 'lr').events), now).prune).toEqual([]);
+  });
+
+  it('does not prune while a parameter known to matter elsewhere was never varied under the node', () => {
+    // lr mattered at node 1 (its one-parameter change was admitted); the children tried depth and width only.
+    expect(refine.decide(fold(falsified('depth', 'width').events), now).prune).toEqual([]);
+    expect(refinementPolicy({ falsifyAfter: 2, falsifyCoverage: 2 }).decide(fold(falsified('depth', 'lr').events), now).prune).toHaveLength(1);
   });
 
   it('stops on convergence and on budget, never with experiments in flight for convergence', () => {

@@ -1,6 +1,7 @@
 /**
  * A small seeded PRNG (mulberry32). Deciders draw from a generator seeded by the search seed and the
- * tree revision, so a decision is a pure function of (tree, config) and replays identically.
+ * tree's content (never its revision or the clock), so a decision is a pure function of (tree, config)
+ * and replays identically, however executors were timed.
  */
 export function seededRandom(...seeds: number[]): () => number {
   let state = 0x9e3779b9;

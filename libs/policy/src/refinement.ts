@@ -14,8 +14,14 @@ export interface PruneDecision {
 export type RefinementDecision = { policy: Reasoned['policy']; prune: PruneDecision[]; stop?: { rule: string; reason: string } };
 
 export const RefinementParamsSchema = z.object({
-  /** Prune an admitted node (not the root) once its last this-many finished children all failed or were rejected. */
+  /** Prune an admitted node (not the root) once its last this-many finished children all failed or were rejected… */
   falsifyAfter: z.number().int().positive().default(3),
+  /**
+   * …and its children between them varied at least this many distinct parameters, every parameter
+   * known to matter among them (one whose single-parameter change was admitted somewhere in the
+   * tree): three rejected steps on parameters that do not matter falsify nothing.
+   */
+  falsifyCoverage: z.number().int().nonnegative().default(4),
   /** Stop when this many experiments in a row finished without an admission. */
   convergenceWindow: z.number().int().positive().default(16),
 });
@@ -28,17 +34,23 @@ function finished(n: TreeNode): boolean {
 /** Prunes falsified directions and decides when to stop (budget, convergence, nothing left): pure in (tree, now). */
 export function refinementPolicy(input: Partial<RefinementParams> = {}) {
   const params = RefinementParamsSchema.parse(input);
-  const ref = policyRef({ name: 'refinement', version: 1, params });
+  // Version 2: pruning also needs the children to have covered the parameters that matter.
+  const ref = policyRef({ name: 'refinement', version: 2, params });
   const decide = (tree: SearchTree, now: Date): RefinementDecision => {
     const prune: PruneDecision[] = [];
+    const key = parametersThatMatter(tree);
     for (const n of tree.nodes.values()) {
       if (n.id === ROOT_NODE_ID || n.status !== 'admitted' || isPruned(tree, n.id)) continue;
       const kids = n.children.map((id) => tree.nodes.get(id)!);
       if (kids.some((k) => !finished(k))) continue;
       const recent = kids.slice(-params.falsifyAfter);
       if (recent.length < params.falsifyAfter || recent.some((k) => k.decision?.admitted)) continue;
+      const varied = new Set(kids.flatMap((k) => changedParameters(k)));
+      const missing = [...key].filter((p) => !varied.has(p));
+      if (varied.size < params.falsifyCoverage || missing.length > 0) continue;
       const what = recent.map((k) => `${k.id} ${k.failure ? `failed: ${k.failure.kind}` : `rejected: ${k.decision!.rule}`}`).join(', ');
-      prune.push({ nodeId: n.id, rule: 'children-falsified', reason: `the last ${recent.length} children of ${n.id} all failed or were rejected (${what}); open a new direction elsewhere` });
+      const covered = `its children varied ${[...varied].sort().join(', ')}${key.size > 0 ? `, every parameter known to matter (${[...key].sort().join(', ')}) among them` : ''}`;
+      prune.push({ nodeId: n.id, rule: 'children-falsified', reason: `the last ${recent.length} children of ${n.id} all failed or were rejected (${what}) and ${covered}; open a new direction elsewhere` });
     }
 
     const budget = budgetStatus(tree, now);
@@ -55,6 +67,22 @@ export function refinementPolicy(input: Partial<RefinementParams> = {}) {
     return { policy: ref, prune, stop };
   };
   return { ...ref, params, decide };
+}
+
+/** The parameters a hypothesis changed (none for a free-form change). */
+function changedParameters(n: TreeNode): string[] {
+  const change = n.hypothesis?.change;
+  return change?.kind === 'params' ? Object.keys(change.set) : [];
+}
+
+/** Parameters known to matter: changed alone by a hypothesis that was admitted, anywhere in the tree. */
+export function parametersThatMatter(tree: SearchTree): Set<string> {
+  const found = new Set<string>();
+  for (const n of tree.nodes.values()) {
+    const changed = changedParameters(n);
+    if (n.decision?.admitted && changed.length === 1) found.add(changed[0]!);
+  }
+  return found;
 }
 
 /** How many experiments finished since the last admission, in the order they were decided. */

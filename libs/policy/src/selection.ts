@@ -27,7 +27,8 @@ export type SelectionParams = z.infer<typeof SelectionParamsSchema>;
 /** Which frontier node to run next, or where to expand: a pure function of the tree and the parameters. */
 export function selectionPolicy(input: Partial<SelectionParams> = {}) {
   const params = SelectionParamsSchema.parse(input);
-  const ref = policyRef({ name: 'selection', version: 1, params });
+  // Version 2: the random strategy's draw is keyed by the tree's content, not its revision.
+  const ref = policyRef({ name: 'selection', version: 2, params });
   const decide = (tree: SearchTree): SelectionDecision => {
     const pending = frontier(tree);
     if (pending.length > 0) {
@@ -60,7 +61,9 @@ function choose(tree: SearchTree, open: TreeNode[], params: SelectionParams): { 
     case 'flat':
       return { node: open[0]!, rule: 'flat', reason: 'flat search: every hypothesis is a child of the root' };
     case 'random': {
-      const draw = seededRandom(tree.started?.seed ?? 0, tree.revision)();
+      // Keyed by the tree's content, not its revision: executor heartbeats must not change the draw.
+      const decided = [...tree.nodes.values()].filter((n) => n.decision || n.failure).length;
+      const draw = seededRandom(tree.started?.seed ?? 0, tree.nodes.size, decided)();
       const node = open[Math.floor(draw * open.length)]!;
       return { node, rule: 'uniform-random', reason: `drew ${node.id} uniformly from ${open.length} admitted nodes` };
     }

@@ -1,5 +1,6 @@
 export { decide } from './decide.js';
 export { advance, complete, inFlight } from './advance.js';
+export { nextInDispatchOrder } from './order.js';
 export { refusal, rehearse } from './rehearse.js';
 export { searchSettings } from './settings.js';
 export { searchStarted, configFromStarted, taskChanges, type SearchOrigin } from './started.js';

@@ -23,12 +23,12 @@ export function insightEvents(tree: SearchTree, drafts: DistillReply['drafts'], 
   const pending: PendingEvent[] = [];
   for (const draft of drafts) {
     if (tree.insights.has(draft.insightId)) continue; // already recorded: redistilling is idempotent
-    const { supersedes, ...insight } = draft;
+    const { supersedes, supersedeReason, ...insight } = draft;
     const batch: PendingEvent[] = [{ id: options.id('insight', draft.insightId), causationId: options.cause, event: { type: 'InsightDistilled', data: insight } }];
     for (const old of supersedes) {
       const id = options.id('superseded', old);
       if (!tree.insights.get(old)?.active || pending.some((p) => p.id === id)) continue;
-      const event: SearchEvent = { type: 'InsightSuperseded', data: { insightId: old, supersededBy: draft.insightId, reason: 'a newer lesson with more evidence' } };
+      const event: SearchEvent = { type: 'InsightSuperseded', data: { insightId: old, supersededBy: draft.insightId, reason: supersedeReason ?? 'a newer lesson with more evidence' } };
       batch.push({ id, causationId: options.cause, event });
     }
     const unknown = draft.evidence.filter((id) => !known.has(id));

@@ -146,7 +146,7 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       const node = state.own(current);
       node.status = 'running';
       const { attempt, baseCommit, leaseMs } = event.data;
-      node.experiments.push({ experimentId, attempt, baseCommit, state: 'dispatched', executorId: undefined, dispatchedAt: event.metadata.at, leaseMs, eventId: event.id });
+      node.experiments.push({ experimentId, attempt, baseCommit, state: 'dispatched', executorId: undefined, dispatchedAt: event.metadata.at, leaseMs, eventId: event.id, revision: event.revision });
       break;
     }
     case 'ExperimentStarted': {
@@ -315,8 +315,8 @@ function newNode(id: NodeId, parentId: NodeId | null, depth: number, hypothesis:
 
 // Attempts are rebuilt field by field (not spread): this runs once per experiment event on long folds.
 function withState(attempt: ExperimentAttempt, state: ExperimentAttempt['state'], executorId = attempt.executorId): ExperimentAttempt {
-  const { experimentId, attempt: n, baseCommit, dispatchedAt, leaseMs, eventId } = attempt;
-  return { experimentId, attempt: n, baseCommit, state, executorId, dispatchedAt, leaseMs, eventId };
+  const { experimentId, attempt: n, baseCommit, dispatchedAt, leaseMs, eventId, revision } = attempt;
+  return { experimentId, attempt: n, baseCommit, state, executorId, dispatchedAt, leaseMs, eventId, revision };
 }
 
 /** The id of the k-th child (1-based) of a node: children of the root are `1`, `2`, …; of `1.2` they are `1.2.1`, …. */

@@ -33,6 +33,8 @@ export interface ExperimentAttempt {
   dispatchedAt: string;
   leaseMs: number;
   eventId: string;
+  /** Revision of the ExperimentDispatched event: the order in which experiments went out. */
+  revision: number;
 }
 
 /** Summary statistics of repeated runs. */

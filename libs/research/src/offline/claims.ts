@@ -19,11 +19,19 @@ export function inClaimRegion(claim: InsightClaim, value: ParameterValue | undef
 export type ClaimedInsight = Insight & { claim: InsightClaim };
 
 /**
- * The insights of a request that carry claims, split into constraints (hurts, as hard limits: only
- * lessons of kind `constraint`, which rest on gate-verified evidence) and findings (helps). A "hurts"
- * lesson on dev evidence alone limits nothing: dev noise or dev overfitting must not close a region.
+ * The insights of a request that carry claims, split three ways:
+ * - `hurts`: hard limits. Only lessons of kind `constraint` (gate-verified) that name a cause:
+ *   a dev-only "hurt" may be dev noise or dev overfitting, and a correlation may belong to another
+ *   parameter that moved at the same time.
+ * - `helps`: findings that name a cause (one-factor evidence, or a single admitted change).
+ * - `hints`: correlations either way; a proposer may lean on them a little, never be bound by them.
  */
-export function claimsOf(insights: readonly Insight[]): { hurts: ClaimedInsight[]; helps: ClaimedInsight[] } {
+export function claimsOf(insights: readonly Insight[]): { hurts: ClaimedInsight[]; helps: ClaimedInsight[]; hints: ClaimedInsight[] } {
   const claimed = insights.filter((i): i is ClaimedInsight => i.active && i.claim !== undefined);
-  return { hurts: claimed.filter((i) => i.claim.outcome === 'hurts' && i.kind === 'constraint'), helps: claimed.filter((i) => i.claim.outcome === 'helps') };
+  const causal = (i: ClaimedInsight) => i.claim.isolation !== 'correlation';
+  return {
+    hurts: claimed.filter((i) => causal(i) && i.claim.outcome === 'hurts' && i.kind === 'constraint'),
+    helps: claimed.filter((i) => causal(i) && i.claim.outcome === 'helps'),
+    hints: claimed.filter((i) => !causal(i)),
+  };
 }

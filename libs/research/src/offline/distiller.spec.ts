@@ -85,7 +85,7 @@ describe('OfflineDistiller', () => {
     const rejected = s.decide('1.2.4', false);
     const drafts = await distill(fold(s.events), '1.2.4');
     const recounted = drafts.find((d) => d.kind === 'constraint')!;
-    expect(recounted.claim).toEqual({ param: 'lr', relation: 'above', value: 0.1, outcome: 'hurts', support: 4, of: 4 });
+    expect(recounted.claim).toEqual({ param: 'lr', relation: 'above', value: 0.1, outcome: 'hurts', support: 4, of: 4, isolation: 'one-factor' });
     expect(recounted.text).toContain('hurt 4/4 times under node 1.2');
     expect(recounted.evidence).toEqual([ids['1.2.1'], ids['1.2.2'], ids['1.2.3'], result.id, rejected.id]);
     expect(recounted.supersedes).toEqual([old.id]);

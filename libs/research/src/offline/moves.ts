@@ -40,15 +40,39 @@ export interface MoveContext {
   changedHere: Set<string>;
   constraints: ClaimedInsight[];
   findings: ClaimedInsight[];
+  /** Correlations (lessons whose evidence moved other parameters too): a light preference, never a limit. */
+  hints: ClaimedInsight[];
+  /**
+   * Moves near this configuration that changed nothing measurable: one-factor changes made from the
+   * parent or its ancestors whose dev difference was within noise, per parameter (numeric ranges in
+   * the normalised [0, 1] scale; choices as the values switched between). A step inside one is refused.
+   */
+  plateaus: Map<string, Plateau[]>;
   random: () => number;
   /** Whether a value of one parameter is acceptable (legal, allowed by constraints, config untried). */
   admissible: (param: string, value: ParameterValue) => boolean;
 }
 
+/** A move that changed nothing measurable: between `lo` and `hi` (normalised) for numbers, or between two choice values. */
+export type Plateau = { nodeId: string; lo: number; hi: number } | { nodeId: string; values: [ParameterValue, ParameterValue] };
+
 /** Builds the claim lists of a move context from a request's insights. */
 export function splitClaims(insights: Parameters<typeof claimsOf>[0]) {
-  const { hurts, helps } = claimsOf(insights);
-  return { constraints: hurts, findings: helps };
+  const { hurts, helps, hints } = claimsOf(insights);
+  return { constraints: hurts, findings: helps, hints };
+}
+
+/** The no-effect move a step would repeat, if any: both ends inside a known flat range, or the same switch of values. */
+export function repeatsNoEffect(ctx: Pick<MoveContext, 'space' | 'plateaus'>, step: Pick<Step, 'param' | 'from' | 'to'>): Plateau | undefined {
+  const p = ctx.space.find((q) => q.name === step.param);
+  if (!p) return undefined;
+  const slack = 0.01;
+  return ctx.plateaus.get(step.param)?.find((flat) => {
+    if ('values' in flat) return flat.values.includes(step.from) && flat.values.includes(step.to);
+    if (!isNumeric(p)) return false;
+    const [a, b] = [encode(p, Number(step.from)), encode(p, Number(step.to))];
+    return Math.min(a, b) >= flat.lo - slack && Math.max(a, b) <= flat.hi + slack;
+  });
 }
 
 /** Whether a constraint insight forbids this value of this parameter. */
@@ -70,7 +94,7 @@ export function candidateMoves(ctx: MoveContext): Candidate[] {
     } else {
       const values: ParameterValue[] = p.type === 'choice' ? p.choices : p.type === 'bool' ? [true, false] : [];
       for (const to of values) {
-        if (to !== current && ctx.admissible(p.name, to)) found.push(score(ctx, { param: p.name, from: current, to, reasons: [] }));
+        if (to !== current && ctx.admissible(p.name, to) && !repeatsNoEffect(ctx, { param: p.name, from: current, to })) found.push(score(ctx, { param: p.name, from: current, to, reasons: [] }));
       }
     }
   }
@@ -81,10 +105,10 @@ export function candidateMoves(ctx: MoveContext): Candidate[] {
 // moved this way), then shorter and longer ones when that value was tried or is forbidden.
 function numericTarget(ctx: MoveContext, p: Extract<Parameter, { type: 'float' | 'int' }>, current: number, direction: 1 | -1): number | undefined {
   const base = stepLength(ctx, p, direction) * (0.7 + 0.6 * ctx.random());
-  for (const factor of [1, 0.5, 2, 0.25, 3]) {
+  for (const factor of [1, 0.5, 2, 0.25, 3, 4]) {
     let to = decode(p, encode(p, current) + direction * base * factor);
     if (to === current && p.type === 'int') to = Math.min(p.max, Math.max(p.min, current + direction));
-    if (to !== current && ctx.admissible(p.name, to)) return to;
+    if (to !== current && ctx.admissible(p.name, to) && !repeatsNoEffect(ctx, { param: p.name, from: current, to })) return to;
   }
   return undefined;
 }
@@ -96,7 +120,14 @@ function stepLength(ctx: MoveContext, p: Extract<Parameter, { type: 'float' | 'i
   let step = !last ? ctx.stepSize : last.direction === direction ? Math.min(0.5, 1.5 * last.size) : 0.5 * last.size;
   for (const o of ctx.siblings) {
     const move = o.moves.find((m) => m.param === p.name && m.direction === direction);
-    if (move && o.outcome !== 'helped') step = Math.min(step, 0.5 * Math.abs(encode(p, Number(move.to)) - encode(p, Number(move.from))));
+    if (move && o.outcome !== 'helped' && !o.noEffect) step = Math.min(step, 0.5 * Math.abs(encode(p, Number(move.to)) - encode(p, Number(move.from))));
+  }
+  // Inside a range where moves changed nothing, a step must reach past its edge to teach anything.
+  const u = encode(p, Number(ctx.config[p.name]));
+  for (const flat of ctx.plateaus.get(p.name) ?? []) {
+    if (!('lo' in flat) || u < flat.lo - 0.01 || u > flat.hi + 0.01) continue;
+    const edge = direction === 1 ? flat.hi - u : u - flat.lo;
+    step = Math.max(step, edge + ctx.minStep);
   }
   return Math.max(ctx.minStep, step);
 }
@@ -151,6 +182,12 @@ function score(ctx: MoveContext, step: Step): Candidate {
       total -= 1.5;
       insights.push(finding.id);
     }
+  }
+  for (const hint of ctx.hints.filter((i) => i.claim.param === step.param)) {
+    const enters = inClaimRegion(hint.claim, step.to) && !inClaimRegion(hint.claim, step.from);
+    if (!enters) continue;
+    total += hint.claim.outcome === 'helps' ? 0.3 : -0.3;
+    insights.push(hint.id);
   }
   if (step.reasons.length === 0) step.reasons.push(`${verb} explores a direction not yet tried from node ${ctx.parentId}`);
   return { step, score: total, insights };

@@ -1,4 +1,5 @@
 import type { NodeId } from '@hypotree/events';
+import { devGroups, typicalNoise } from '@hypotree/policy';
 import type { Parameter, ParameterValue } from '@hypotree/task';
 import { devScore, type SearchTree, type TreeNode } from '@hypotree/tree';
 import { effectiveParams, formatValue } from '../space.js';
@@ -28,6 +29,24 @@ export interface Observation {
   label: string;
   /** `gate`: a failure, or an outcome decided with the sealed gate's evidence; `dev`: decided on dev scores alone. */
   basis: 'gate' | 'dev';
+  /**
+   * One parameter moved and nothing else: the parent is the control, so the outcome can be credited
+   * to that parameter. With several moves the outcome is only correlated with each of them.
+   */
+  isolated: boolean;
+  /** Not admitted, and the dev difference from the parent is within twice its noise: the move changed nothing measurable. */
+  noEffect: boolean;
+}
+
+// The typical run-to-run variance of a tree's dev scores, computed once per tree snapshot (trees are immutable).
+const varianceOf = new WeakMap<SearchTree, number>();
+function devVariance(tree: SearchTree): number {
+  let v = varianceOf.get(tree);
+  if (v === undefined) {
+    v = typicalNoise(devGroups(tree)).variance;
+    varianceOf.set(tree, v);
+  }
+  return v;
 }
 
 /** The observation a node gives, or undefined while it is undecided, changed no declared parameter, or failed for a reason unrelated to its params. */
@@ -46,10 +65,10 @@ export function observe(tree: SearchTree, n: TreeNode, space: readonly Parameter
     moves.push(direction === undefined ? { param: p.name, from, to } : { param: p.name, from, to, direction });
   }
   if (moves.length === 0) return undefined;
-  const base = { nodeId: n.id, parentId: parent.id, moves };
+  const base = { nodeId: n.id, parentId: parent.id, moves, isolated: moves.length === 1 };
   if (n.failure) {
-    if (n.failure.kind === 'refused' || n.failure.kind === 'lease-expired') return undefined;
-    return { ...base, outcome: 'hurt', evidence: [n.failure.eventId], label: n.failure.kind, basis: 'gate' };
+    if (n.failure.kind === 'refused' || n.failure.kind === 'lease-expired' || n.failure.kind === 'cancelled') return undefined;
+    return { ...base, outcome: 'hurt', evidence: [n.failure.eventId], label: n.failure.kind, basis: 'gate', noEffect: false };
   }
   if (!n.result || !n.decision) return undefined;
   const mine = devScore(tree, n);
@@ -58,7 +77,9 @@ export function observe(tree: SearchTree, n: TreeNode, space: readonly Parameter
   const outcome: Outcome = n.decision.admitted ? 'helped' : delta !== undefined && delta < 0 ? 'hurt' : 'flat';
   const label = delta === undefined ? (n.decision.admitted ? 'admitted' : 'rejected') : `${delta >= 0 ? '+' : '−'}${formatValue(Math.abs(delta))}`;
   const basis = n.gate || n.gateFailure ? 'gate' : 'dev';
-  return { ...base, outcome, evidence: [n.result.eventId, n.decision.eventId], label, basis, ...(delta === undefined ? {} : { delta }) };
+  const se = Math.sqrt(devVariance(tree) * (1 / n.result.runs.length + 1 / Math.max(1, parent.result?.runs.length ?? 1)));
+  const noEffect = !n.decision.admitted && delta !== undefined && Math.abs(delta) <= 2 * se;
+  return { ...base, outcome, evidence: [n.result.eventId, n.decision.eventId], label, basis, noEffect, ...(delta === undefined ? {} : { delta }) };
 }
 
 /** Observations of every decided node in the subtree under a node (the node itself excluded), in id order. */

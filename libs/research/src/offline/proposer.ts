@@ -4,7 +4,7 @@ import { outOfSpace, type Parameter, type ParameterValue } from '@hypotree/task'
 import { lineage, type SearchTree } from '@hypotree/tree';
 import type { ClaimedInsight } from './claims.js';
 import { DESIGN_SIZE, spaceFillingSamples } from './explore.js';
-import { candidateMoves, describeMove, forbiddenBy, splitClaims, type Candidate, type MoveContext, type Step } from './moves.js';
+import { candidateMoves, describeMove, forbiddenBy, splitClaims, type Candidate, type MoveContext, type Plateau, type Step } from './moves.js';
 import { observationsUnder, observe } from './observations.js';
 import { configKey, declaredSpace, decode, effectiveParams, encode, formatValue, isNumeric, triedConfigs, type ParamConfig } from '../space.js';
 import type { Proposal, ProposalRequest, Proposer } from '../types.js';
@@ -35,14 +35,33 @@ export class OfflineProposer implements Proposer {
   constructor(private readonly options: OfflineProposerOptions = {}) {}
 
   async propose(request: ProposalRequest): Promise<Proposal[]> {
-    const { tree, task, parentId, count } = request;
+    const { tree, task, parentId } = request;
     const space = declaredSpace(task, 'offline proposer');
-    const parent = tree.nodes.get(parentId);
-    if (!parent) throw new Error(`offline proposer: parent node ${parentId} is not in search ${tree.searchId}`);
-    const random = seededRandom(this.options.seed ?? tree.started?.seed ?? 0, hashString(parentId), parent.children.length);
-    const { constraints, findings } = splitClaims(request.insights);
+    if (!tree.nodes.has(parentId)) throw new Error(`offline proposer: parent node ${parentId} is not in search ${tree.searchId}`);
+    const claims = splitClaims(request.insights);
     const config = { ...effectiveParams(tree, parentId, space), ...request.parentParams };
-    if (parentId === ROOT_NODE_ID) return this.explore(request, space, config, constraints, findings);
+    // No self-inflicted dead end: when the constraints leave nothing new, the weakest are relaxed
+    // one at a time (and the proposals say so) before the proposer reports it has nothing.
+    const relaxed: ClaimedInsight[] = [];
+    let constraints = claims.constraints;
+    for (;;) {
+      const proposals =
+        parentId === ROOT_NODE_ID
+          ? this.explore(request, space, config, constraints, claims.findings)
+          : this.local(request, space, config, { ...claims, constraints });
+      if (proposals.length > 0 || constraints.length === 0) return proposals.map((p) => withRelaxed(p, relaxed));
+      const weakest = weakestOf(constraints);
+      relaxed.push(weakest);
+      constraints = constraints.filter((c) => c !== weakest);
+    }
+  }
+
+  // Local search around a node's configuration.
+  private local(request: ProposalRequest, space: readonly Parameter[], config: ParamConfig, claims: ReturnType<typeof splitClaims>): Proposal[] {
+    const { tree, parentId, count } = request;
+    const parent = tree.nodes.get(parentId)!;
+    const random = seededRandom(this.options.seed ?? tree.started?.seed ?? 0, hashString(parentId), parent.children.length);
+    const { constraints, findings, hints } = claims;
     const repair = repairs(space, config, constraints);
     const base = { ...config, ...Object.fromEntries(repair.map((s) => [s.step.param, s.step.to])) };
     const tried = triedConfigs(tree, space);
@@ -66,6 +85,8 @@ export class OfflineProposer implements Proposer {
       changedHere: changedUnder(tree, parentId),
       constraints,
       findings,
+      hints,
+      plateaus: plateaus(tree, parentId, space),
       random,
       admissible: (param, value) => legal(param, value) && fresh({ [param]: value }),
     };
@@ -174,7 +195,7 @@ function momentum(tree: SearchTree, parentId: string, space: readonly Parameter[
   const trend: MoveContext['momentum'] = new Map();
   for (const n of lineage(tree, parentId).reverse()) {
     const o = observe(tree, n, space);
-    if (o?.outcome !== 'helped') continue;
+    if (o?.outcome !== 'helped' || !isLocal(o)) continue;
     for (const m of o.moves) {
       const p = space.find((q) => q.name === m.param);
       if (m.direction === undefined || trend.has(m.param) || !p || !isNumeric(p)) continue;
@@ -189,7 +210,7 @@ function leftBehind(tree: SearchTree, parentId: string, space: readonly Paramete
   const left: MoveContext['leftBehind'] = new Map();
   for (const n of lineage(tree, parentId)) {
     const o = observe(tree, n, space);
-    if (o?.outcome !== 'helped') continue;
+    if (o?.outcome !== 'helped' || !isLocal(o)) continue;
     for (const m of o.moves) if (m.direction === undefined) left.set(m.param, [...(left.get(m.param) ?? []), { value: m.from, nodeId: n.id }]);
   }
   return left;
@@ -197,7 +218,7 @@ function leftBehind(tree: SearchTree, parentId: string, space: readonly Paramete
 
 function history(tree: SearchTree, space: readonly Parameter[]): MoveContext['history'] {
   const counts: MoveContext['history'] = new Map();
-  for (const o of observationsUnder(tree, ROOT_NODE_ID, space)) {
+  for (const o of observationsUnder(tree, ROOT_NODE_ID, space).filter(isLocal)) {
     for (const m of o.moves) {
       const h = counts.get(m.param) ?? { tries: 0, helped: 0 };
       counts.set(m.param, { tries: h.tries + 1, helped: h.helped + (o.outcome === 'helped' ? 1 : 0) });
@@ -241,4 +262,48 @@ function randomLeap(
     if (group.length > 0 && accept(setOf(group))) return group;
   }
   return undefined;
+}
+
+// The constraint to relax first: the least certain (lowest ratio, then least support), then the newest.
+function weakestOf(constraints: readonly ClaimedInsight[]): ClaimedInsight {
+  const strength = (c: ClaimedInsight) => [c.claim.support / c.claim.of, c.claim.support] as const;
+  return constraints.reduce((weakest, c) => {
+    const [a, b] = [strength(c), strength(weakest)];
+    return a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]) ? c : weakest;
+  });
+}
+
+function withRelaxed(proposal: Proposal, relaxed: readonly ClaimedInsight[]): Proposal {
+  if (relaxed.length === 0) return proposal;
+  const what = relaxed.map((c) => `${c.id} (${c.text})`).join('; ');
+  return {
+    ...proposal,
+    mechanism: `${proposal.mechanism}. Relaxes ${relaxed.length === 1 ? 'insight' : 'insights'} ${what}: with ${relaxed.length === 1 ? 'it' : 'them'} in force nothing new was left to try, so the weakest constraint gives way first`,
+    insightsConsidered: [...new Set([...proposal.insightsConsidered, ...relaxed.map((c) => c.id)])],
+    insightsRelaxed: relaxed.map((c) => c.id),
+  };
+}
+
+// One-factor changes from this node or its ancestors that changed nothing measurable.
+function plateaus(tree: SearchTree, parentId: string, space: readonly Parameter[]): Map<string, Plateau[]> {
+  const found = new Map<string, Plateau[]>();
+  for (const ancestor of lineage(tree, parentId)) {
+    for (const id of ancestor.children) {
+      const o = observe(tree, tree.nodes.get(id)!, space);
+      if (!o?.isolated || !o.noEffect) continue;
+      const m = o.moves[0]!;
+      const p = space.find((q) => q.name === m.param)!;
+      const flat: Plateau = isNumeric(p)
+        ? { nodeId: o.nodeId, lo: Math.min(encode(p, Number(m.from)), encode(p, Number(m.to))), hi: Math.max(encode(p, Number(m.from)), encode(p, Number(m.to))) }
+        : { nodeId: o.nodeId, values: [m.from, m.to] };
+      found.set(m.param, [...(found.get(m.param) ?? []), flat]);
+    }
+  }
+  return found;
+}
+
+// A local step moves one or two parameters; a design point from the root moves them all at once,
+// so its outcome says nothing about any one direction.
+function isLocal(o: { moves: readonly unknown[] }): boolean {
+  return o.moves.length <= 2;
 }

@@ -8,7 +8,8 @@ import { defaults, TaskSpecSchema, type Task } from '@hypotree/task';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { parseSearchConfig } from '../config.js';
 import { decide } from '../decide.js';
-import type { SearchCommand, SearchContext, SearchInput } from '../model.js';
+import type { ExecutorReport, SearchCommand, SearchContext, SearchInput } from '../model.js';
+import { nextInDispatchOrder } from '../order.js';
 import { rehearse } from '../rehearse.js';
 import { searchSettings } from '../settings.js';
 import { searchStarted } from '../started.js';
@@ -32,6 +33,11 @@ export interface SyntheticSearchOptions {
   arrival?: 'dispatch' | 'shuffled';
   /** Seeds the arrival order of `shuffled`, independently of the search's seed. */
   arrivalSeed?: number;
+  /**
+   * `dispatch-order` (what the coordinator does): a result is decided once every node dispatched
+   * before its own has one. `as-arrived` decides results as they come, for the spec showing why.
+   */
+  decide?: 'dispatch-order' | 'as-arrived';
 }
 
 /** What a synthetic search found, on the task's truth. */
@@ -118,7 +124,9 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
   const arrival = seededRandom(options.arrivalSeed ?? options.seed, hashString('arrival'));
   let tree = fold([]);
   let clock = Date.parse('2026-01-01T00:00:00Z');
-  const inFlight: { experimentId: string; nodeId: NodeId }[] = [];
+  // Experiments dispatched whose result has not arrived, and results that arrived but wait their turn.
+  const running: { experimentId: string; nodeId: NodeId }[] = [];
+  const held: Extract<ExecutorReport, { kind: 'result' }>[] = [];
 
   const settle = async (input: SearchInput): Promise<boolean> => {
     clock += 1000;
@@ -146,7 +154,7 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
         return settle({ kind: 'proposed', parentId: command.parentId, proposals });
       }
       case 'dispatch':
-        inFlight.push({ experimentId: command.message.experimentId, nodeId: command.message.nodeId });
+        running.push({ experimentId: command.message.experimentId, nodeId: command.message.nodeId });
         return false;
       case 'gate': {
         const runs = measure(task, configs.get(command.commit)!, 'gate', seedsUpTo(command.seeds ?? repeats));
@@ -157,10 +165,18 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
         return settle({ kind: 'distilled', nodeId: command.nodeId, drafts });
       }
       case 'await-report': {
-        if (inFlight.length === 0) throw new Error(`synthetic search ${searchId}: nothing is in flight and nothing can start, yet the search is not complete`);
-        const index = options.arrival === 'shuffled' ? Math.floor(arrival() * inFlight.length) : 0;
-        const [next] = inFlight.splice(index, 1);
-        return settle({ kind: 'reported', report: { kind: 'result', message: result(next!.experimentId, next!.nodeId) } });
+        // As the coordinator does: a result that arrives early waits until its turn in dispatch order.
+        for (;;) {
+          const ready = options.decide === 'as-arrived' ? held[0] : nextInDispatchOrder(tree, held);
+          if (ready) {
+            held.splice(held.indexOf(ready), 1);
+            return settle({ kind: 'reported', report: ready });
+          }
+          if (running.length === 0) throw new Error(`synthetic search ${searchId}: nothing is in flight and nothing can start, yet the search is not complete`);
+          const index = options.arrival === 'shuffled' ? Math.floor(arrival() * running.length) : 0;
+          const [next] = running.splice(index, 1);
+          held.push({ kind: 'result', message: result(next!.experimentId, next!.nodeId) });
+        }
       }
       case 'final-test': {
         const baseline = measure(task, configs.get(command.baseline.commit)!, 'test', seedsUpTo(command.seeds));
