@@ -1,11 +1,12 @@
 import { ROOT_NODE_ID } from '@hypotree/events';
 import { hashString, seededRandom } from '@hypotree/policy';
 import { outOfSpace, type Parameter, type ParameterValue } from '@hypotree/task';
-import { lineage, type SearchTree } from '@hypotree/tree';
+import { devScore, lineage, type SearchTree } from '@hypotree/tree';
 import type { ClaimedInsight } from './claims.js';
 import { DESIGN_SIZE, spaceFillingSamples } from './explore.js';
 import { candidateMoves, describeMove, forbiddenBy, splitClaims, type Candidate, type MoveContext, type Plateau, type Step } from './moves.js';
 import { observationsUnder, observe } from './observations.js';
+import { favouredConfigs, type Evaluated } from './parzen.js';
 import { configKey, declaredSpace, decode, effectiveParams, encode, formatValue, isNumeric, triedConfigs, type ParamConfig } from '../space.js';
 import type { Proposal, ProposalRequest, Proposer } from '../types.js';
 
@@ -97,7 +98,15 @@ export class OfflineProposer implements Proposer {
     // A parent whose children keep failing to improve it sits on a plateau or in a narrow basin:
     // part of the batch then leaps on several parameters at once instead of stepping locally.
     const stalled = ctx.siblings.length >= 2 && ctx.siblings.slice(-3).every((o) => o.outcome !== 'helped');
-    const local = stalled ? count - Math.max(1, Math.floor(count / 2)) : count;
+    // Once the tree holds enough evaluations, one hypothesis of each batch (and every leap) goes where
+    // a model of all of them says good configurations lie; the others are local steps that teach.
+    const modelled = favouredConfigs(space, evaluations(tree, space), {
+      count,
+      random,
+      accept: (c) => Object.entries(c).every(([k, v]) => legal(k, v)) && fresh(diff(c, base)),
+    });
+    const leaps = stalled ? Math.max(1, Math.floor(count / 2)) : modelled.length > 0 && count >= 2 ? 1 : 0;
+    const local = count - leaps;
     for (const first of pool) {
       if (picked.length >= local) break;
       if (used.has(moveKey(first)) || !fresh(setOf([first]))) continue;
@@ -110,6 +119,14 @@ export class OfflineProposer implements Proposer {
     if (picked.length < count && repair.length > 0 && fresh({})) {
       taken.add(keyWith({}));
       picked.push([]);
+    }
+    for (const favoured of modelled) {
+      if (picked.length >= count) break;
+      const set = diff(favoured.config, base);
+      if (!fresh(set)) continue;
+      const why = `a Parzen model of the ${favoured.good + favoured.bad} configurations evaluated so far (the best ${favoured.good} against the rest) rates this configuration highest among its draws (log density ratio ${formatValue(favoured.logRatio)})${stalled ? `, and the last children of node ${parentId} did not improve it` : ''}`;
+      taken.add(keyWith(set));
+      picked.push(stepsTo(space, base, set, why));
     }
     while (picked.length < count) {
       const why = stalled
@@ -306,4 +323,34 @@ function plateaus(tree: SearchTree, parentId: string, space: readonly Parameter[
 // so its outcome says nothing about any one direction.
 function isLocal(o: { moves: readonly unknown[] }): boolean {
   return o.moves.length <= 2;
+}
+
+// Every evaluated configuration of the tree with its oriented dev score, failures included (the model's data).
+function evaluations(tree: SearchTree, space: readonly Parameter[]): Evaluated[] {
+  const found: Evaluated[] = [];
+  for (const n of tree.nodes.values()) {
+    const score = devScore(tree, n);
+    const failed = n.failure && n.failure.kind !== 'refused' && n.failure.kind !== 'lease-expired' && n.failure.kind !== 'cancelled';
+    if (score !== undefined) found.push({ config: effectiveParams(tree, n.id, space), score });
+    else if (failed) found.push({ config: effectiveParams(tree, n.id, space), score: 'failed' });
+  }
+  return found;
+}
+
+// The parameters of `config` that differ from `base`.
+function diff(config: ParamConfig, base: ParamConfig): Record<string, ParameterValue> {
+  return Object.fromEntries(Object.entries(config).filter(([k, v]) => base[k] !== v));
+}
+
+// The steps from `base` to `base + set`, each with the same reason.
+function stepsTo(space: readonly Parameter[], base: ParamConfig, set: Record<string, ParameterValue>, why: string): Candidate[] {
+  return space
+    .filter((p) => p.name in set)
+    .map((p) => {
+      const from = base[p.name]!;
+      const to = set[p.name]!;
+      const direction = typeof to === 'number' && typeof from === 'number' ? (to > from ? 1 : -1) : undefined;
+      const step: Step = direction === undefined ? { param: p.name, from, to, reasons: [why] } : { param: p.name, from, to, direction, reasons: [why] };
+      return { step, score: 0, insights: [] };
+    });
 }

@@ -1,0 +1,120 @@
+import type { Parameter, ParameterValue } from '@hypotree/task';
+import { decode, encode, isNumeric, type ParamConfig } from '../space.js';
+
+/** One evaluated configuration: its oriented dev score (higher is better), or a failure. */
+export interface Evaluated {
+  config: ParamConfig;
+  score: number | 'failed';
+}
+
+/** A configuration the model favours, and how strongly (log of the good/bad density ratio). */
+export interface Favoured {
+  config: ParamConfig;
+  logRatio: number;
+  good: number;
+  bad: number;
+}
+
+/** Evaluations the model needs before it says anything: fewer would make its "good" set a single point. */
+export const MODEL_MIN_EVALUATED = 8;
+
+/**
+ * The configurations a Parzen-estimator model of the evaluated ones favours (the tree-structured
+ * Parzen estimator of Bergstra et al., 2011, one parameter at a time): evaluations are split into
+ * the best quarter (good) and the rest (bad, failures included); each parameter gets a density
+ * over good values l and over bad values g (Gaussian kernels on the normalised scale, smoothed
+ * counts for choices, each with a uniform prior); candidates are drawn from l and ranked by
+ * l/g. Returns the `count` best accepted candidates, or none before `MODEL_MIN_EVALUATED`
+ * evaluations. Pure: the draws come from `random`.
+ */
+export function favouredConfigs(
+  space: readonly Parameter[],
+  evaluated: readonly Evaluated[],
+  options: { count: number; draws?: number; random: () => number; accept: (config: ParamConfig) => boolean },
+): Favoured[] {
+  const model = parzenModel(space, evaluated);
+  if (!model) return [];
+  const found: Favoured[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < (options.draws ?? 32 * options.count); i++) {
+    const config = model.sample(options.random);
+    const key = JSON.stringify(space.map((p) => config[p.name]));
+    if (seen.has(key) || !options.accept(config)) continue;
+    seen.add(key);
+    const logRatio = space.reduce((sum, p) => sum + model.logRatio(p.name, config[p.name]!), 0);
+    found.push({ config, logRatio, good: model.good, bad: model.bad });
+  }
+  return found.sort((a, b) => b.logRatio - a.logRatio).slice(0, options.count);
+}
+
+/** The fitted model: per-parameter log density ratios (good over bad) and draws from the good densities. */
+export interface ParzenModel {
+  good: number;
+  bad: number;
+  logRatio(param: string, value: ParameterValue): number;
+  sample(random: () => number): ParamConfig;
+}
+
+/** Fits the model (see `favouredConfigs`), or undefined before `MODEL_MIN_EVALUATED` evaluations. */
+export function parzenModel(space: readonly Parameter[], evaluated: readonly Evaluated[]): ParzenModel | undefined {
+  if (evaluated.length < MODEL_MIN_EVALUATED) return undefined;
+  const rank = (e: Evaluated) => (e.score === 'failed' ? -Infinity : e.score);
+  const scored = [...evaluated].sort((a, b) => rank(b) - rank(a));
+  const cut = Math.max(2, Math.ceil(0.25 * scored.filter((e) => e.score !== 'failed').length));
+  const good = scored.slice(0, cut).filter((e) => e.score !== 'failed').map((e) => e.config);
+  const bad = scored.slice(good.length).map((e) => e.config);
+  if (good.length < 2 || bad.length === 0) return undefined;
+  const densities = new Map(space.map((p) => [p.name, { good: density(p, good), bad: density(p, bad) }]));
+  return {
+    good: good.length,
+    bad: bad.length,
+    logRatio: (param, value) => {
+      const d = densities.get(param);
+      return d ? Math.log(d.good.at(value)) - Math.log(d.bad.at(value)) : 0;
+    },
+    sample: (random) => Object.fromEntries(space.map((p) => [p.name, densities.get(p.name)!.good.sample(random)])),
+  };
+}
+
+interface Density {
+  at(value: ParameterValue): number;
+  sample(random: () => number): ParameterValue;
+}
+
+// A one-parameter density over some configurations' values, with a uniform prior worth one observation.
+function density(p: Parameter, configs: readonly ParamConfig[]): Density {
+  const n = configs.length;
+  if (isNumeric(p)) {
+    const points = configs.map((c) => encode(p, Number(c[p.name])));
+    const mean = points.reduce((a, u) => a + u, 0) / n;
+    const spread = Math.sqrt(points.reduce((a, u) => a + (u - mean) ** 2, 0) / n);
+    // Scott's rule, floored so a tight cluster still explores around itself.
+    const h = Math.min(0.5, Math.max(0.05, 1.06 * spread * n ** -0.2));
+    const kernel = (u: number, c: number) => Math.exp(-0.5 * ((u - c) / h) ** 2) / (h * Math.sqrt(2 * Math.PI));
+    return {
+      at: (value) => {
+        const u = encode(p, Number(value));
+        return (1 + points.reduce((a, c) => a + kernel(u, c), 0)) / (n + 1);
+      },
+      sample: (random) => {
+        const pick = Math.floor(random() * (n + 1));
+        if (pick === n) return decode(p, random());
+        const normal = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+        return decode(p, points[pick]! + h * normal);
+      },
+    };
+  }
+  const values: ParameterValue[] = p.type === 'choice' ? p.choices : [false, true];
+  const weight = (v: ParameterValue) => (configs.filter((c) => c[p.name] === v).length + 1 / values.length) / (n + 1);
+  return {
+    at: weight,
+    sample: (random) => {
+      let u = random();
+      for (const v of values) {
+        u -= weight(v);
+        if (u <= 0) return v;
+      }
+      return values.at(-1)!;
+    },
+  };
+}
