@@ -69,8 +69,8 @@ export function describeChange(change: HypothesisChange): string {
   if (change.kind === 'params') {
     return `{${Object.entries(change.set).map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : v}`).join(', ')}}`;
   }
-  const words = change.instructions.split(/\s+/).slice(0, 8).join(' ');
-  return `{${words}${change.instructions.length > words.length ? '…' : ''}}`;
+  const words = change.instructions.trim().split(/\s+/);
+  return `{${words.slice(0, 8).join(' ')}${words.length > 8 ? '…' : ''}}`;
 }
 
 function fmt(value: number): string {

@@ -1,0 +1,303 @@
+import type { SearchEvent } from '@hypotree/events';
+import { emptyTree, evolve, fold, ProjectionError } from './evolve.js';
+import { EventScript } from './testing/index.js';
+
+// Every event the fold refuses, one rule at a time, with the message that names it; and what the
+// fold records for the events it accepts. Each refusal is checked against the same events without
+// the offending one, so a guard that fires too often fails here as well.
+
+function started(): EventScript {
+  const s = new EventScript('s1');
+  s.start();
+  s.baseline([0.5]);
+  return s;
+}
+
+/** Folds the script's events, then expects `event` (appended with the next revision) to be refused with `message`. */
+function refuses(s: EventScript, event: SearchEvent, message: string | RegExp): void {
+  const before = fold(s.events);
+  const next = s.add(event);
+  expect(() => evolve(before, next)).toThrow(message);
+}
+
+const usage = (promptTokens: number, completionTokens: number) => ({ promptTokens, completionTokens });
+const policy = { name: 'refinement', version: 1, params: {} };
+const report = { summary: 's', filesChanged: [], insertions: 0, deletions: 0 };
+
+describe('the fold: errors and the empty tree', () => {
+  it('raises a ProjectionError that carries the stream, revision and event type', () => {
+    const s = started();
+    const before = fold(s.events);
+    const again = s.add({ type: 'BaselineMeasured', data: { nodeId: '0', commit: 'c0', runs: [{ seed: 0, value: 0.5 }] } });
+    let error: unknown;
+    try {
+      evolve(before, again);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ProjectionError);
+    expect(error).toMatchObject({ name: 'ProjectionError', streamId: 'search-s1', revision: 2, eventType: 'BaselineMeasured', message: 'search-s1@2 (BaselineMeasured): the baseline was already measured' });
+  });
+
+  it('starts from no search at revision -1, so the first event is revision 0', () => {
+    expect(emptyTree()).toMatchObject({ searchId: '', revision: -1, gateEvaluationsUsed: 0, tokensUsed: 0 });
+    expect(emptyTree('s9').searchId).toBe('s9');
+    expect(fold([]).revision).toBe(-1);
+  });
+
+  it('refuses an event type it does not know', () => {
+    refuses(started(), { type: 'SomethingElse', data: {} } as never, 'unhandled event SomethingElse');
+  });
+});
+
+describe('the fold: starting and branching', () => {
+  it('creates the root as running until the baseline is measured, then admitted with the baseline artifact as its result', () => {
+    const s = new EventScript('s1');
+    s.start();
+    expect(fold(s.events).nodes.get('0')).toMatchObject({ status: 'running', parentId: null, depth: 0, children: [] });
+    s.baseline([0.5, 0.7], 'c-base');
+    const root = fold(s.events).nodes.get('0')!;
+    expect(root.status).toBe('admitted');
+    expect(root.result).toMatchObject({ experimentId: 'baseline', commit: 'c-base', ref: '', report: { summary: 'baseline artifact', filesChanged: [], insertions: 0, deletions: 0 }, eventId: s.events[1]!.id });
+  });
+
+  it('refuses a second start and a second baseline', () => {
+    const s = started();
+    refuses(s, s.events[0]!, 'the search was already started');
+    s.events.pop();
+    refuses(s, { type: 'BaselineMeasured', data: { nodeId: '0', commit: 'c0', runs: [{ seed: 0, value: 0.5 }] } }, 'the baseline was already measured');
+  });
+
+  it('gives a branch the parent\'s task and policies, with the branch\'s own policies replacing those it names', () => {
+    const parent = started();
+    const child = new EventScript('s2');
+    const admission = { name: 'admission', version: 3, params: { alpha: 0.01 } };
+    child.add({ type: 'SearchBranched', data: { searchId: 's2', parent: { searchId: 's1', revision: 1 }, reason: 'stricter admission', policies: { admission } } });
+    const tree = fold(child.events, fold(parent.events));
+    expect(tree.started!.searchId).toBe('s2');
+    expect(tree.started!.task).toEqual(fold(parent.events).started!.task);
+    expect(tree.started!.policies.admission).toEqual(admission);
+    expect(tree.started!.policies.selection).toEqual(fold(parent.events).started!.policies.selection);
+    expect(tree.startedAt).toBe(child.events[0]!.metadata.at);
+  });
+});
+
+describe('the fold: after completion', () => {
+  function completed(): EventScript {
+    const s = started();
+    s.complete('0');
+    return s;
+  }
+  const finalTest = (best = '0', baseline = '0') =>
+    ({ type: 'FinalTestEvaluated', data: { baseline: { nodeId: baseline, commit: 'c0', value: 0.5 }, best: { nodeId: best, commit: 'c0', value: 0.5 }, relativeGain: 0, gateEvaluations: 0 } }) as const;
+
+  it('records the completion, and refuses a completion naming an unknown best node', () => {
+    const s = completed();
+    expect(fold(s.events).completed).toEqual({ reason: 'budget: the experiments budget is spent', bestNodeId: '0' });
+    refuses(started(), { type: 'SearchCompleted', data: { reason: 'done', bestNodeId: '7' } }, 'unknown node 7');
+  });
+
+  it('accepts only the held-out test once the search is completed', () => {
+    const s = completed();
+    refuses(s, { type: 'HypothesisProposed', data: { nodeId: '1', parentId: '0', title: 't', mechanism: 'm', prediction: 'p', change: { kind: 'params', set: { a: 1 } }, proposer: { kind: 'x' }, insightsConsidered: [] } }, 'the search is already completed');
+    s.events.pop();
+    s.add(finalTest());
+    expect(fold(s.events).finalTest).toMatchObject({ best: { nodeId: '0' } });
+  });
+
+  it('refuses the held-out test before completion, twice, on another node than the chosen best, or with another baseline', () => {
+    refuses(started(), finalTest(), 'the held-out test comes after SearchCompleted');
+    const twice = completed();
+    twice.add(finalTest());
+    refuses(twice, finalTest(), 'the held-out test is computed once per search');
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    s.complete('0');
+    refuses(s, finalTest('1'), 'the test scored 1, but the search chose 0');
+    s.events.pop();
+    refuses(s, finalTest('0', '1'), 'the baseline is node 0, not 1');
+  });
+});
+
+describe('the fold: proposals and dispatches', () => {
+  it('refuses a proposal under an unknown parent, or with the id of an existing node', () => {
+    const s = started();
+    refuses(s, { type: 'HypothesisProposed', data: { nodeId: '9.1', parentId: '9', title: 't', mechanism: 'm', prediction: 'p', change: { kind: 'params', set: { a: 1 } }, proposer: { kind: 'x' }, insightsConsidered: [] } }, 'unknown node 9');
+    s.events.pop();
+    s.propose('1', '0', { a: 1 });
+    refuses(s, s.events.at(-1)!, 'node 1 already exists');
+  });
+
+  it('refuses a second dispatch of one experiment id', () => {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    s.propose('2', '0', { a: 2 });
+    s.dispatch('1');
+    refuses(s, { type: 'ExperimentDispatched', data: { experimentId: '1#1', nodeId: '2', baseCommit: 'c0', attempt: 1, leaseMs: 60_000 } }, 'experiment 1#1 was already dispatched');
+  });
+
+  it('refuses a dispatch for a node that already has a result or a failure', () => {
+    const withResult = started();
+    withResult.propose('1', '0', { a: 1 });
+    withResult.succeed('1', [0.6]);
+    refuses(withResult, { type: 'ExperimentDispatched', data: { experimentId: '1#2', nodeId: '1', baseCommit: 'c0', attempt: 2, leaseMs: 60_000 } }, 'node 1 already has its evidence');
+    const withFailure = started();
+    withFailure.propose('1', '0', { a: 1 });
+    withFailure.failExperiment('1', 'crash');
+    refuses(withFailure, { type: 'ExperimentDispatched', data: { experimentId: '1#2', nodeId: '1', baseCommit: 'c0', attempt: 2, leaseMs: 60_000 } }, 'node 1 already has its evidence');
+  });
+
+  it('refuses a second attempt while one is in flight (dispatched or started), and allows it once the lease expired', () => {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    s.dispatch('1');
+    const second = { type: 'ExperimentDispatched', data: { experimentId: '1#2', nodeId: '1', baseCommit: 'c0', attempt: 2, leaseMs: 60_000 } } as const;
+    refuses(s, second, 'node 1 already has an experiment in flight');
+    s.events.pop();
+    s.add({ type: 'ExperimentStarted', data: { experimentId: '1#1', nodeId: '1', executorId: 'x-1' } });
+    refuses(s, second, 'node 1 already has an experiment in flight');
+    s.events.pop();
+    s.add({ type: 'ExperimentFailed', data: { experimentId: '1#1', nodeId: '1', kind: 'lease-expired', detail: 'silent' } });
+    s.add(second);
+    const tree = fold(s.events);
+    expect(tree.nodes.get('1')!.experiments.map((e) => [e.experimentId, e.state])).toEqual([['1#1', 'failed'], ['1#2', 'dispatched']]);
+    expect(tree.nodes.get('1')!.status).toBe('running');
+  });
+
+  it('records who started an attempt, and refuses a second start', () => {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    s.dispatch('1');
+    s.add({ type: 'ExperimentStarted', data: { experimentId: '1#1', nodeId: '1', executorId: 'x-7' } });
+    expect(fold(s.events).nodes.get('1')!.experiments[0]).toMatchObject({ state: 'started', executorId: 'x-7' });
+    refuses(s, { type: 'ExperimentStarted', data: { experimentId: '1#1', nodeId: '1', executorId: 'x-8' } }, 'experiment 1#1 is started, not dispatched');
+  });
+});
+
+describe('the fold: results and failures', () => {
+  it('refuses the late success of an attempt whose lease already expired', () => {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    s.dispatch('1');
+    s.add({ type: 'ExperimentFailed', data: { experimentId: '1#1', nodeId: '1', kind: 'lease-expired', detail: 'silent' } });
+    s.dispatch('1', 2);
+    refuses(
+      s,
+      { type: 'ExperimentSucceeded', data: { experimentId: '1#1', nodeId: '1', executorId: 'x-1', commit: 'c', ref: 'r', runs: [{ seed: 0, value: 1 }], report, durationMs: 1 } },
+      'experiment 1#1 already finished',
+    );
+  });
+
+  it('keeps the sandbox of a result written before integrity records, and no integrity when neither was written', () => {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    s.dispatch('1');
+    s.add({ type: 'ExperimentSucceeded', data: { experimentId: '1#1', nodeId: '1', executorId: 'x-1', commit: 'c1', ref: 'r', runs: [{ seed: 0, value: 1 }], report, durationMs: 1, sandbox: 'isolated' } });
+    s.propose('2', '0', { a: 2 });
+    s.dispatch('2');
+    s.add({ type: 'ExperimentSucceeded', data: { experimentId: '2#1', nodeId: '2', executorId: 'x-1', commit: 'c2', ref: 'r', runs: [{ seed: 0, value: 1 }], report, durationMs: 1 } });
+    const tree = fold(s.events);
+    expect(tree.nodes.get('1')!.result!.integrity).toEqual({ sandbox: 'isolated' });
+    expect(tree.nodes.get('2')!.result!.integrity).toBeUndefined();
+  });
+
+  it('counts the tokens of proposers, implementers (on success and on failure) and distillers', () => {
+    const s = started();
+    s.add({ type: 'HypothesisProposed', data: { nodeId: '1', parentId: '0', title: 't', mechanism: 'm', prediction: 'p', change: { kind: 'params', set: { a: 1 } }, proposer: { kind: 'llm', usage: usage(1, 2) }, insightsConsidered: [] } });
+    s.propose('2', '0', { a: 2 });
+    s.dispatch('1');
+    s.add({ type: 'ExperimentSucceeded', data: { experimentId: '1#1', nodeId: '1', executorId: 'x', commit: 'c1', ref: 'r', runs: [{ seed: 0, value: 1 }], report, durationMs: 1, implementation: { implementer: 'llm', attempts: 1, usage: usage(10, 20) } } });
+    s.dispatch('2');
+    s.add({ type: 'ExperimentFailed', data: { experimentId: '2#1', nodeId: '2', kind: 'crash', detail: 'd', implementation: { implementer: 'llm', attempts: 1, usage: usage(100, 200) } } });
+    s.add({ type: 'InsightDistilled', data: { insightId: 'i', nodeId: '1', scope: 'node', kind: 'finding', text: 't', evidence: [], distiller: { kind: 'llm', usage: usage(1000, 2000) } } });
+    expect(fold(s.events).tokensUsed).toBe(3333);
+  });
+
+  it('refuses a repeat of a node without a result, on another commit, or reusing any seed it already ran', () => {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    refuses(s, { type: 'ExperimentRepeated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 5, value: 1 }] } }, 'node 1 has no result to repeat');
+    s.events.pop();
+    s.succeed('1', [0.6, 0.62]);
+    refuses(s, { type: 'ExperimentRepeated', data: { nodeId: '1', commit: 'other', runs: [{ seed: 5, value: 1 }] } }, 'repeat ran on other, node 1 is commit-1');
+    s.events.pop();
+    refuses(s, { type: 'ExperimentRepeated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 5, value: 1 }, { seed: 1, value: 1 }] } }, 'repeat of node 1 reuses a seed it already ran');
+  });
+});
+
+describe('the fold: the gate', () => {
+  function evaluated(): EventScript {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    s.succeed('1', [0.6]);
+    return s;
+  }
+
+  it('refuses a gate for a node without a result, on another commit than its result, or a second gate of one node', () => {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    refuses(s, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 0, value: 1 }], gateEvaluationsUsed: 1 } }, 'node 1 has no successful experiment to gate');
+    const other = evaluated();
+    refuses(other, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'other', runs: [{ seed: 0, value: 1 }], gateEvaluationsUsed: 1 } }, 'gate ran on other, node 1 is commit-1');
+    const twice = evaluated();
+    twice.gate('1', 0.6);
+    refuses(twice, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 0, value: 1 }], gateEvaluationsUsed: 2 } }, 'node 1 was already gated: the gate runs once per node');
+    const afterFailure = evaluated();
+    afterFailure.add({ type: 'GateFailed', data: { nodeId: '1', commit: 'commit-1', kind: 'timeout', detail: 'slow', gateEvaluationsUsed: 1 } });
+    refuses(afterFailure, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 0, value: 1 }], gateEvaluationsUsed: 2 } }, 'node 1 was already gated: the gate runs once per node');
+  });
+
+  it('records a failed gate call as a failure with its kind and detail, counted against the gate budget, with no score', () => {
+    const s = evaluated();
+    const failed = s.add({ type: 'GateFailed', data: { nodeId: '1', commit: 'commit-1', kind: 'no-metric', detail: 'printed nothing', gateEvaluationsUsed: 1 } });
+    const tree = fold(s.events);
+    expect(tree.nodes.get('1')!.gateFailure).toEqual({ kind: 'no-metric', detail: 'printed nothing', eventId: failed.id });
+    expect(tree.nodes.get('1')!.gate).toBeUndefined();
+    expect(tree.gateEvaluationsUsed).toBe(1);
+  });
+});
+
+describe('the fold: decisions, insights, exhaustion and pruning', () => {
+  it('refuses a second decision, naming the first', () => {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    s.succeed('1', [0.6]);
+    s.decide('1', true);
+    refuses(s, { type: 'HypothesisRejected', data: { nodeId: '1', policy, rule: 'r', reason: 'r', evidence: [], deltas: {} } }, 'node 1 was already admitted');
+  });
+
+  it('keeps a node\'s insights when a later event changes the node', () => {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    s.insight('1', 'i1');
+    const before = fold(s.events);
+    s.add({ type: 'NodePruned', data: { nodeId: '1', reason: 'r', rule: 'children-falsified', policy } });
+    expect(fold(s.events.slice(-1), before).nodes.get('1')!.insights).toEqual(['i1']);
+  });
+
+  it('refuses an insight id twice and superseding an unknown insight; a superseded insight is inactive and names its successor', () => {
+    const s = started();
+    s.insight('0', 'i1');
+    refuses(s, { type: 'InsightDistilled', data: { insightId: 'i1', nodeId: '0', scope: 'node', kind: 'finding', text: 't', evidence: [], distiller: { kind: 'x' } } }, 'insight i1 already exists');
+    s.events.pop();
+    refuses(s, { type: 'InsightSuperseded', data: { insightId: 'nope', reason: 'r' } }, 'unknown insight nope');
+    s.events.pop();
+    s.insight('0', 'i2');
+    s.add({ type: 'InsightSuperseded', data: { insightId: 'i1', supersededBy: 'i2', reason: 'newer' } });
+    expect(fold(s.events).insights.get('i1')).toMatchObject({ id: 'i1', active: false, supersededBy: 'i2', text: 'lesson i1' });
+    expect(fold(s.events).insights.get('i2')!.active).toBe(true);
+  });
+
+  it('records exhaustion and pruning with their reasons, and refuses either twice', () => {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    const exhausted = s.add({ type: 'ExpansionExhausted', data: { nodeId: '1', proposer: 'offline', reason: 'nothing new' } });
+    const pruned = s.add({ type: 'NodePruned', data: { nodeId: '1', reason: 'falsified', rule: 'children-falsified', policy } });
+    const node = fold(s.events).nodes.get('1')!;
+    expect(node.exhausted).toEqual({ proposer: 'offline', reason: 'nothing new', eventId: exhausted.id });
+    expect(node.pruned).toEqual({ reason: 'falsified', rule: 'children-falsified', policy, eventId: pruned.id });
+    refuses(s, { type: 'ExpansionExhausted', data: { nodeId: '1', proposer: 'offline', reason: 'again' } }, 'node 1 was already exhausted');
+    s.events.pop();
+    refuses(s, { type: 'NodePruned', data: { nodeId: '1', reason: 'again', rule: 'r', policy } }, 'node 1 was already pruned');
+  });
+});
