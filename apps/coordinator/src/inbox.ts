@@ -14,17 +14,31 @@ export class Inbox<T> {
     }
   }
 
-  /** The next item, or undefined when `timeoutMs` passes first. */
-  next(timeoutMs: number): Promise<T | undefined> {
+  /**
+   * The next item, or undefined when `timeoutMs` passes first. An aborted `signal` ends the wait at
+   * once (the promise rejects with its reason) and clears the timer, so nothing is left pending.
+   */
+  next(timeoutMs: number, signal?: AbortSignal): Promise<T | undefined> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const item = this.items.shift();
     if (item !== undefined) return Promise.resolve(item);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         this.waiter = undefined;
+      };
+      const onAbort = () => {
+        done();
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(() => {
+        done();
         resolve(undefined);
       }, Math.max(0, timeoutMs));
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiter = (value) => {
-        clearTimeout(timer);
+        done();
         resolve(value);
       };
     });

@@ -2,13 +2,15 @@ import { SealedEvaluationError } from '@hypotree/workspace';
 import type { DispatchExperiment } from '@hypotree/messaging';
 import { fold } from '@hypotree/tree';
 import type { CoordinatorEvaluators } from './evaluators.js';
-import { evidence, harness } from './search-run.fixture.js';
+import { closeHarnesses, evidence, harness } from './search-run.fixture.js';
 
 // Faults the coordinator must survive without losing a result or writing an event the log would refuse.
 
 const who = (c: DispatchExperiment, executorId = 'x-1') => ({ searchId: c.searchId, experimentId: c.experimentId, nodeId: c.nodeId, executorId });
 
 describe('the coordinator loop under faults', () => {
+  afterEach(closeHarnesses);
+
   it('drops a distiller draft the log would refuse (unknown node) and keeps the log foldable', async () => {
     const h = harness(2);
     const run = await h.run({

@@ -39,12 +39,36 @@ export function evidence(command: DispatchExperiment, value: number): Experiment
   };
 }
 
+/**
+ * A stop signal that aborts with `message` after `ms` of real time. The tests drive time through the
+ * run's clock, so a loop still running after a few real seconds is waiting on a real timer for
+ * something that never comes (a lease that lasts longer than it should, a report never sent): it
+ * stops with this message instead of hanging until Jest's timeout. The timer never keeps the process up.
+ */
+export function deadline(ms: number, message: string): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(message)), ms);
+  timer.unref();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/** Real time a search of the harness may take (each takes well under a second). */
+export const RUN_DEADLINE_MS = 10_000;
+
 export interface Harness {
   store: SqliteEventStore;
   log: SearchLog;
   dispatched: DispatchExperiment[];
+  /** A search run; unless `overrides.signal` is given, it stops after RUN_DEADLINE_MS of real time. */
   run(overrides?: Partial<SearchRunDeps>, onDispatch?: (run: SearchRun, command: DispatchExperiment) => void): Promise<SearchRun>;
   close(): Promise<void>;
+}
+
+const open = new Set<Harness>();
+
+/** Closes every harness a test left open (one whose test failed before its own close): for afterEach. */
+export async function closeHarnesses(): Promise<void> {
+  for (const h of [...open]) await h.close();
 }
 
 export function harness(budget = 6): Harness {
@@ -52,6 +76,7 @@ export function harness(budget = 6): Harness {
   const store = SqliteEventStore.open({ path: path.join(dir, 'events.db') });
   const log = new SearchLog(store, { service: 'coordinator', instance: 'test' });
   const dispatched: DispatchExperiment[] = [];
+  const deadlines: Array<{ clear(): void }> = [];
   const params = new Map<string, Record<string, unknown>>();
   const evaluators: CoordinatorEvaluators = {
     sandbox: 'none',
@@ -69,12 +94,14 @@ export function harness(budget = 6): Harness {
       run.deliver({ kind: 'result', message: { ...who, evidence: evidence(command, value) } satisfies ExperimentResultMessage });
     });
   };
-  return {
+  const h: Harness = {
     store,
     log,
     dispatched,
     async run(overrides = {}, onDispatch = answer) {
       let self: SearchRun;
+      const stop = deadline(RUN_DEADLINE_MS, `search s1 did not finish within ${RUN_DEADLINE_MS / 1000} s of real time: its loop waits on a real timer for something that never comes (a lease longer than leaseMs? a report never sent?)`);
+      deadlines.push(stop);
       const deps: SearchRunDeps = {
         log,
         task,
@@ -88,15 +115,20 @@ export function harness(budget = 6): Harness {
           onDispatch(self, command);
         },
         distill: async () => ({ drafts: [] }),
+        signal: stop.signal,
         ...overrides,
       };
       self = new SearchRun(deps, 's1');
       return self;
     },
     async close() {
+      if (!open.delete(h)) return;
+      for (const stop of deadlines) stop.clear();
       await store.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+  open.add(h);
+  return h;
 }
 

@@ -1,13 +1,15 @@
 import type { SearchLog } from '@hypotree/event-store';
 import { fold } from '@hypotree/tree';
 import type { DispatchExperiment } from '@hypotree/messaging';
-import { evidence, harness, score } from './search-run.fixture.js';
+import { closeHarnesses, deadline, evidence, harness, score } from './search-run.fixture.js';
 
 async function eventTypes(log: SearchLog): Promise<string[]> {
   return (await log.ownEvents('s1')).map((e) => e.type);
 }
 
 describe('the coordinator loop', () => {
+  afterEach(closeHarnesses);
+
   it('runs a search to its budget: baseline, root gate, experiments, decisions, completion and one final test', async () => {
     const h = harness(6);
     const summary = await (await h.run()).run();
@@ -47,7 +49,11 @@ describe('the coordinator loop', () => {
     let lost: DispatchExperiment | undefined;
     let t = Date.parse('2026-01-01T00:00:00Z');
     const clock = () => new Date(t);
-    const run = await h.run({ clock }, (self, command) => {
+    // The test clock moves 61 s past the first dispatch; the lease is 60 s. Correct leases expire at
+    // once; a lease that lasts longer would make the loop wait for it in real time: stop it within
+    // 3 s, saying so, instead of hanging until Jest's timeout.
+    const stop = deadline(3_000, 'attempt 1 was not re-dispatched although the test clock is 61 s past its dispatch and the lease is 60 s: a lease lasts longer than leaseMs');
+    const run = await h.run({ clock, signal: stop.signal }, (self, command) => {
       if (command.attempt === 1) {
         lost = command;
         t += 61_000; // the executor goes silent past its lease
@@ -60,7 +66,7 @@ describe('the coordinator loop', () => {
         self.deliver({ kind: 'result', message: { ...who, evidence: evidence(command, 0.7) } });
       });
     });
-    await run.run();
+    await run.run().finally(stop.clear);
     const events = await h.log.ownEvents('s1');
     const failed = events.filter((e) => e.type === 'ExperimentFailed');
     expect(failed.map((e) => (e.data as { kind: string }).kind)).toEqual(['lease-expired']);

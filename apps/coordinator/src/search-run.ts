@@ -27,6 +27,11 @@ export interface SearchRunDeps {
   /** Experiments in flight at a restart: `wait-for-lease` (remote executors may still report) or `expire-now` (they died with us). */
   orphans?: 'wait-for-lease' | 'expire-now';
   clock?: () => Date;
+  /**
+   * Stops the run: once aborted, `run()` rejects with the signal's reason at its next step, and a
+   * wait for executor reports ends at once (its timer cleared), so a stopped run leaves nothing pending.
+   */
+  signal?: AbortSignal;
   onProgress?: (tree: SearchTree, note: string) => void;
   logger?: { log(message: string): void; warn(message: string): void };
 }
@@ -78,7 +83,7 @@ export class SearchRun {
     } else {
       await this.settle({ kind: 'start', started: searchStarted(this.searchId, { ...this.deps, sandbox: this.deps.evaluators.sandbox }) });
     }
-    while (!(await this.settle({ kind: 'advance' })));
+    while (!(await this.settle({ kind: 'advance' }))) this.deps.signal?.throwIfAborted();
     return summarize(this.tree);
   }
 
@@ -174,7 +179,7 @@ export class SearchRun {
   private async awaitReport(): Promise<boolean> {
     if (this.releaseNext()) return this.settle({ kind: 'reported', report: this.releaseNext(true)! });
     if (this.leases.size === 0) throw new Error(`search ${this.searchId}: nothing is in flight and nothing can start, yet the search is not complete`);
-    const message = await this.inbox.next(this.leases.msUntilNext(this.now().getTime()));
+    const message = await this.inbox.next(this.leases.msUntilNext(this.now().getTime()), this.deps.signal);
     if (message?.kind === 'result') this.held.push(message);
     else if (message && (await this.settle({ kind: 'reported', report: message }))) return true;
     if (this.releaseNext()) return this.settle({ kind: 'reported', report: this.releaseNext(true)! });
