@@ -6,6 +6,7 @@ export default {
   ...base,
   roots: ['<rootDir>/libs/policy', '<rootDir>/libs/tree', '<rootDir>/libs/search'],
   testMatch: ['**/*.spec.ts'],
-  // The calibration spec simulates hundreds of searches (seconds per run): run by `npm test`, not per mutant.
-  testPathIgnorePatterns: ['/node_modules/', 'calibration\\.spec\\.ts$'],
+  // The calibration spec simulates hundreds of searches, the generalisation spec dozens of whole
+  // synthetic searches (seconds per run each): run by `npm test`, not per mutant.
+  testPathIgnorePatterns: ['/node_modules/', 'calibration\\.spec\\.ts$', 'generalise\\.spec\\.ts$'],
 };

@@ -104,7 +104,7 @@ export function candidateMoves(ctx: MoveContext): Candidate[] {
 // The first admissible value along a direction: a jittered step (longer when the lineage already
 // moved this way), then shorter and longer ones when that value was tried or is forbidden.
 function numericTarget(ctx: MoveContext, p: Extract<Parameter, { type: 'float' | 'int' }>, current: number, direction: 1 | -1): number | undefined {
-  const base = stepLength(ctx, p, direction) * (0.7 + 0.6 * ctx.random());
+  const base = Math.max(stepLength(ctx, p, direction) * (0.7 + 0.6 * ctx.random()), pastFlat(ctx, p, direction));
   for (const factor of [1, 0.5, 2, 0.25, 3, 4]) {
     let to = decode(p, encode(p, current) + direction * base * factor);
     if (to === current && p.type === 'int') to = Math.min(p.max, Math.max(p.min, current + direction));
@@ -122,14 +122,19 @@ function stepLength(ctx: MoveContext, p: Extract<Parameter, { type: 'float' | 'i
     const move = o.moves.find((m) => m.param === p.name && m.direction === direction);
     if (move && o.outcome !== 'helped' && !o.noEffect) step = Math.min(step, 0.5 * Math.abs(encode(p, Number(move.to)) - encode(p, Number(move.from))));
   }
-  // Inside a range where moves changed nothing, a step must reach past its edge to teach anything.
+  return Math.max(ctx.minStep, step);
+}
+
+// Inside a range where moves changed nothing, a step must reach past its edge (by at least the
+// smallest step) to teach anything: the shortest such step, or 0 outside every flat range.
+function pastFlat(ctx: MoveContext, p: Extract<Parameter, { type: 'float' | 'int' }>, direction: 1 | -1): number {
   const u = encode(p, Number(ctx.config[p.name]));
+  let step = 0;
   for (const flat of ctx.plateaus.get(p.name) ?? []) {
     if (!('lo' in flat) || u < flat.lo - 0.01 || u > flat.hi + 0.01) continue;
-    const edge = direction === 1 ? flat.hi - u : u - flat.lo;
-    step = Math.max(step, edge + ctx.minStep);
+    step = Math.max(step, (direction === 1 ? flat.hi - u : u - flat.lo) + ctx.minStep);
   }
-  return Math.max(ctx.minStep, step);
+  return step;
 }
 
 // A bandit over parameters: rarely moved parameters get an exploration bonus, often admitted ones a bonus for past success.
