@@ -19,10 +19,12 @@ export interface SyntheticTask {
   cleanup(): void;
 }
 
-const SCORER = (kind: SyntheticKind) => `
+const SCORER = (kind: SyntheticKind, jitterMs: number) => `
 import { createHash } from 'node:crypto';
 import { outputAsJson, reportMetric, runCandidate, scoringContext } from '@hypotree/scorer';
 const context = scoringContext();
+// Uneven evaluation times (truly random, not seeded), so parallel experiments finish in any order.
+if (context.evaluation === 'dev') await new Promise((done) => setTimeout(done, Math.random() * ${jitterMs}));
 const config = await outputAsJson(await runCandidate({ command: 'node', args: ['answer.mjs'] }));
 const digest = createHash('sha256').update(JSON.stringify([context.evaluation, context.seed, config])).digest();
 const u1 = (digest.readUInt32BE(0) + 1) / 4294967297;
@@ -40,15 +42,15 @@ const ANSWER = `import { readFileSync } from 'node:fs';
 process.stdout.write(readFileSync('config.json', 'utf8'));
 `;
 
-/** Creates a synthetic task of `kind` in a fresh temp folder. */
-export function createSyntheticTask(kind: SyntheticKind): SyntheticTask {
+/** Creates a synthetic task of `kind` in a fresh temp folder; `jitterMs` makes each dev evaluation sleep a random time up to it. */
+export function createSyntheticTask(kind: SyntheticKind, options: { jitterMs?: number } = {}): SyntheticTask {
   const root = mkdtempSync(path.join(os.tmpdir(), `hypotree-${kind}-`));
   for (const dir of ['artifact', 'sealed/gate', 'sealed/test']) mkdirSync(path.join(root, dir), { recursive: true });
   writeFileSync(path.join(root, 'artifact/answer.mjs'), ANSWER);
   writeFileSync(path.join(root, 'artifact/config.json'), JSON.stringify({ trap: 0, honest: 0, other: 0.5 }));
   writeFileSync(path.join(root, 'sealed/gate/README'), 'the gate of a synthetic task: the scorer computes the truth\n');
   writeFileSync(path.join(root, 'sealed/test/README'), 'the test of a synthetic task: the scorer computes the truth\n');
-  writeFileSync(path.join(root, 'scorer.mjs'), SCORER(kind));
+  writeFileSync(path.join(root, 'scorer.mjs'), SCORER(kind, options.jitterMs ?? 0));
   const scorer = { command: 'node', args: ['{task}/scorer.mjs'], timeoutSec: 30 };
   const spec = {
     name: kind,
