@@ -39,8 +39,10 @@ function tailOf(stream: Readable | null): () => string {
   return () => text;
 }
 
-function candidateFailure(outcome: RunOutcome): { failure: 'timeout' | 'crash' | 'output-cap'; detail: string } | undefined {
-  if (outcome.timedOut) return { failure: 'timeout', detail: 'exceeded its wall-clock limit and was killed' };
+// `sessionTimedOut`: the evaluation's own limit ran out, which stops a candidate run still going. Its
+// timer and the run's start a few milliseconds apart, so either may fire first: both are a timeout.
+function candidateFailure(outcome: RunOutcome, sessionTimedOut: boolean): { failure: 'timeout' | 'crash' | 'output-cap'; detail: string } | undefined {
+  if (outcome.timedOut || (outcome.aborted && sessionTimedOut)) return { failure: 'timeout', detail: 'exceeded its wall-clock limit and was killed' };
   if (outcome.overflowed) return { failure: 'output-cap', detail: 'wrote more output than its cap and was killed' };
   if (outcome.aborted) return { failure: 'crash', detail: 'was aborted' };
   if (outcome.exitCode !== 0) return { failure: 'crash', detail: outcome.exitCode === undefined ? `was killed by ${outcome.signal ?? 'a signal'}` : `exited with code ${outcome.exitCode}` };
@@ -109,7 +111,7 @@ export async function scoreOnce(site: ScoringSite, which: 'dev' | 'gate' | 'test
       signal: stop.signal,
       sandbox: site.sandbox,
     });
-    const failed = candidateFailure(outcome);
+    const failed = candidateFailure(outcome, exit.timedOut);
     const allowFailure = message.allowFailure ?? false;
     const stderr = outcome.stderr.slice(-TAIL_BYTES);
     candidateRuns.push({ id: message.id, command: [message.command, ...message.args].join(' '), ok: failed === undefined, ...failed, allowFailure, durationMs: outcome.durationMs, stderrTail: stderr });
