@@ -3,19 +3,19 @@
 // run in memory against each task's truth plus seeded noise. Prints, per task and budget, the mean
 // fraction of the achievable held-out gain for hypotree's default search (HTR) and for a fair
 // random search (independent uniform samples, best dev score so far), and how many HTR searches
-// stopped early on their own. Tuning tasks and held-out tasks are reported apart.
-// Run after `npm run build`:  node bench/generalise.mjs [seeds=20] [budgets=24,48] [parallel=2] [sets=tuning,held-out]
+// stopped early on their own. Tuning, held-out and fresh tasks are reported apart (see SYNTHETIC_TASKS).
+// Run after `npm run build`:  node bench/generalise.mjs [seeds=20] [budgets=24,48] [parallel=2] [sets=tuning,held-out,fresh]
 import { SYNTHETIC_TASKS, fairRandomSearch, syntheticSearch } from '@hypotree/search/testing';
 
-const [seeds = '20', budgets = '24,48', parallel = '2', sets = 'tuning,held-out'] = process.argv.slice(2);
+const [seeds = '20', budgets = '24,48', parallel = '2', sets = 'tuning,held-out,fresh'] = process.argv.slice(2);
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs) => Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
-const fmt = (xs) => `${mean(xs).toFixed(2)} ± ${sd(xs).toFixed(2)}`;
+const fmt = (xs, digits = 2) => `${mean(xs).toFixed(digits)} ± ${sd(xs).toFixed(digits)}`;
 
-const family = { tuning: SYNTHETIC_TASKS.tuning, 'held-out': SYNTHETIC_TASKS.heldOut };
+const family = { tuning: SYNTHETIC_TASKS.tuning, 'held-out': SYNTHETIC_TASKS.heldOut, fresh: SYNTHETIC_TASKS.fresh };
 for (const set of sets.split(',')) {
   const tasks = family[set];
-  if (!tasks) throw new Error(`unknown task set '${set}' (tuning, held-out)`);
+  if (!tasks) throw new Error(`unknown task set '${set}' (tuning, held-out, fresh)`);
   console.log(`\n${set} tasks`);
   console.log('task       budget  HTR            fair random    HTR ≥ random  premature stops  stop reasons');
   const pooled = {};
@@ -43,6 +43,6 @@ for (const set of sets.split(',')) {
     }
   }
   for (const [budget, p] of Object.entries(pooled)) {
-    console.log(`${set} mean at budget ${budget}: HTR ${fmt(p.htr)}, fair random ${fmt(p.random)}, ratio ${(mean(p.htr) / mean(p.random)).toFixed(2)}; premature stops ${p.premature}/${p.runs}`);
+    console.log(`${set} mean at budget ${budget}: HTR ${fmt(p.htr, 3)}, fair random ${fmt(p.random, 3)}, ratio ${(mean(p.htr) / mean(p.random)).toFixed(3)}; premature stops ${p.premature}/${p.runs}`);
   }
 }

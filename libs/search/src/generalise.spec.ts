@@ -7,7 +7,7 @@ import { sampleParameter } from '@hypotree/research';
 import type { SearchTree } from '@hypotree/tree';
 import { fairRandomSearch, SYNTHETIC_TASKS, syntheticSearch, type SyntheticTask } from './testing/index.js';
 
-const ALL: SyntheticTask[] = [...SYNTHETIC_TASKS.tuning, ...SYNTHETIC_TASKS.heldOut];
+const ALL: SyntheticTask[] = [...SYNTHETIC_TASKS.tuning, ...SYNTHETIC_TASKS.heldOut, ...SYNTHETIC_TASKS.fresh];
 
 /** What two searches must share to be "the same search": every node's hypothesis, outcome and decision, and the insights. */
 function shape(tree: SearchTree): string[] {
@@ -28,15 +28,16 @@ describe('the synthetic task family', () => {
     expect(task.crashes?.(task.optimum) ?? false).toBe(false);
   });
 
-  it('keeps the tuning and held-out tasks apart', () => {
-    const tuning = new Set(SYNTHETIC_TASKS.tuning.map((t) => t.name));
-    expect(SYNTHETIC_TASKS.heldOut.filter((t) => tuning.has(t.name))).toEqual([]);
+  it('keeps the tuning, held-out and fresh tasks apart', () => {
+    const names = ALL.map((t) => t.name);
+    expect(new Set(names).size).toBe(names.length);
     expect(SYNTHETIC_TASKS.heldOut.length).toBeGreaterThanOrEqual(3);
+    expect(SYNTHETIC_TASKS.fresh.length).toBeGreaterThanOrEqual(3);
   });
 });
 
 describe('no self-inflicted dead ends', () => {
-  it('spends the whole budget in every one of 24 seeded searches (six tasks, four seeds, budgets 24 and 48)', async () => {
+  it('spends the whole budget in every one of 36 seeded searches (nine tasks, four seeds, budgets 24 and 48)', async () => {
     const stops: string[] = [];
     for (const task of ALL) {
       for (const seed of [1, 2, 3, 4]) {
