@@ -33,11 +33,11 @@ function twoRunSearch(dev: number[], gate?: number[], budget: Budget = { experim
 
 describe('admission parameters', () => {
   it('default to the calibrated, verified test at the levels the README states', () => {
-    expect(admissionPolicy().params).toEqual({ test: 'calibrated', alpha: 0.05, devAlpha: 0.2, minRelativeGain: 0.002, sigmas: 1, gateMargin: 0, maxRuns: 6, mode: 'verified' });
+    expect(admissionPolicy().params).toEqual({ test: 'calibrated', alpha: 0.05, devAlpha: 0.2, minRelativeGain: 0.002, sigmas: 1, gateMargin: 0, maxRuns: 6, mode: 'verified', gateScarcity: 2 });
   });
 
   it('refuses levels outside (0, 1), a negative floor or margin, and a maximum of runs below one', () => {
-    for (const bad of [{ alpha: 0 }, { alpha: 1 }, { devAlpha: 0 }, { devAlpha: 1 }, { minRelativeGain: -0.1 }, { sigmas: -1 }, { gateMargin: -0.1 }, { maxRuns: 0 }, { maxRuns: 2.5 }]) {
+    for (const bad of [{ alpha: 0 }, { alpha: 1 }, { devAlpha: 0 }, { devAlpha: 1 }, { minRelativeGain: -0.1 }, { sigmas: -1 }, { gateMargin: -0.1 }, { maxRuns: 0 }, { maxRuns: 2.5 }, { gateScarcity: -1 }]) {
       expect(AdmissionParamsSchema.safeParse(bad).success).toBe(false);
     }
     for (const edge of [{ minRelativeGain: 0 }, { sigmas: 0 }, { gateMargin: 0 }, { maxRuns: 1 }, { alpha: 0.999 }]) {
@@ -45,11 +45,11 @@ describe('admission parameters', () => {
     }
   });
 
-  it('are recorded in every decision under admission version 3', () => {
+  it('are recorded in every decision under admission version 4', () => {
     const admission = admissionPolicy({ alpha: 0.01 });
     const decision = admission.decide(twoRunSearch([0.6, 0.62]), '1');
-    expect(decision.policy).toEqual({ name: 'admission', version: 3, params: admission.params });
-    expect(admission).toMatchObject({ name: 'admission', version: 3 });
+    expect(decision.policy).toEqual({ name: 'admission', version: 4, params: admission.params });
+    expect(admission).toMatchObject({ name: 'admission', version: 4 });
   });
 });
 
@@ -280,5 +280,47 @@ describe('admission: what it refuses to decide on, and the gate it cannot use', 
     expect(admission.decide(twoRunSearch([0.6, 0.62], undefined, { experiments: 10, parallel: 1, gateEvaluations: 2 }), '1').action).toBe('gate');
     const spent = admission.decide(twoRunSearch([0.6, 0.62], undefined, { experiments: 10, parallel: 1, gateEvaluations: 1 }), '1');
     expect(spent).toMatchObject({ action: 'reject', rule: 'gate-budget-exhausted', reason: 'dev gain 0.1 clears the threshold but no gate evaluation is left' });
+  });
+});
+
+describe('admission: the gate is kept for candidates that could become the best once it is scarce', () => {
+  // Node 1 is admitted (dev 0.70, gate-verified); node 2, a sibling, clears the dev screen over the
+  // root with `dev2`. The budget has `experiments` experiments and `gates` gate calls (the root's and
+  // node 1's spent).
+  let bestResult = '';
+  function sibling(dev2: number[], experiments: number, gates: number): SearchTree {
+    gateCalls = 0;
+    const s = new EventScript('s1');
+    s.start({ budget: { experiments, parallel: 1, gateEvaluations: gates } });
+    s.baseline([0.5, 0.52]);
+    gateRuns(s, '0', [0.5, 0.52]);
+    s.propose('1', '0', { lr: 0.1 });
+    bestResult = s.succeed('1', [0.7, 0.71]).id;
+    gateRuns(s, '1', [0.7, 0.71]);
+    s.decide('1', true);
+    s.propose('2', '0', { lr: 0.2 });
+    s.succeed('2', dev2);
+    return fold(s.events);
+  }
+
+  it('rejects a dev-cleared candidate below the best admitted node when fewer gate calls are left than half the experiments', () => {
+    // 3 gate calls left, 18 experiments left: scarce.
+    const decision = admissionPolicy().decide(sibling([0.6, 0.61], 20, 5), '2');
+    expect(decision).toMatchObject({ action: 'reject', rule: 'gate-reserved' });
+    expect(decision.reason).toContain("does not beat the best admitted node 1's 0.705, and 3 gate evaluation(s) are left for 18 more experiment(s)");
+    expect(decision.evidence).toContain(bestResult); // the best admitted node's result is part of the reason
+  });
+
+  it('still gates a scarce-time candidate that beats every admitted node on dev', () => {
+    expect(admissionPolicy().decide(sibling([0.8, 0.81], 20, 5), '2')).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
+  });
+
+  it('null case: with gate calls to spare, a candidate below the best still gets its gate call', () => {
+    // 3 left for 4 experiments: 3 × 2 > 4.
+    expect(admissionPolicy().decide(sibling([0.6, 0.61], 6, 5), '2')).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
+  });
+
+  it('with gateScarcity 0 (and in searches started before version 4) every dev-cleared candidate is gated', () => {
+    expect(admissionPolicy({ gateScarcity: 0 }).decide(sibling([0.6, 0.61], 20, 5), '2')).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
   });
 });

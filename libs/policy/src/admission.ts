@@ -3,6 +3,7 @@ import { admittedAncestor, orient, type SearchTree, type TreeNode } from '@hypot
 import { z } from 'zod';
 import { policyRef, type Reasoned } from './decision.js';
 import { integrityObjection } from './integrity.js';
+import { experimentsUsed } from './budget.js';
 import { criticalValue, devGroups, differenceNoise, gateGroups, shrunk, typicalNoise } from './noise.js';
 
 /** Ask the sealed gate, admit, or reject — with the deltas and the ids of the evidence events used. */
@@ -44,6 +45,14 @@ export const AdmissionParamsSchema = z.object({
   maxRuns: z.number().int().min(1).default(6),
   /** `verified`: dev screen and the gate; `dev-only`: dev alone (an ablation, no gate calls). */
   mode: z.enum(['verified', 'dev-only']).default('verified'),
+  /**
+   * The gate is scarce once the gate evaluations left, times this, are no more than the experiments
+   * left (2: fewer than one call per two experiments). Then a candidate goes to the gate only if its
+   * dev score beats every admitted node's: the last calls are kept for candidates that could become
+   * the best. Fewer gate calls never weaken the guarantee (it is over the gate budget). 0 turns this
+   * off; searches started before admission version 4 resume with 0.
+   */
+  gateScarcity: z.number().nonnegative().default(2),
 });
 export type AdmissionParams = z.infer<typeof AdmissionParamsSchema>;
 
@@ -118,6 +127,24 @@ function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, para
 }
 
 /**
+ * Why a dev-cleared candidate does not get one of the last gate calls, or undefined when it does:
+ * once the gate is scarce (`left` × `scarcity` ≤ experiments left), only a candidate whose dev
+ * score beats the best admitted node's may spend one.
+ */
+function gateReserved(tree: SearchTree, node: TreeNode, left: number, scarcity: number): { reason: string; evidence: string[] } | undefined {
+  const experimentsLeft = (tree.started?.budget.experiments ?? 0) - experimentsUsed(tree);
+  if (left * scarcity > experimentsLeft) return undefined;
+  const direction = tree.objective!.direction;
+  let best: TreeNode | undefined;
+  for (const n of tree.nodes.values()) {
+    if (n.status === 'admitted' && n.result && (!best || orient(n.result.mean, direction) > orient(best.result!.mean, direction))) best = n;
+  }
+  if (!best || orient(node.result!.mean, direction) > orient(best.result!.mean, direction)) return undefined;
+  const reason = `its dev score ${fmt(node.result!.mean)} does not beat the best admitted node ${best.id}'s ${fmt(best.result!.mean)}, and ${left} gate evaluation(s) are left for ${experimentsLeft} more experiment(s): the gate is kept for candidates that could become the best`;
+  return { reason, evidence: [best.result!.eventId] };
+}
+
+/**
  * Verified improvement: a candidate is admitted only when its dev gain over its admitted parent
  * clears the dev screen and the sealed gate agrees by a noise-aware margin, on evidence that ran as
  * the search requires. Called before the gate (→ more runs, gate or reject) and once after (→ admit
@@ -125,7 +152,8 @@ function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, para
  */
 export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
   const params = AdmissionParamsSchema.parse(input);
-  const ref = policyRef({ name: 'admission', version: 3, params });
+  // Version 4: the gate is reserved for candidates that could become the best once it is scarce.
+  const ref = policyRef({ name: 'admission', version: 4, params });
   const decide = (tree: SearchTree, nodeId: NodeId): AdmissionDecision => {
     const node = tree.nodes.get(nodeId);
     if (!node?.result || !tree.objective) throw new Error(`admission: node ${nodeId} has no successful experiment to decide on`);
@@ -159,6 +187,8 @@ export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
     if (!node.gate) {
       const left = (tree.started?.budget.gateEvaluations ?? 0) - tree.gateEvaluationsUsed;
       if (left <= 0) return out('reject', 'gate-budget-exhausted', `dev gain ${fmt(dev.delta)} clears the threshold but no gate evaluation is left`, dev.deltas, devEvidence);
+      const reserve = params.gateScarcity > 0 ? gateReserved(tree, node, left, params.gateScarcity) : undefined;
+      if (reserve) return out('reject', 'gate-reserved', `dev gain ${fmt(dev.delta)} over ${parent.id} clears ${fmt(dev.threshold)}, but ${reserve.reason}`, dev.deltas, [...devEvidence, ...reserve.evidence]);
       return out('gate', 'dev-cleared', `dev gain ${fmt(dev.delta)} over ${parent.id} clears ${fmt(dev.threshold)}: ask the gate`, dev.deltas, devEvidence);
     }
     const gate = gateComparison(tree, node, parent, params);

@@ -12,12 +12,18 @@ export interface BudgetStatus {
   exhausted?: 'experiments' | 'wall-clock' | 'tokens';
 }
 
+/** How many experiments a search has spent: nodes dispatched at least once (re-dispatches are free). */
+export function experimentsUsed(tree: SearchTree): number {
+  let used = 0;
+  for (const n of tree.nodes.values()) if (n.id !== ROOT_NODE_ID && n.experiments.length > 0) used += 1;
+  return used;
+}
+
 /** The budget status of a search at a given time (experiments count nodes dispatched at least once). */
 export function budgetStatus(tree: SearchTree, now: Date): BudgetStatus {
   const budget = tree.started?.budget;
   if (!budget) throw new Error('budgetStatus: the search has not started');
-  let used = 0;
-  for (const n of tree.nodes.values()) if (n.id !== ROOT_NODE_ID && n.experiments.length > 0) used += 1;
+  const used = experimentsUsed(tree);
   const elapsed = tree.startedAt ? now.getTime() - Date.parse(tree.startedAt) : 0;
   const status: BudgetStatus = {
     experimentsUsed: used,

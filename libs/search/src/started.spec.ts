@@ -22,6 +22,18 @@ describe('configFromStarted', () => {
     expect(configFromStarted(config, 's1', started).policies.admission).toMatchObject({ test: 'fixed', sigmas: 1 });
   });
 
+  it('resumes a search started before admission version 4 without reserving the gate, and a new one with it', () => {
+    const policies = (admission: { name: string; version: number; params: Record<string, unknown> }) => ({
+      selection: { name: 'selection', version: 1, params: {} },
+      admission,
+      refinement: { name: 'refinement', version: 1, params: {} },
+    });
+    const old = new EventScript('s1').start({ policies: policies({ name: 'admission', version: 3, params: { test: 'calibrated' } }) }).data as Parameters<typeof configFromStarted>[2];
+    expect(configFromStarted(config, 's1', old).policies.admission).toMatchObject({ test: 'calibrated', gateScarcity: 0 });
+    const now = new EventScript('s2').start({ policies: policies({ name: 'admission', version: 4, params: { test: 'calibrated', gateScarcity: 3 } }) }).data as Parameters<typeof configFromStarted>[2];
+    expect(configFromStarted(config, 's2', now).policies.admission).toMatchObject({ gateScarcity: 3 });
+  });
+
   it('refuses a recorded proposer this hypotree does not know', () => {
     const s = new EventScript('s1');
     const started = s.start({ research: { proposer: 'oracle', implementer: 'params', distiller: 'offline', insights: true } }).data as Parameters<typeof configFromStarted>[2];

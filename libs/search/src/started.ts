@@ -59,9 +59,13 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], field: st
  * trust settings it was started with — the log, not today's command line, says what the search is.
  */
 export function configFromStarted(config: SearchConfig, searchId: string, started: SearchEventData<'SearchStarted'>): SearchConfig {
-  // Admission before version 3 had only the fixed test: an old search resumes under what it started with.
+  // Admission before version 3 had only the fixed test, before version 4 no gate reservation: an old
+  // search resumes under what it started with.
   const admission = started.policies.admission;
-  const legacy = admission.version < 3 && admission.params.test === undefined ? { test: 'fixed' } : {};
+  const legacy = {
+    ...(admission.version < 3 && admission.params.test === undefined ? { test: 'fixed' } : {}),
+    ...(admission.version < 4 && admission.params.gateScarcity === undefined ? { gateScarcity: 0 } : {}),
+  };
   const policies = PolicyParamsSchema.parse({
     selection: started.policies.selection.params,
     admission: { ...admission.params, ...legacy },
