@@ -30,7 +30,7 @@ const scenarios = {
 
 const arms = {
   'calibrated (default)': { policy: admissionPolicy(), best: bestVerified },
-  'fixed (sigmas=1, gateMargin=0, best on dev)': { policy: admissionPolicy({ test: 'fixed', sigmas: 1, gateMargin: 0 }), best: bestAdmitted },
+  'fixed (sigmas=1, gateMargin=0, best on dev)': { policy: admissionPolicy({ test: 'fixed', sigmas: 1, gateMargin: 0, gateScarcity: 0 }), best: bestAdmitted },
 };
 
 const pct = (x) => `${(100 * x).toFixed(1)}%`;

@@ -316,8 +316,9 @@ export const schedule: SyntheticTask = {
 
 /**
  * The family, split before any tuning: the offline proposer and distiller may be tuned on
- * `tuning`; `heldOut` was evaluated at three checkpoints during development (never traced);
- * `fresh` was written after those checkpoints, once the tuning was over, and evaluated only for
- * the final report. bench/generalise.mjs reports each set apart, and the README says which is which.
+ * `tuning`; `heldOut` was evaluated at three checkpoints during development, then used with the
+ * tuning tasks to choose admission's `gateScarcity` (never traced node by node); `fresh` was written
+ * after the third checkpoint, before any further change, and evaluated once, for the final report.
+ * bench/generalise.mjs reports each set apart, and the README says which is which.
  */
 export const SYNTHETIC_TASKS = { tuning: [valley, plateau, cliff], heldOut: [binpack, combo, sparse], fresh: [retrieval, pipeline, schedule] } as const;
