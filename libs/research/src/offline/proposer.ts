@@ -23,12 +23,14 @@ export interface OfflineProposerOptions {
 }
 
 /**
- * Proposes parameter changes without a model. From the root it opens new directions with
- * space-filling samples of the whole declared space (a local step from a poor default shows no
- * signal); under any other node it runs a local search around the parent's configuration
- * that follows admitted trends along the lineage, avoids what siblings showed to hurt, honours
- * constraint insights, builds on findings, and never repeats a configuration of the tree.
- * Deterministic for (search seed, parent, number of the parent's children).
+ * Proposes parameter changes without a language model. From the root it opens new directions with
+ * a stratified sample of the whole declared space (a local step from a poor default shows no
+ * signal). Under any other node each batch mixes local steps around the parent's configuration
+ * (following admitted trends along the lineage, avoiding what siblings showed to hurt, never
+ * repeating a move that changed nothing) with a proposal where a Parzen model of every evaluation
+ * so far puts good configurations. It honours constraint insights, builds on findings, never
+ * repeats a configuration of the tree, and relaxes the weakest constraint, saying so, rather than
+ * run dry. Deterministic for (search seed, parent, number of the parent's children).
  */
 export class OfflineProposer implements Proposer {
   readonly kind = 'offline';
