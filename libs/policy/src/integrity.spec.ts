@@ -86,3 +86,14 @@ describe('integrity of the evidence admission uses', () => {
     expect(objection(search(allowlist, { ...trusted, evaluatorHash: 'whatever' }, undefined, null))).toBeUndefined();
   });
 });
+
+describe('integrity of a node without evidence yet', () => {
+  it('has nothing to object to', () => {
+    const s = new EventScript('s1');
+    s.start({ trust: allowlist });
+    s.baseline([0.5]);
+    s.propose('1', '0', { lr: 0.1 });
+    const tree = fold(s.events);
+    expect(integrityObjection(tree, tree.nodes.get('1')!)).toBeUndefined();
+  });
+});
