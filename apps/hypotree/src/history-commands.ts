@@ -28,14 +28,14 @@ export function registerHistoryCommands(program: Command): void {
 
   program
     .command('replay')
-    .description("re-decide a search's admissions under other admission parameters, from the recorded evidence")
+    .description("re-decide a search's admissions from the recorded evidence: under the recorded policy (every decision must come out the same), or with some admission parameters changed")
     .argument('<searchId>')
-    .requiredOption('--policy <assignment...>', 'admission parameters, e.g. admission.sigmas=2 admission.mode=dev-only')
+    .option('--policy <assignment...>', 'admission parameters that differ from the recorded ones, e.g. admission.alpha=0.01 admission.mode=dev-only (default: none, the recorded policy)')
     .option('--json', 'one JSON object')
     .addOption(storeOption())
     .addOption(workdirOption())
     .action(async (searchId: string, opts) => {
-      const overrides = parsePolicyAssignments(opts.policy);
+      const overrides = parsePolicyAssignments(opts.policy ?? []);
       if (overrides.selection || overrides.refinement) {
         throw new Error('replay re-decides admissions only: selection and refinement choose which experiments run, so try those in a branch (hypotree branch)');
       }
@@ -46,7 +46,9 @@ export function registerHistoryCommands(program: Command): void {
         console.log(`${mark} ${d.nodeId.padEnd(10)} recorded ${`${d.recorded.outcome}${d.recorded.rule ? ` (${d.recorded.rule})` : ''}`.padEnd(34)} replayed ${d.replayed.outcome} (${d.replayed.rule})`);
       }
       const changed = replay.decisions.filter((d) => d.changed).length;
-      console.log(`\n${changed} of ${replay.decisions.length} decisions change under ${JSON.stringify(replay.policy.params)}; best node ${replay.recordedBest ?? '-'} → ${replay.replayedBest ?? '-'}`);
+      const under = opts.policy ? `admission v${replay.policy.version} ${JSON.stringify(replay.policy.params)}` : `the recorded policy (admission v${replay.policy.version} ${JSON.stringify(replay.policy.params)})`;
+      console.log(`\n${changed} of ${replay.decisions.length} decisions change under ${under}; best node ${replay.recordedBest ?? '-'} → ${replay.replayedBest ?? '-'}`);
+      if (!opts.policy && changed > 0) process.exitCode = 1; // the recorded policy must reproduce its own decisions
       if (replay.unrecordedGates.length > 0) console.log(`gate evaluations never recorded (run them in a branch to know): ${replay.unrecordedGates.join(', ')}`);
       if (replay.unrecordedRuns.length > 0) console.log(`more dev runs never recorded (run them in a branch to know): ${replay.unrecordedRuns.join(', ')}`);
     });

@@ -1,4 +1,5 @@
-import { deterministicEventId, type PolicyRef } from '@hypotree/events';
+import { deterministicEventId, type PolicyRef, type SearchEventData } from '@hypotree/events';
+import { recordedPolicyParams } from '@hypotree/search';
 import { SearchLog } from '@hypotree/event-store';
 import { admissionPolicy, buildPolicies, policyRef, replayAdmission, type AdmissionReplay, type PolicyParams } from '@hypotree/policy';
 import { fold, foldUntil } from '@hypotree/tree';
@@ -6,11 +7,12 @@ import { actor } from './embedded.js';
 import { withLog } from './inspect.js';
 
 /** The recorded policy parameters of a search with some replaced: what a branch or a replay runs under. */
-function mergedParams(recorded: Record<'selection' | 'admission' | 'refinement', PolicyRef>, overrides: PolicyParams): Required<PolicyParams> {
+function mergedParams(started: SearchEventData<'SearchStarted'>, overrides: PolicyParams): Required<PolicyParams> {
+  const recorded = recordedPolicyParams(started);
   return {
-    selection: { ...recorded.selection.params, ...overrides.selection },
-    admission: { ...recorded.admission.params, ...overrides.admission },
-    refinement: { ...recorded.refinement.params, ...overrides.refinement },
+    selection: { ...recorded.selection, ...overrides.selection },
+    admission: { ...recorded.admission, ...overrides.admission },
+    refinement: { ...recorded.refinement, ...overrides.refinement },
   } as Required<PolicyParams>;
 }
 
@@ -39,7 +41,7 @@ export async function branchSearch(storeUrl: string, request: BranchRequest): Pr
     const then = foldUntil(await log.history(request.parentId), at);
     if (then.completed) throw new Error(`search ${request.parentId} had already completed at revision ${at}; branch before its SearchCompleted event`);
     const branchId = request.branchId ?? `${request.parentId}-b${at}-${Date.now().toString(36)}`;
-    const policies = buildPolicies(mergedParams(then.started!.policies, request.policies));
+    const policies = buildPolicies(mergedParams(then.started!, request.policies));
     const changed = Object.fromEntries(
       (['selection', 'admission', 'refinement'] as const)
         .filter((k) => request.policies[k] !== undefined)
@@ -63,7 +65,7 @@ export async function replaySearch(storeUrl: string, searchId: string, overrides
     const history = await log.history(searchId);
     if (history.length === 0) throw new Error(`no search ${searchId} in ${storeUrl}`);
     const started = fold(history).started!;
-    const admission = admissionPolicy(mergedParams(started.policies, overrides).admission);
+    const admission = admissionPolicy(mergedParams(started, overrides).admission);
     return { ...replayAdmission(history, admission), policy: policyRef(admission) };
   });
 }

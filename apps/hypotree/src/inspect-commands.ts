@@ -1,20 +1,9 @@
 import type { Command } from 'commander';
 import { storeOf, storeOption, workdirOption } from './cli-options.js';
-import { listSearches, rebuild, showTree } from './inspect.js';
+import { listSearches, rebuild } from './inspect.js';
 
-/** Registers the commands that read a log: `tree`, `rebuild`, `searches`. */
+/** Registers the commands that check and list a log: `rebuild`, `searches`. */
 export function registerInspectCommands(program: Command): void {
-  program
-    .command('tree')
-    .description('print the hypothesis tree of a search')
-    .argument('<searchId>')
-    .option('--insights', 'show insights under their nodes')
-    .addOption(storeOption())
-    .addOption(workdirOption())
-    .action(async (searchId: string, opts) => {
-      console.log(await showTree(storeOf(opts), searchId, Boolean(opts.insights)));
-    });
-
   program
     .command('rebuild')
     .description('rebuild the projection of a search from its log and check it')

@@ -1,5 +1,5 @@
 import { SearchLog } from '@hypotree/event-store';
-import { emptyTree, fold, renderTree, searchCounts, type SearchTree } from '@hypotree/tree';
+import { emptyTree, fold, searchCounts, type SearchTree } from '@hypotree/tree';
 import { actor } from './embedded.js';
 import { openEventStore } from '@hypotree/event-store';
 
@@ -11,15 +11,6 @@ export async function withLog<T>(storeUrl: string, use: (log: SearchLog) => Prom
   } finally {
     await store.close();
   }
-}
-
-/** The tree of a search as text; throws when the search does not exist. */
-export async function showTree(storeUrl: string, searchId: string, insights: boolean): Promise<string> {
-  return withLog(storeUrl, async (log) => {
-    const history = await log.history(searchId);
-    if (history.length === 0) throw new Error(`no search ${searchId} in ${storeUrl}`);
-    return renderTree(fold(history), { insights });
-  });
 }
 
 export interface RebuildReport {

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { TaskSpecError } from '@hypotree/task';
 import { registerAnalyticsCommand } from './analytics-command.js';
+import { registerAuditCommands } from './audit-commands.js';
 import { registerHistoryCommands } from './history-commands.js';
 import { registerInspectCommands } from './inspect-commands.js';
 import { registerRunCommand } from './run-command.js';
@@ -14,6 +15,7 @@ const program = new Command('hypotree')
 // Each command lives with its kind: running a search, reading a log, working on a search's history, the services.
 registerRunCommand(program);
 registerInspectCommands(program);
+registerAuditCommands(program);
 registerHistoryCommands(program);
 registerServiceCommands(program);
 registerAnalyticsCommand(program);

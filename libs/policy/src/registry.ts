@@ -11,11 +11,19 @@ export interface PolicySet {
   refinement: ReturnType<typeof refinementPolicy>;
 }
 
-export const PolicyParamsSchema = z.object({
-  selection: SelectionParamsSchema.partial().default({}),
-  admission: AdmissionParamsSchema.partial().default({}),
-  refinement: RefinementParamsSchema.partial().default({}),
+// Strict at both levels: a misspelt parameter is an error, never silently dropped.
+export const PolicyParamsSchema = z.strictObject({
+  selection: SelectionParamsSchema.partial().strict().default({}),
+  admission: AdmissionParamsSchema.partial().strict().default({}),
+  refinement: RefinementParamsSchema.partial().strict().default({}),
 });
+
+/** The parameter names each policy accepts. */
+export const POLICY_KEYS = {
+  selection: Object.keys(SelectionParamsSchema.shape),
+  admission: Object.keys(AdmissionParamsSchema.shape),
+  refinement: Object.keys(RefinementParamsSchema.shape),
+} as const;
 export type PolicyParams = z.input<typeof PolicyParamsSchema>;
 
 /** Builds the policy set from (possibly partial) parameters; unknown or bad parameters are one clear error. */

@@ -1,6 +1,7 @@
 import type { SandboxKind, SearchEventData, SearchEventOf } from '@hypotree/events';
 import { ImplementerConfigSchema } from '@hypotree/messaging';
 import { policyRef, PolicyParamsSchema, type PolicySet } from '@hypotree/policy';
+import type { z } from 'zod';
 import type { Task } from '@hypotree/task';
 import type { SearchConfig } from './config.js';
 
@@ -55,22 +56,32 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], field: st
 }
 
 /**
+ * The policy parameters a search was started with, as today's policies read them: a parameter that
+ * did not exist when the search started gets the value that reproduces what it did then (admission
+ * before version 3 had only the fixed test, before version 4 no gate reservation; refinement before
+ * version 2 pruned without the coverage condition). What a resume, a branch and a replay run under.
+ * (Selection version 1 drew its random strategy from the tree's revision; version 2 cannot redo that.)
+ */
+export function recordedPolicyParams(started: SearchEventData<'SearchStarted'>): z.output<typeof PolicyParamsSchema> {
+  const { admission, refinement } = started.policies;
+  const legacyAdmission = {
+    ...(admission.version < 3 && admission.params.test === undefined ? { test: 'fixed' } : {}),
+    ...(admission.version < 4 && admission.params.gateScarcity === undefined ? { gateScarcity: 0 } : {}),
+  };
+  const legacyRefinement = refinement.version < 2 && refinement.params.falsifyCoverage === undefined ? { falsifyCoverage: 0 } : {};
+  return PolicyParamsSchema.parse({
+    selection: started.policies.selection.params,
+    admission: { ...admission.params, ...legacyAdmission },
+    refinement: { ...refinement.params, ...legacyRefinement },
+  });
+}
+
+/**
  * The inverse of `searchStarted`: a resumed search runs under the budget, policies, research and
  * trust settings it was started with — the log, not today's command line, says what the search is.
  */
 export function configFromStarted(config: SearchConfig, searchId: string, started: SearchEventData<'SearchStarted'>): SearchConfig {
-  // Admission before version 3 had only the fixed test, before version 4 no gate reservation: an old
-  // search resumes under what it started with.
-  const admission = started.policies.admission;
-  const legacy = {
-    ...(admission.version < 3 && admission.params.test === undefined ? { test: 'fixed' } : {}),
-    ...(admission.version < 4 && admission.params.gateScarcity === undefined ? { gateScarcity: 0 } : {}),
-  };
-  const policies = PolicyParamsSchema.parse({
-    selection: started.policies.selection.params,
-    admission: { ...admission.params, ...legacy },
-    refinement: started.policies.refinement.params,
-  });
+  const policies = recordedPolicyParams(started);
   return {
     ...config,
     searchId,

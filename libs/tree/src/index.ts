@@ -3,3 +3,4 @@ export * from './stats.js';
 export * from './evolve.js';
 export * from './queries.js';
 export * from './render.js';
+export * from './explain.js';

@@ -13,6 +13,11 @@ export interface RenderOptions {
    * and the gate stops being an independent check.
    */
   gate?: boolean;
+  /**
+   * Mark this node with ★ (a person's terminal: the search's best). A model's prompt must not get
+   * one: the best node is chosen on the gate.
+   */
+  best?: string;
 }
 
 /** Options of a one-line node description. */
@@ -29,7 +34,7 @@ export function renderTree(tree: SearchTree, options: RenderOptions = {}): strin
   const sandbox = tree.started?.trust?.sandbox;
   if (sandbox !== undefined && sandbox !== 'allowlist') lines.push(`!! sandbox: ${sandbox} — evaluations of this search ran without the allowlist sandbox`);
   const walk = (n: TreeNode, prefix: string, childPrefix: string): void => {
-    lines.push(prefix + describeNode(tree, n, options));
+    lines.push(prefix + describeNode(tree, n, options) + (n.id === options.best ? ' ★' : ''));
     if (options.insights) {
       for (const id of n.insights) {
         const insight = tree.insights.get(id)!;
