@@ -12,7 +12,7 @@ export interface SearchMetrics {
   branchedFrom?: { searchId: string; revision: number };
   /** Revision of the last event of this search's stream that was applied. */
   revision: number;
-  status: 'started' | 'completed' | 'tested';
+  status: 'started' | 'completed' | 'tested' | 'failed';
   /** Experiments with an outcome (succeeded, or failed for a reason other than an expired lease), as `searchCounts` counts them. */
   experiments: number;
   /** Every ExperimentFailed by kind, lease expiries (re-dispatched) included. */
@@ -116,6 +116,10 @@ export function evolve(state: SearchProjection | undefined, event: RecordedSearc
       break;
     case 'SearchCompleted':
       m.status = 'completed';
+      m.stopReason = event.data.reason;
+      break;
+    case 'SearchFailed':
+      m.status = 'failed';
       m.stopReason = event.data.reason;
       break;
     case 'FinalTestEvaluated':

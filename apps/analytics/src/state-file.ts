@@ -17,7 +17,7 @@ const MetricsSchema = z.object({
   direction: z.enum(['maximize', 'minimize']).optional(),
   branchedFrom: z.object({ searchId: z.string(), revision: z.number().int() }).optional(),
   revision: z.number().int(),
-  status: z.enum(['started', 'completed', 'tested']),
+  status: z.enum(['started', 'completed', 'tested', 'failed']),
   experiments: count,
   failures: z.partialRecord(FailureKindSchema, count),
   admitted: count,

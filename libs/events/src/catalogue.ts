@@ -232,6 +232,25 @@ export const SearchCompletedSchema = z.object({
   bestNodeId: NodeIdSchema,
 });
 
+/**
+ * The search cannot go on and never will: the baseline's dev or gate evaluation, or the final
+ * held-out test, produced no score (a broken evaluator command, a crashing or silent scorer). No
+ * decision rests on a measurement that failed; the search ends here, and a resume says so.
+ */
+export const SearchFailedSchema = z.object({
+  /** One line: what failed and why. */
+  reason: z.string().min(1),
+  /** The evaluator whose run failed. */
+  evaluator: z.enum(['dev', 'gate', 'test']),
+  /** How it failed, as an evaluation failure is classified. */
+  kind: z.enum(['timeout', 'crash', 'no-metric', 'malformed-output', 'scorer-error']),
+  /** The end of what the failing run printed (stderr, then stdout), for the diagnosis. */
+  outputTail: z.string(),
+  /** The node whose evaluation failed (the root for the baseline) and the commit it ran on. */
+  nodeId: NodeIdSchema,
+  commit: z.string().min(1),
+});
+
 const HeldOutScoreSchema = z.object({ nodeId: NodeIdSchema, commit: z.string().min(1), value: z.number() });
 export const FinalTestEvaluatedSchema = z.object({
   baseline: HeldOutScoreSchema,
@@ -268,6 +287,7 @@ export const searchEventSchemas = {
   NodePruned: NodePrunedSchema,
   ExpansionExhausted: ExpansionExhaustedSchema,
   SearchCompleted: SearchCompletedSchema,
+  SearchFailed: SearchFailedSchema,
   FinalTestEvaluated: FinalTestEvaluatedSchema,
 } as const;
 

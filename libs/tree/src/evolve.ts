@@ -98,7 +98,8 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
   if (event.type !== 'SearchStarted' && event.type !== 'SearchBranched' && !tree.started) {
     fail('the search has not started: the first event of a stream must be SearchStarted or SearchBranched');
   }
-  if (tree.completed && event.type !== 'FinalTestEvaluated') fail('the search is already completed');
+  if (tree.failed) fail(`the search failed (${tree.failed.reason}): nothing follows SearchFailed`);
+  if (tree.completed && event.type !== 'FinalTestEvaluated' && event.type !== 'SearchFailed') fail('the search is already completed');
 
   switch (event.type) {
     case 'SearchStarted': {
@@ -259,6 +260,13 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
     case 'SearchCompleted':
       nodeOf(event.data.bestNodeId);
       tree.completed = event.data;
+      break;
+    case 'SearchFailed':
+      // Only the held-out test runs after completion: a failure then is the test's.
+      if (tree.completed && event.data.evaluator !== 'test') fail(`a ${event.data.evaluator} evaluation cannot fail after SearchCompleted; only the held-out test runs then`);
+      if (tree.finalTest) fail('the held-out test was already computed');
+      nodeOf(event.data.nodeId);
+      tree.failed = event.data;
       break;
     case 'FinalTestEvaluated':
       if (tree.finalTest) fail('the held-out test is computed once per search');

@@ -144,4 +144,6 @@ export interface SearchTree {
   awaitingDistillation?: NodeId;
   completed?: SearchEventData<'SearchCompleted'>;
   finalTest?: SearchEventData<'FinalTestEvaluated'>;
+  /** The search ended because an evaluation it cannot do without failed (see SearchFailed); a failed search is not open. */
+  failed?: SearchEventData<'SearchFailed'>;
 }

@@ -119,3 +119,16 @@ export function searchCounts(tree: SearchTree) {
     tokens: tree.tokensUsed,
   };
 }
+
+/**
+ * Where a search stands: `failed` (SearchFailed: an evaluation it cannot do without failed), `done`
+ * (completed and tested once), `completed` (stopped, the held-out test still to compute) or `open`
+ * (resumable). A failed search is never open.
+ */
+export type SearchStatus = 'failed' | 'done' | 'completed' | 'open';
+
+export function searchStatus(tree: SearchTree): SearchStatus {
+  if (tree.failed) return 'failed';
+  if (tree.finalTest) return 'done';
+  return tree.completed ? 'completed' : 'open';
+}
