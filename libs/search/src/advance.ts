@@ -3,16 +3,11 @@ import type { PendingEvent } from '@hypotree/event-store';
 import { budgetStatus } from '@hypotree/policy';
 import { bestVerified, frontier, type SearchTree, type TreeNode } from '@hypotree/tree';
 import type { SearchContext, SearchDecision } from './model.js';
+import { gateFailedSearch } from './failed.js';
+import { inFlight } from './in-flight.js';
 import { eventId, recorded } from './record.js';
 
-/** Experiments dispatched or started and not yet finished: the executors' slots in use. */
-export function inFlight(tree: SearchTree): { node: TreeNode; experimentId: string; eventId: string }[] {
-  const out: { node: TreeNode; experimentId: string; eventId: string }[] = [];
-  for (const node of tree.nodes.values()) {
-    for (const e of node.experiments) if (e.state === 'dispatched' || e.state === 'started') out.push({ node, experimentId: e.experimentId, eventId: e.eventId });
-  }
-  return out;
-}
+export { inFlight };
 
 /**
  * Completes the search: experiments still in flight are cancelled (so no node is left running
@@ -96,6 +91,8 @@ function fillSlot(tree: SearchTree, ctx: SearchContext): SearchDecision | string
  */
 export function advance(tree: SearchTree, ctx: SearchContext): SearchDecision {
   const root = tree.nodes.get(ROOT_NODE_ID)!;
+  // A failed search is over: nothing more is measured, proposed or tested.
+  if (tree.failed) return command({ kind: 'finish' });
   if (tree.completed) {
     if (tree.finalTest) return command({ kind: 'finish' });
     const best = tree.nodes.get(tree.completed.bestNodeId)!;
@@ -109,6 +106,9 @@ export function advance(tree: SearchTree, ctx: SearchContext): SearchDecision {
     const measure = { kind: 'measure-baseline' as const, commit: tree.started!.task.baseCommit, seeds };
     return command(measure, [{ level: 'log', message: 'measuring the baseline on dev' }]);
   }
+  // No decision may rest on a baseline the gate could not score (every candidate would be rejected
+  // as parent-not-gated): the search fails. (A search recorded before SearchFailed existed gets here on resume.)
+  if (root.gateFailure) return gateFailedSearch(tree, ctx, root.result.commit, { ...root.gateFailure, outputTail: '' });
   const gateRoot = ctx.policies.admission.params.mode !== 'dev-only' && tree.started!.budget.gateEvaluations > 0;
   if (gateRoot && !root.gate && !root.gateFailure) return command({ kind: 'gate', nodeId: ROOT_NODE_ID, commit: root.result.commit, seeds: ctx.settings.baselineRepeats });
 

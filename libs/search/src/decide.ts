@@ -1,5 +1,7 @@
+import { ROOT_NODE_ID } from '@hypotree/events';
 import type { SearchTree } from '@hypotree/tree';
 import { advance } from './advance.js';
+import { baselineFailed, gateFailedSearch, testFailed } from './failed.js';
 import type { SearchContext, SearchDecision, SearchInput } from './model.js';
 import { baselineMeasured, distilled, eventId, gated, leasesExpired, proposed, recorded, repeated, reported, tested } from './record.js';
 
@@ -15,6 +17,7 @@ export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext)
       if (tree.started) throw new Error(`search ${ctx.searchId} has already started`);
       return recorded([{ id: eventId(ctx, 'started'), event: input.started }]);
     case 'resume': {
+      if (tree.failed) return recorded([], [{ level: 'warn', message: `search ${ctx.searchId} failed: ${tree.failed.reason}; it cannot be resumed` }]);
       const notes = [{ level: 'log' as const, message: `resuming search ${ctx.searchId} at revision ${tree.revision}` }];
       const pending = tree.awaitingDistillation;
       // Insight ids are deterministic: lessons already written before the stop are not written twice.
@@ -25,6 +28,8 @@ export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext)
       return advance(tree, ctx);
     case 'baseline-measured':
       return baselineMeasured(ctx, input.commit, input.measured);
+    case 'baseline-failed':
+      return baselineFailed(tree, ctx, input.commit, input.failure);
     case 'proposed': {
       if (input.proposals.length > 0) return proposed(tree, ctx, input.parentId, input.proposals);
       // Only this node is done: the search goes on while any other admitted node can be expanded.
@@ -33,8 +38,12 @@ export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext)
     }
     case 'reported':
       return reported(tree, ctx, input.report);
-    case 'gated':
-      return gated(tree, ctx, input.nodeId, input.commit, input.outcome);
+    case 'gated': {
+      const decision = gated(tree, ctx, input.nodeId, input.commit, input.outcome);
+      if (input.outcome.ok || input.nodeId !== ROOT_NODE_ID) return decision;
+      // The baseline's gate call is recorded (it counts), then the search fails: nothing can be verified against it.
+      return gateFailedSearch(tree, ctx, input.commit, { ...input.outcome, outputTail: input.outcome.outputTail ?? '' }, decision.events);
+    }
     case 'repeated':
       return repeated(ctx, input.nodeId, input.commit, input.measured);
     case 'distilled':
@@ -43,6 +52,8 @@ export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext)
       return leasesExpired(tree, ctx, input.experimentIds);
     case 'tested':
       return tested(tree, ctx, input.baseline, input.best);
+    case 'test-failed':
+      return testFailed(tree, ctx, input.nodeId, input.commit, input.failure);
     default: {
       const never: never = input;
       throw new Error(`unknown search input ${JSON.stringify(never)}`);

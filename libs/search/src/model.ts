@@ -19,10 +19,18 @@ export interface Measured {
   evaluatorHash?: string;
 }
 
+/** An evaluation that produced no score: how it failed, why, and the end of what it printed. */
+export interface EvaluationFailure {
+  kind: z.infer<typeof GateFailedSchema>['kind'];
+  detail: string;
+  /** The end of the failing run's output (stderr, then stdout); empty when there was none. */
+  outputTail: string;
+}
+
 /** A gate evaluation's outcome: scores, or why there are none. */
 export type GateOutcome =
   | ({ ok: true } & Measured)
-  | { ok: false; kind: z.infer<typeof GateFailedSchema>['kind']; detail: string; sandbox: SandboxKind; evaluatorHash?: string };
+  | ({ ok: false; sandbox: SandboxKind; evaluatorHash?: string } & Omit<EvaluationFailure, 'outputTail'> & { outputTail?: string });
 
 /** Everything the search reacts to: what happened since the last decision. */
 export type SearchInput =
@@ -33,13 +41,17 @@ export type SearchInput =
   /** Nothing is pending: what is the next step? */
   | { kind: 'advance' }
   | { kind: 'baseline-measured'; commit: string; measured: Measured }
+  /** The baseline's dev evaluation produced no score: the search cannot start. */
+  | { kind: 'baseline-failed'; commit: string; failure: EvaluationFailure }
   | { kind: 'proposed'; parentId: NodeId; proposals: Proposal[] }
   | { kind: 'reported'; report: ExecutorReport }
   | { kind: 'gated'; nodeId: NodeId; commit: string; outcome: GateOutcome }
   | { kind: 'repeated'; nodeId: NodeId; commit: string; measured: Measured }
   | { kind: 'distilled'; nodeId: NodeId; drafts: DistillReply['drafts'] }
   | { kind: 'leases-expired'; experimentIds: string[] }
-  | { kind: 'tested'; baseline: RunScore[]; best: RunScore[] };
+  | { kind: 'tested'; baseline: RunScore[]; best: RunScore[] }
+  /** The held-out test of a node (the baseline or the best) produced no score. */
+  | { kind: 'test-failed'; nodeId: NodeId; commit: string; failure: EvaluationFailure };
 
 /** What the interpreter must do for the search; each one's outcome comes back as an input. */
 export type SearchCommand =
@@ -55,7 +67,7 @@ export type SearchCommand =
   | { kind: 'await-report' }
   /** The held-out test, once: the baseline, and the best node unless it is the baseline. */
   | { kind: 'final-test'; baseline: { nodeId: NodeId; commit: string }; best?: { nodeId: NodeId; commit: string }; seeds: number }
-  /** The search is complete and tested. */
+  /** The search is over: complete and tested, or failed (see `SearchTree.failed`). */
   | { kind: 'finish' };
 
 /** A line for the operator: progress, or something ignored or dropped and why. */
