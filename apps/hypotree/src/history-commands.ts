@@ -12,7 +12,9 @@ export function registerHistoryCommands(program: Command): void {
     .option('--at <revision>', "the parent's revision to branch at (default: its last event)", int)
     .option('--policy <assignment...>', 'policy parameters that differ, e.g. admission.sigmas=2')
     .requiredOption('--reason <text>', 'why (recorded in the SearchBranched event)')
-    .option('--id <branchId>', 'the new search id')
+    .addHelpText('after', '\nExample:\n  hypotree branch spirals-1 --at 40 --policy admission.alpha=0.01 --reason "stricter gate" --id strict\n  hypotree run examples/spirals --search-id strict')
+    .option('--id <branchId>', 'the new search id (default: <searchId>-b<revision>-<time>)')
+    .option('--json', 'one JSON object: branchId, parent, revision')
     .addOption(storeOption())
     .addOption(workdirOption())
     .action(async (searchId: string, opts) => {
@@ -23,7 +25,8 @@ export function registerHistoryCommands(program: Command): void {
         policies: parsePolicyAssignments(opts.policy ?? []),
         branchId: opts.id,
       });
-      console.log(`branched ${branchId} from ${searchId} at revision ${revision}; continue it with: hypotree run <task> --search-id ${branchId}`);
+      if (opts.json) console.log(JSON.stringify({ branchId, parent: searchId, revision }));
+      else console.log(`branched ${branchId} from ${searchId} at revision ${revision}; continue it with: hypotree run <task> --search-id ${branchId}`);
     });
 
   program
@@ -34,6 +37,7 @@ export function registerHistoryCommands(program: Command): void {
     .option('--json', 'one JSON object')
     .addOption(storeOption())
     .addOption(workdirOption())
+    .addHelpText('after', '\nExamples:\n  hypotree replay spirals-1                              # must reproduce every recorded decision\n  hypotree replay spirals-1 --policy admission.alpha=0.01 admission.test=fixed')
     .action(async (searchId: string, opts) => {
       const overrides = parsePolicyAssignments(opts.policy ?? []);
       if (overrides.selection || overrides.refinement) {

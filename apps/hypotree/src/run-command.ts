@@ -38,6 +38,11 @@ export function registerRunCommand(program: Command): void {
     .addOption(workdirOption())
     .option('--json', 'print the summary as one JSON object on the last line of stdout')
     .option('--verbose', 'log every step of the services to stderr')
+    .addHelpText(
+      'after',
+      '\nDefaults: 24 experiments, 2 at once, a gate budget of half the experiments, seed 1, offline proposer and distiller, params implementer, workdir .hypotree.\n' +
+        'Examples:\n  hypotree run examples/spirals\n  hypotree run examples/spirals --budget 48 --seed 3 --search-id s3 --json\n  hypotree run examples/spirals --search-id s3                 # resume s3 from its log\n  hypotree run examples/spirals --policy selection.strategy=greedy admission.alpha=0.01',
+    )
     .action(async (task: string, opts) => {
       const config: SearchConfigInput = {
         task,
