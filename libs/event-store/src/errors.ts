@@ -70,3 +70,62 @@ export class InvalidPositionError extends Error {
     this.name = 'InvalidPositionError';
   }
 }
+
+/** What is wrong with a stream's revisions: one is missing, or one comes after a later one. */
+export type RevisionProblem = 'gap' | 'out-of-order';
+
+/**
+ * A stream whose revisions do not run 0, 1, 2, … in the order they were written: a revision is missing
+ * (a gap: events removed beneath the store) or out of order. The stream is not consistent: nothing is
+ * decided from it or appended to it until it is repaired. `revision` is where the problem is (`streamId@revision`).
+ */
+export class StreamIntegrityError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly revision: number,
+    readonly problem: RevisionProblem,
+    /** What was found there instead. */
+    readonly detail: string,
+  ) {
+    super(
+      `${streamId}@${revision}: ${problem === 'gap' ? 'revision gap' : 'revision out of order'} in stream ${streamId}: ${detail}; ` +
+        'the log is not consistent (it was changed beneath the store): restore it from a copy, or branch the search before this revision',
+    );
+    this.name = 'StreamIntegrityError';
+  }
+
+  /** `expected` is missing: the next event stored is `found` (or none, with null). */
+  static gap(streamId: string, expected: number, found: number | null, context = ''): StreamIntegrityError {
+    const next = found === null ? 'the stream ends before it' : `the next stored event is revision ${found}`;
+    return new StreamIntegrityError(streamId, expected, 'gap', `revision ${expected} is missing (${next})${context}`);
+  }
+
+  /** `revision` was read after `previous` (a later revision), or was stored before it. */
+  static outOfOrder(streamId: string, revision: number, previous: number, how = 'it comes after'): StreamIntegrityError {
+    return new StreamIntegrityError(streamId, revision, 'out-of-order', `revision ${revision} ${how} revision ${previous}`);
+  }
+}
+
+/** A store a read-only command asked for that does not exist; it is never created by reading. */
+export class StoreNotFoundError extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`no event log at ${path}: ${reason} (check --workdir, or name the log with --store sqlite:<file>)`);
+    this.name = 'StoreNotFoundError';
+  }
+}
+
+/** A store that cannot be opened or created where asked (a folder that cannot be made, a file that is not a log). */
+export class StoreLocationError extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`cannot use ${path} for the event log: ${reason}`);
+    this.name = 'StoreLocationError';
+  }
+}
+
+/** An event store URL of no accepted form. */
+export class InvalidStoreUrlError extends Error {
+  constructor(readonly url: string, reason: string) {
+    super(`event store URL ${JSON.stringify(url)}: ${reason}; use sqlite:<file> (or a file path) for the embedded log, or esdb://host:2113?tls=false / esdb+discover://host:2113 for EventStoreDB`);
+    this.name = 'InvalidStoreUrlError';
+  }
+}

@@ -4,4 +4,5 @@ export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-
 export type { SqliteDurability } from './sqlite/schema.js';
 export { EventStoreDbEventStore, type EventStoreDbOptions } from './esdb/esdb-event-store.js';
 export { SearchLog, type PendingEvent, type PreparedAppend } from './search-log.js';
-export { openEventStore, defaultStoreUrl, StoreUrlSchema } from './open.js';
+export { openEventStore, defaultStoreUrl, parseStoreUrl, StoreUrlSchema, type OpenEventStoreOptions, type StoreLocation } from './open.js';
+export { RevisionSequence, LogRevisionCheck } from './integrity.js';

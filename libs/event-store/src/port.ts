@@ -82,10 +82,18 @@ export interface Subscription extends AsyncIterable<StoredEvent> {
 export interface EventStore {
   /** Appends atomically with optimistic concurrency; a retry with the same event ids returns the original result. */
   append(streamId: string, events: EventToAppend[], options: AppendOptions): Promise<AppendResult>;
-  /** Reads one stream; throws StreamNotFoundError (on first iteration) when it has no events. */
+  /**
+   * Reads one stream; throws StreamNotFoundError (on first iteration) when it has no events, and
+   * StreamIntegrityError (SQLite) at a revision that is missing or out of order.
+   */
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<StoredEvent>;
-  /** Reads the whole log forwards in global order. */
+  /** Reads the whole log forwards in global order (SQLite: StreamIntegrityError where a stream's revisions skip or step back). */
   readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>;
+  /**
+   * The ids of the streams that start with `prefix`, in the order they were created, without reading any
+   * event's body (so one damaged event does not hide the other streams). Optional: SQLite has it.
+   */
+  listStreams?(prefix?: string): Promise<string[]>;
   /** Follows one stream: the events after `from`, then new ones as they are appended. */
   subscribeToStream(streamId: string, options?: SubscribeToStreamOptions): Subscription;
   /** Follows the whole log: the events after `from` that pass the filter, then new ones. */

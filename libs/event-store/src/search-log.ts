@@ -6,7 +6,8 @@ import {
   type RecordedSearchEvent,
   type SearchEvent,
 } from '@hypotree/events';
-import { StreamNotFoundError } from './errors.js';
+import { StreamIntegrityError, StreamNotFoundError } from './errors.js';
+import { RevisionSequence } from './integrity.js';
 import type { EventStore, EventToAppend } from './port.js';
 
 /** A search event to append, with its id (deterministic where the write may be retried). */
@@ -19,7 +20,9 @@ export interface PendingEvent {
 
 /**
  * The typed face of the store for search streams: validates every event on write and on read
- * (through the catalogue's codec) and follows branches back to their parent search.
+ * (through the catalogue's codec) and follows branches back to their parent search. Whatever the
+ * store, a stream whose revisions do not run 0, 1, 2, … is refused with StreamIntegrityError
+ * (`stream@revision`), so nothing is decided from a log with a hole in it, nor appended on top of one.
  */
 export class SearchLog {
   constructor(
@@ -27,12 +30,21 @@ export class SearchLog {
     private readonly actor: Actor,
   ) {}
 
-  /** The events of one search's own stream, decoded; an empty list when the stream does not exist. */
+  /**
+   * The events of one search's own stream, decoded; an empty list when the stream does not exist.
+   * Throws StreamIntegrityError at a missing or out-of-order revision (up to `uptoRevision`).
+   */
   async ownEvents(searchId: string, uptoRevision = Infinity): Promise<RecordedSearchEvent[]> {
     const events: RecordedSearchEvent[] = [];
+    if (uptoRevision < 0) return events;
+    const streamId = searchStreamName(searchId);
+    const revisions = new RevisionSequence(streamId);
     try {
-      for await (const stored of this.store.readStream(searchStreamName(searchId))) {
+      // Read no further than asked: a store checks each event it reads, and a hole after `uptoRevision` is not this read's.
+      const options = Number.isFinite(uptoRevision) ? { maxCount: Math.floor(uptoRevision) + 1 } : {};
+      for await (const stored of this.store.readStream(streamId, options)) {
         if (stored.revision > uptoRevision) break;
+        revisions.check(stored.revision);
         events.push(decodeEvent(stored));
       }
     } catch (error) {
@@ -45,12 +57,19 @@ export class SearchLog {
   /**
    * Everything needed to project a search: for a branch, its parent's history up to the branch
    * revision (recursively), then its own events. Folding the list in order gives the search's tree.
+   * A parent whose stream ends before the branch revision is a gap in the branch's history.
    */
   async history(searchId: string, uptoRevision = Infinity): Promise<RecordedSearchEvent[]> {
     const own = await this.ownEvents(searchId, uptoRevision);
     const first = own[0];
     if (first?.type !== 'SearchBranched') return own;
-    const parent = await this.history(first.data.parent.searchId, first.data.parent.revision);
+    const { searchId: parentId, revision } = first.data.parent;
+    const parent = await this.history(parentId, revision);
+    const parentStream = searchStreamName(parentId);
+    const reached = parent.findLast((e) => e.streamId === parentStream)?.revision ?? -1;
+    if (reached < revision) {
+      throw StreamIntegrityError.gap(parentStream, reached + 1, null, `: branch ${searchId} starts from revision ${revision} of it`);
+    }
     return [...parent, ...own];
   }
 

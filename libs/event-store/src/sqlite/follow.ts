@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { StreamIntegrityError } from '../errors.js';
 import type { EventFilter, StoredEvent, Subscription } from '../port.js';
 import { filteredAllQuery, toStoredEvent } from './rows.js';
 import type { EventRow } from './schema.js';
@@ -35,6 +36,8 @@ export interface Page {
   caughtUp: boolean;
   /** Set when a filtered page scanned past events it did not return: report it after the rows. */
   checkpoint?: string;
+  /** What is wrong with the row after `rows` (a revision gap): thrown once the rows before it are delivered. */
+  error?: Error;
 }
 
 /** What a follower needs from the store that owns the connection. */
@@ -70,6 +73,7 @@ export class PollingSubscription implements Subscription {
           if (this.closed) return;
           yield toStoredEvent(row);
         }
+        if (page.error) throw page.error;
         if (page.checkpoint !== undefined && this.onCheckpoint && !this.closed) await this.onCheckpoint(page.checkpoint);
         if (!page.caughtUp) continue;
         // data_version changes only when another connection commits; our own appends bump the signal instead.
@@ -114,13 +118,15 @@ export function allPages(
   };
 }
 
-/** Pages of one stream after revision `after` (exclusive; -1 for the start). */
+/** Pages of one stream after revision `after` (exclusive; -1 for the start); a revision that skips one ends the pages with the gap. */
 export function streamPages(db: Database.Database, streamId: string, after: number): (limit: number) => Page {
   const select = db.prepare<[string, number, number], EventRow>(
     'SELECT * FROM events WHERE stream_id = ? AND revision > ? ORDER BY revision LIMIT ?',
   );
   return (limit) => {
     const rows = select.all(streamId, after, limit);
+    const gap = rows.findIndex((row, i) => row.revision !== after + 1 + i);
+    if (gap >= 0) return { rows: rows.slice(0, gap), caughtUp: false, error: StreamIntegrityError.gap(streamId, after + 1 + gap, rows[gap]!.revision) };
     if (rows.length > 0) after = rows[rows.length - 1]!.revision;
     return { rows, caughtUp: rows.length < limit };
   };

@@ -6,6 +6,7 @@ import type { EventRow } from './schema.js';
 /** Turns a row into a StoredEvent, or throws MalformedEventError naming its stream and revision. */
 export function toStoredEvent(row: EventRow): StoredEvent {
   const { stream_id: streamId, revision } = row;
+  if (!Number.isSafeInteger(revision) || revision < 0) throw new MalformedEventError(streamId, revision, `revision ${String(revision)} is not a whole number from 0`);
   if (typeof row.event_id !== 'string' || row.event_id.length === 0) throw new MalformedEventError(streamId, revision, 'event id is missing');
   if (typeof row.type !== 'string' || row.type.length === 0) throw new MalformedEventError(streamId, revision, 'type is missing');
   if (typeof row.recorded_at !== 'number') throw new MalformedEventError(streamId, revision, 'recorded_at is not a number');

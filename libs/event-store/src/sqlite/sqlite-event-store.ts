@@ -1,9 +1,12 @@
 import { pagedIterable } from './paged.js';
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuplicateEventIdError, StreamNotFoundError, WrongExpectedRevisionError } from '../errors.js';
+import {
+  DuplicateEventIdError, StoreLocationError, StoreNotFoundError, StreamIntegrityError, StreamNotFoundError, WrongExpectedRevisionError,
+} from '../errors.js';
 import { checkEventsToAppend } from '../events.js';
+import { LogRevisionCheck, RevisionSequence } from '../integrity.js';
 import type {
   AppendOptions, AppendResult, EventStore, EventToAppend, ReadAllOptions, ReadStreamOptions, StoredEvent,
   SubscribeToAllOptions, SubscribeToStreamOptions, Subscription,
@@ -13,8 +16,13 @@ import { filteredAllQuery, parsePosition, toStoredEvent } from './rows.js';
 import { prepareDatabase, type EventRow, type SqliteDurability } from './schema.js';
 
 export interface SqliteEventStoreOptions {
-  /** The database file; its directory is created. */
+  /** The database file; its directory is created (unless `mustExist`). */
   path: string;
+  /**
+   * For readers: the file must already be a hypotree log. A missing file (or folder) is a StoreNotFoundError
+   * and nothing is created. Default false: the file and its folders are created.
+   */
+  mustExist?: boolean;
   /** Default `full`. See the README for what a crash can lose under each. */
   durability?: SqliteDurability;
   /** How long an append waits for another process's write lock. Default 5000 ms. */
@@ -40,25 +48,47 @@ export class SqliteEventStore implements EventStore {
   private readonly head: Database.Statement<[string], { revision: number | null }>;
   private readonly insert: Database.Statement<[string, number, string, string, string, string, number]>;
   private readonly locate: Database.Statement<[string], Located>;
+  private readonly countAfter: Database.Statement<[string, number], { n: number; lo: number | null }>;
+  /** Per stream, the revision up to which this connection has seen it contiguous from 0 (checked once, then only what is new). */
+  private readonly contiguousUpTo = new Map<string, number>();
   private readonly writeBatch: Database.Transaction<(streamId: string, events: EventToAppend[], options: AppendOptions) => AppendResult | { actual: number }>;
 
-  /** Opens (creating when missing) the store at `options.path`. */
+  /** Opens (creating when missing, unless `mustExist`) the store at `options.path`. */
   static open(options: SqliteEventStoreOptions): SqliteEventStore {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    if (options.path !== ':memory:') {
+      if (options.mustExist) assertLogFile(options.path);
+      else createFolders(options.path);
+    }
     return new SqliteEventStore(options);
   }
 
   private constructor(options: SqliteEventStoreOptions) {
-    this.db = new Database(options.path);
-    prepareDatabase(this.db, options.durability ?? 'full', options.busyTimeoutMs ?? 5000);
+    try {
+      this.db = new Database(options.path, { fileMustExist: options.mustExist ?? false });
+    } catch (error) {
+      throw new StoreLocationError(options.path, (error as Error).message);
+    }
+    try {
+      if (options.mustExist && options.path !== ':memory:' && !hasEventsTable(this.db)) {
+        throw new StoreLocationError(options.path, 'the file is not a hypotree event log (it has no events table)');
+      }
+      prepareDatabase(this.db, options.durability ?? 'full', options.busyTimeoutMs ?? 5000);
+    } catch (error) {
+      this.db.close();
+      if (error instanceof StoreLocationError) throw error;
+      throw new StoreLocationError(options.path, (error as Error).message);
+    }
     this.follow = { db: this.db, signal: new AppendSignal(), pollIntervalMs: options.pollIntervalMs ?? 100, batchSize: options.batchSize ?? 512 };
     this.head = this.db.prepare('SELECT max(revision) AS revision FROM events WHERE stream_id = ?');
     this.insert = this.db.prepare(
       'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.locate = this.db.prepare('SELECT stream_id, revision, position FROM events WHERE event_id = ?');
+    this.countAfter = this.db.prepare('SELECT count(*) AS n, min(revision) AS lo FROM events WHERE stream_id = ? AND revision > ?');
     this.writeBatch = this.db.transaction((streamId, events, { expectedRevision }) => {
       const current = this.head.get(streamId)?.revision ?? -1;
+      // Never append on top of a hole: the stream must run 0…current before it grows.
+      this.assertContiguous(streamId, current);
       const expected = expectedRevision === 'no-stream' ? -1 : expectedRevision;
       if (expected !== 'any' && expected !== current) return { actual: current };
       const now = Date.now();
@@ -93,8 +123,36 @@ export class SqliteEventStore implements EventStore {
       if (retried) return retried;
       throw new WrongExpectedRevisionError(streamId, options.expectedRevision, outcome.actual === -1 ? 'no-stream' : outcome.actual);
     }
+    this.contiguousUpTo.set(streamId, outcome.nextExpectedRevision);
     this.follow.signal.notify();
     return outcome;
+  }
+
+  /** Throws StreamIntegrityError at the first missing revision when the stream's revisions are not 0…head. */
+  private assertContiguous(streamId: string, head: number): void {
+    let known = this.contiguousUpTo.get(streamId) ?? -1;
+    if (known > head) known = -1; // the stream lost events this connection saw: check it all again
+    if (head <= known) return;
+    const { n, lo } = this.countAfter.get(streamId, known)!;
+    if (n === head - known && lo === known + 1) {
+      this.contiguousUpTo.set(streamId, head);
+      return;
+    }
+    const sequence = new RevisionSequence(streamId);
+    for (const row of this.db.prepare<[string], { revision: number }>('SELECT revision FROM events WHERE stream_id = ? ORDER BY revision').iterate(streamId)) {
+      sequence.check(row.revision);
+    }
+    throw StreamIntegrityError.gap(streamId, sequence.expected, null);
+  }
+
+  /** The streams whose ids start with `prefix`, in the order they were created; reads no event body. */
+  async listStreams(prefix = ''): Promise<string[]> {
+    const rows = this.db
+      .prepare<[number, string], { stream_id: string }>(
+        'SELECT stream_id, min(position) AS first FROM events WHERE substr(stream_id, 1, ?) = ? GROUP BY stream_id ORDER BY first',
+      )
+      .all(prefix.length, prefix);
+    return rows.map((row) => row.stream_id);
   }
 
   /** The result of the earlier write when `events` is an exact retry of it; null when none of the ids is stored. */
@@ -114,11 +172,30 @@ export class SqliteEventStore implements EventStore {
   }
 
   readStream(streamId: string, options: ReadStreamOptions = {}): AsyncIterable<StoredEvent> {
-    return pagedIterable(() => this.streamPages(streamId, options), toStoredEvent);
+    return pagedIterable(() => {
+      const check = new StreamReadCheck(streamId, options, () => this.head.get(streamId)?.revision ?? -1);
+      return {
+        pages: this.streamPages(streamId, options),
+        convert: (row: EventRow) => check.row(toStoredEvent(row), row.position),
+        atEnd: () => check.end(),
+      };
+    });
   }
 
   readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
-    return pagedIterable(() => this.allPages(options), toStoredEvent);
+    return pagedIterable(() => {
+      const from = options.fromPosition === undefined ? 0 : parsePosition(options.fromPosition);
+      const fromStart = this.db.prepare<[number], { one: number }>('SELECT 1 AS one FROM events WHERE position < ? LIMIT 1').get(from) === undefined;
+      const check = new LogRevisionCheck(fromStart, options.filter?.eventTypes === undefined);
+      return {
+        pages: this.allPages(options),
+        convert: (row: EventRow) => {
+          const event = toStoredEvent(row);
+          check.check(event.streamId, event.revision);
+          return event;
+        },
+      };
+    });
   }
 
   private *streamPages(streamId: string, options: ReadStreamOptions): Generator<EventRow[]> {
@@ -185,4 +262,92 @@ export class SqliteEventStore implements EventStore {
     this.subscriptions.add(subscription);
     return subscription;
   }
+}
+
+/**
+ * Checks one readStream iteration: forwards, revisions run on from `fromRevision` (default 0) one by one;
+ * backwards, down to 0 (unless `maxCount` stops the read first); and each was written after the one before it.
+ */
+class StreamReadCheck {
+  private readonly backwards: boolean;
+  private sequence: RevisionSequence | undefined;
+  private lastPosition: number | undefined;
+  private delivered = 0;
+
+  constructor(
+    private readonly streamId: string,
+    private readonly options: ReadStreamOptions,
+    private readonly head: () => number,
+  ) {
+    this.backwards = options.direction === 'backwards';
+    if (!this.backwards) this.sequence = new RevisionSequence(streamId, Math.max(0, options.fromRevision ?? 0));
+  }
+
+  row(event: StoredEvent, position: number): StoredEvent {
+    if (!this.sequence) this.sequence = new RevisionSequence(this.streamId, this.firstBackwards(event.revision), -1);
+    this.sequence.check(event.revision);
+    if (this.lastPosition !== undefined && (this.backwards ? position > this.lastPosition : position < this.lastPosition)) {
+      const previous = event.revision + (this.backwards ? 1 : -1);
+      throw StreamIntegrityError.outOfOrder(this.streamId, event.revision, previous, this.backwards ? 'was stored after' : 'was stored before');
+    }
+    this.lastPosition = position;
+    this.delivered += 1;
+    return event;
+  }
+
+  end(): void {
+    if (!this.backwards || this.delivered >= (this.options.maxCount ?? Number.MAX_SAFE_INTEGER)) return;
+    const from = this.options.fromRevision ?? Number.MAX_SAFE_INTEGER;
+    if (from < 0) return;
+    // A full backwards read ends at revision 0.
+    const missing = this.sequence?.expected ?? Math.min(from, this.head());
+    if (missing >= 0) throw StreamIntegrityError.gap(this.streamId, missing, null);
+  }
+
+  /** Where a backwards read must start: `fromRevision`, or the head when the stream ends before it. */
+  private firstBackwards(found: number): number {
+    const from = this.options.fromRevision;
+    if (from === undefined || found === from) return found;
+    const head = this.head();
+    return head < from ? head : from;
+  }
+}
+
+/**
+ * Creates the folders above a new log file one level at a time. (Node's recursive mkdir loops forever
+ * under /proc, where mkdir answers ENOENT for a parent that exists: a clear error instead.)
+ */
+function createFolders(file: string): void {
+  const missing: string[] = [];
+  let folder = dirname(file);
+  while (!existsSync(folder)) {
+    missing.unshift(folder);
+    const parent = dirname(folder);
+    if (parent === folder) break;
+    folder = parent;
+  }
+  if (existsSync(folder) && !statSync(folder).isDirectory()) throw new StoreLocationError(file, `${folder} is not a folder`);
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      if (e.code === 'EEXIST' && statSync(dir).isDirectory()) continue;
+      throw new StoreLocationError(file, `cannot create the folder ${dir} (${e.code ?? e.message})`);
+    }
+  }
+}
+
+/** A reader's log must be there already: reading never creates one. */
+function assertLogFile(file: string): void {
+  if (existsSync(file)) {
+    if (!statSync(file).isFile()) throw new StoreLocationError(file, 'it is not a file');
+    return;
+  }
+  const folder = dirname(file);
+  throw new StoreNotFoundError(file, existsSync(folder) ? 'the file does not exist' : `the folder ${folder} does not exist`);
+}
+
+function hasEventsTable(db: Database.Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'").get() !== undefined;
 }
