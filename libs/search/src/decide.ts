@@ -17,7 +17,8 @@ export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext)
       if (tree.started) throw new Error(`search ${ctx.searchId} has already started`);
       return recorded([{ id: eventId(ctx, 'started'), event: input.started }]);
     case 'resume': {
-      if (tree.failed) return recorded([], [{ level: 'warn', message: `search ${ctx.searchId} failed: ${tree.failed.reason}; it cannot be resumed` }]);
+      // The interpreter ends the run with the failure (SearchFailedError); this is the log's note of it.
+      if (tree.failed) return recorded([], [{ level: 'log', message: `search ${ctx.searchId} failed: ${tree.failed.reason}; it cannot be resumed` }]);
       const notes = [{ level: 'log' as const, message: `resuming search ${ctx.searchId} at revision ${tree.revision}` }];
       const pending = tree.awaitingDistillation;
       // Insight ids are deterministic: lessons already written before the stop are not written twice.
