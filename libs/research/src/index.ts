@@ -5,7 +5,7 @@ export { observe, observationsUnder, type Observation, type Outcome, type ParamM
 export { OfflineProposer, type OfflineProposerOptions } from './offline/proposer.js';
 export { RandomProposer, sampleParameter } from './offline/random-proposer.js';
 export { OfflineDistiller, type OfflineDistillerOptions } from './offline/distiller.js';
-export { StructuredChat, LlmReplyError, promptHash, responseFormat, type LlmConfig, type ChatMessage, type StructuredReply } from './llm/chat.js';
+export { StructuredChat, LlmReplyError, LlmEndpointError, endpointError, promptHash, responseFormat, type LlmConfig, type ChatMessage, type StructuredReply } from './llm/chat.js';
 export { LlmProposer, type LlmProposerOptions, type ChangeKinds } from './llm/proposer.js';
 export { LlmDistiller, type LlmDistillerOptions } from './llm/distiller.js';
 export { llmEndpoint, proposerFor, distillerFor, type LlmEndpoint } from './choose.js';

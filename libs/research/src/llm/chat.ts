@@ -37,6 +37,38 @@ export class LlmReplyError extends Error {
   }
 }
 
+/**
+ * The endpoint could not be asked (unreachable, timed out, or it answered with an HTTP error after
+ * the client's own retries): names the URL it tried, so a wrong OPENAI_BASE_URL is plain to see.
+ */
+export class LlmEndpointError extends Error {
+  constructor(
+    readonly who: string,
+    readonly baseURL: string,
+    readonly status: number | undefined,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      status === undefined
+        ? `${who}: cannot reach the model endpoint ${baseURL} (${detail}); check OPENAI_BASE_URL and that the server is up`
+        : `${who}: the model endpoint ${baseURL} answered HTTP ${status}: ${detail}`,
+      options,
+    );
+    this.name = 'LlmEndpointError';
+  }
+}
+
+/** The error of a failed model call, naming the endpoint: connection errors and HTTP errors become LlmEndpointError. */
+export function endpointError(who: string, baseURL: string, error: unknown): unknown {
+  if (error instanceof OpenAI.APIConnectionError) {
+    const cause = (error.cause as Error | undefined)?.message;
+    return new LlmEndpointError(who, baseURL, undefined, `${error.message.replace(/\.$/, '')}${cause && cause !== error.message ? `: ${cause}` : ''}`, { cause: error });
+  }
+  if (error instanceof OpenAI.APIError) return new LlmEndpointError(who, baseURL, error.status, error.message, { cause: error });
+  return error;
+}
+
 /** A validated structured reply and who produced it (model, prompt hash, tokens of every attempt). */
 export interface StructuredReply<T> {
   value: T;
@@ -81,19 +113,24 @@ export class StructuredChat {
     let model = this.config.model;
     let conversation = messages;
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const completion = await this.client.chat.completions.create(
-        {
-          model: this.config.model,
-          messages: conversation,
-          response_format: responseFormat(name, schema),
-          ...(this.config.temperature === undefined ? {} : { temperature: this.config.temperature }),
-        },
-        { timeout: this.timeout, maxRetries: this.retries },
-      );
+      const completion = await this.client.chat.completions
+        .create(
+          {
+            model: this.config.model,
+            messages: conversation,
+            response_format: responseFormat(name, schema),
+            ...(this.config.temperature === undefined ? {} : { temperature: this.config.temperature }),
+          },
+          { timeout: this.timeout, maxRetries: this.retries },
+        )
+        .catch((error: unknown) => {
+          throw endpointError(this.who, this.client.baseURL, error);
+        });
       model = completion.model || model;
       usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
       usage.completionTokens += completion.usage?.completion_tokens ?? 0;
-      const content = completion.choices[0]?.message?.content ?? '';
+      // A reply without choices (a server that is not quite OpenAI-compatible) is an invalid reply, retried like one.
+      const content = completion.choices?.[0]?.message?.content ?? '';
       const problem = this.problemWith(content, schema, check);
       if (problem.ok) return { value: problem.value, producer: { kind, model, promptHash: hash, usage } };
       problems.push(problem.error);

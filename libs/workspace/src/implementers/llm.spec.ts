@@ -77,4 +77,13 @@ describe('LlmImplementer', () => {
     expect(evidence.failure?.detail).toContain(`model call to ${server.baseURL} failed`);
     expect(evidence.failure?.detail).toContain('overloaded');
   });
+
+  it('is an implementation failure naming the endpoint when nothing listens there', async () => {
+    const closed = await startScriptedOpenAI();
+    await closed.close();
+    const implementer = new LlmImplementer({ baseURL: closed.baseURL, apiKey: 'test-key', model: 'scripted-model' });
+    const evidence = await runExperiment({ task: fx.task, repo, experimentId: 'e-unreachable', nodeId: 'n-unreachable', searchId: 'llm', baseCommit: repo.baseCommit, hypothesis, implementer, seeds: [1] });
+    expect(evidence.failure?.kind).toBe('implementation-failed');
+    expect(evidence.failure?.detail).toContain(`model call to ${closed.baseURL} failed: Connection error.`);
+  });
 });

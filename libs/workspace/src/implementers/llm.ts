@@ -61,11 +61,14 @@ export class LlmImplementer implements Implementer {
           { signal: ctx.signal },
         )
         .catch((err: Error) => {
-          throw new ImplementationFailed(`model call to ${this.options.baseURL} failed: ${err.message}`, attempt, usage);
+          // The experiment fails (implementation-failed), naming the endpoint; the search goes on.
+          const cause = (err.cause as Error | undefined)?.message;
+          throw new ImplementationFailed(`model call to ${this.options.baseURL} failed: ${err.message}${cause && cause !== err.message ? ` (${cause})` : ''}`, attempt, usage);
         });
       usage.promptTokens += completion.usage?.prompt_tokens ?? 0;
       usage.completionTokens += completion.usage?.completion_tokens ?? 0;
-      const content = completion.choices[0]?.message.content ?? '';
+      // A reply without choices (a server that is not quite OpenAI-compatible) is an invalid answer, fed back like one.
+      const content = completion.choices?.[0]?.message?.content ?? '';
       messages.push({ role: 'assistant', content });
       problem = await this.apply(ctx, content);
       if (problem === '') {
