@@ -11,7 +11,9 @@ export { scoreOnce, type ScoringSite, type ScoringResult } from './scoring/sessi
 export { verdictOf, type ScoringTranscript, type ScoringVerdict, type EvaluationFailureKind, type CandidateRunRecord } from './scoring/verdict.js';
 export { parseScorerLine } from './scoring/channel.js';
 export { scrubbedEnv, isSecretName } from './env.js';
-export { addWorktree, removeWorktree, commitWorktree, diffStat, type Worktree, type DiffStat } from './worktree.js';
+export { addWorktree, removeWorktree, commitWorktree, diffStat, pruneWorktrees, type Worktree, type DiffStat } from './worktree.js';
+export { removeOrphanedWorktrees, collectWorktrees, type WorktreeSweep } from './gc.js';
+export { ownerState, type WorktreeOwner } from './worktree-owner.js';
 export { refusedChanges, type Refusal, type RefusalReason } from './changes.js';
 export { git, GitError, GIT_IDENTITY } from './git.js';
 export { evaluate, meanScore, defaultSeeds, type Evaluation, type EvaluationSite } from './evaluate.js';

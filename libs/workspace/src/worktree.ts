@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactRepo } from './artifact.js';
 import { git, GitError } from './git.js';
+import { ownerFile, thisProcess } from './worktree-owner.js';
 
 /** A checked-out worktree and the content of its `.git` link file (to detect tampering). */
 export interface Worktree {
@@ -35,17 +36,33 @@ async function retried<T>(step: () => Promise<T>, attempts = 4): Promise<T> {
   }
 }
 
-/** Adds a detached worktree of `commit` under the workdir. */
+/**
+ * Adds a detached worktree of `commit` under the workdir. Its owner (this process) is written beside
+ * it first, so a worktree whose process died without removing it (kill -9, a crash) can be told from
+ * one in use, and removed (see `removeOrphanedWorktrees`).
+ */
 export async function addWorktree(repo: ArtifactRepo, commit: string, label: string): Promise<Worktree> {
   const dir = path.join(repo.workdir, 'worktrees', `${label}-${randomUUID().slice(0, 8)}`);
-  await serialized(repo, () => git(repo.path, ['worktree', 'add', '--quiet', '--detach', dir, commit]));
+  await writeFile(ownerFile(dir), JSON.stringify(thisProcess()));
+  try {
+    await serialized(repo, () => git(repo.path, ['worktree', 'add', '--quiet', '--detach', dir, commit]));
+  } catch (error) {
+    await rm(ownerFile(dir), { force: true });
+    throw error;
+  }
   return { dir, gitLink: await readFile(path.join(dir, '.git'), 'utf8') };
 }
 
-/** Removes a worktree and its admin entry; safe to call after a failure. */
+/** Removes a worktree, its owner record and its admin entry; safe to call after a failure. */
 export async function removeWorktree(repo: ArtifactRepo, worktree: Worktree): Promise<void> {
   await rm(worktree.dir, { recursive: true, force: true });
+  await rm(ownerFile(worktree.dir), { force: true });
   await serialized(repo, () => git(repo.path, ['worktree', 'prune']));
+}
+
+/** `git worktree prune` in a repository (a git dir or a work tree), retried when git reports a transient lock. */
+export async function pruneWorktrees(gitPath: string): Promise<void> {
+  await retried(() => git(gitPath, ['worktree', 'prune']));
 }
 
 /** Commits everything in the worktree (also when nothing changed) and points `ref` at it. */
