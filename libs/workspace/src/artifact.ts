@@ -1,6 +1,6 @@
 import type { Task } from '@hypotree/task';
-import { existsSync, realpathSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { git, GitError } from './git.js';
@@ -12,6 +12,28 @@ export interface ArtifactRepo {
   baseCommit: string;
   /** hypotree's working folder for this task (worktrees, private homes). */
   workdir: string;
+}
+
+/**
+ * Creates a folder and its missing parents one level at a time; a level that cannot be made is one
+ * clear error. (Node's recursive mkdir loops forever under /proc, where mkdir answers ENOENT for a
+ * parent that exists.)
+ */
+function makeFolders(dir: string, what: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      if (e.code === 'EEXIST' && statSync(d).isDirectory()) continue;
+      throw new Error(`cannot create ${what} ${dir}: mkdir ${d} failed (${e.code ?? e.message}); choose another --workdir`);
+    }
+  }
 }
 
 /** Fixed date of the import commit, so the same folder always yields the same base commit. */
@@ -28,7 +50,7 @@ async function isRepoRoot(dir: string): Promise<boolean> {
 
 async function importFolder(folder: string, gitDir: string, taskName: string): Promise<string> {
   if (!existsSync(path.join(gitDir, 'HEAD'))) {
-    await mkdir(gitDir, { recursive: true });
+    makeFolders(gitDir, 'the artifact repository');
     await git(gitDir, ['init', '--quiet', '--bare', '--initial-branch=main']);
   }
   const indexDir = await mkdtemp(path.join(os.tmpdir(), 'hypotree-index-'));
@@ -57,7 +79,7 @@ async function importFolder(folder: string, gitDir: string, taskName: string): P
  */
 export async function prepareArtifact(task: Task, workdir = path.resolve('.hypotree')): Promise<ArtifactRepo> {
   const taskWorkdir = path.resolve(workdir, task.spec.name);
-  await mkdir(path.join(taskWorkdir, 'worktrees'), { recursive: true });
+  makeFolders(path.join(taskWorkdir, 'worktrees'), "the task's working folder");
   if (await isRepoRoot(task.repo)) {
     const wanted = task.spec.baseCommit ?? 'HEAD';
     try {
