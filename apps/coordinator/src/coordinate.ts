@@ -11,9 +11,10 @@ import { DistillReplySchema, parseMessage, Patterns } from '@hypotree/messaging'
 import { buildPolicies } from '@hypotree/policy';
 import { loadTask, type Task } from '@hypotree/task';
 import { fold, type SearchTree } from '@hypotree/tree';
-import { prepareArtifact, sandboxMode } from '@hypotree/workspace';
+import { prepareArtifact, removeOrphanedWorktrees, sandboxMode } from '@hypotree/workspace';
 import { llmEndpoint, proposerFor } from '@hypotree/research';
 import { CoordinatorModule } from './coordinator.module.js';
+import { SearchFailedError, SearchInterrupted } from './errors.js';
 import { worktreeEvaluators } from './evaluators.js';
 import { SearchRun } from './search-run.js';
 import { SearchRuns } from './search-runs.js';
@@ -25,8 +26,18 @@ export interface SearchRunOptions {
   /** Event store URL; defaults to the SQLite file under the workdir. */
   store?: string;
   onProgress?: (tree: SearchTree, note: string) => void;
-  /** The services' logger, also given the search loop's notes and warnings (default: silent). */
+  /**
+   * The services' logger, also given the search loop's notes and warnings (default: none; the loop's
+   * warnings then go to stderr all the same: a proposer reply that was dropped, a distiller that
+   * failed, a result ignored are never silent).
+   */
   logger?: LoggerService | false;
+  /**
+   * Stops the run (Ctrl-C): nothing more is recorded, running evaluations and experiments are
+   * killed and their worktrees removed, and the run rejects with SearchInterrupted (the search
+   * resumes from its log).
+   */
+  signal?: AbortSignal;
 }
 
 /** The transport a search's coordinator runs on, and what else runs in this process. */
@@ -56,9 +67,11 @@ export function newSearchId(taskName: string, now = new Date()): string {
 
 /**
  * Runs (or resumes) one search with the coordinator in this process, over the given transport:
- * opens the log, prepares the artifact, starts the coordinator (and any colocated services),
- * drives the loop to its end and closes everything it started. The workdir is made absolute,
- * since executors elsewhere receive it in every dispatch.
+ * opens the log, prepares the artifact (removing worktrees a run that died left behind), starts the
+ * coordinator (and any colocated services), drives the loop to its end and closes everything it
+ * started. The workdir is made absolute, since executors elsewhere receive it in every dispatch.
+ * A search that failed throws SearchFailedError (also on resume, before anything runs); a run
+ * stopped by `options.signal` throws SearchInterrupted once everything it started is closed.
  */
 export async function coordinateSearch(options: SearchRunOptions, wiring: SearchWiring): Promise<SearchSummary> {
   let config = parseSearchConfig(options.config);
@@ -66,16 +79,27 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
   const task = loadTask(config.task);
   const store = openEventStore(options.store ?? defaultStoreUrl(config.workdir));
   const apps: INestMicroservice[] = [];
+  const { signal } = options;
+  let searchId: string | undefined;
+  let revision = -1;
+  let run: SearchRun | undefined;
   try {
     const log = new SearchLog(store, actor('coordinator'));
-    const searchId = config.searchId ?? newSearchId(task.spec.name);
+    searchId = config.searchId ?? newSearchId(task.spec.name);
     const recorded = fold(await log.history(searchId));
+    revision = recorded.revision;
+    if (recorded.failed) throw new SearchFailedError(searchId, recorded.failed);
     if (recorded.started) config = configFromStarted(config, searchId, recorded.started);
     assertSandboxAllows(config);
     const repo = await prepareArtifact(task, config.workdir);
     assertSameTask(recorded, task, repo.baseCommit);
 
     const logger = options.logger ?? false;
+    const loopLogger = logger ? { log: (m: string) => logger.log(m), warn: (m: string) => logger.warn(m) } : { log: () => undefined, warn: (m: string) => console.error(`hypotree: warning: ${m}`) };
+    const orphans = await removeOrphanedWorktrees(repo.workdir);
+    if (orphans.removed.length > 0) loopLogger.warn(`removed ${orphans.removed.length} worktree(s) a stopped run left behind under ${repo.workdir}`);
+    signal?.throwIfAborted();
+
     const start = async (module: Parameters<typeof NestFactory.createMicroservice>[0]) => {
       const app = await NestFactory.createMicroservice(module, { ...wiring.server(), logger });
       await app.listen();
@@ -90,7 +114,7 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
       const answer = client.send(Patterns.distill, request);
       return wiring.distillTimeoutMs === undefined ? answer : answer.pipe(timeout({ first: wiring.distillTimeoutMs, with: () => { throw new Error(`no distiller answered within ${wiring.distillTimeoutMs} ms; is one running on this transport?`); } }));
     };
-    const run = new SearchRun(
+    run = new SearchRun(
       {
         log,
         task,
@@ -98,12 +122,13 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
         config,
         policies: buildPolicies(config.policies),
         proposer: proposerFor(config.research.proposer, () => llmEndpoint(config.research.model)),
-        evaluators: worktreeEvaluators(task, repo),
+        evaluators: worktreeEvaluators(task, repo, signal),
         dispatch: async (command) => void (await lastValueFrom(client.emit(Patterns.dispatchExperiment, command), { defaultValue: undefined })),
         distill: async (request) => parseMessage(DistillReplySchema, Patterns.distill, await lastValueFrom(reply(request))),
         orphans: wiring.orphans,
         onProgress: options.onProgress,
-        logger: logger || undefined,
+        logger: loopLogger,
+        signal,
       },
       searchId,
     );
@@ -114,6 +139,11 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
     } finally {
       runs.remove(searchId);
     }
+  } catch (error) {
+    if (signal?.aborted && searchId !== undefined && !(error instanceof SearchFailedError)) {
+      throw new SearchInterrupted(searchId, run?.current?.revision ?? revision, signal.reason);
+    }
+    throw error;
   } finally {
     for (const app of apps.reverse()) await app.close();
     await store.close();

@@ -1,6 +1,6 @@
 import type { RunScore, SandboxKind } from '@hypotree/events';
 import type { Task } from '@hypotree/task';
-import { addWorktree, evaluate, evaluateSealed, removeWorktree, sandboxMode, type ArtifactRepo } from '@hypotree/workspace';
+import { addWorktree, evaluate, evaluateSealed, removeWorktree, sandboxMode, type ArtifactRepo, type EvaluationFailureKind } from '@hypotree/workspace';
 
 const seedsUpTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
@@ -12,18 +12,42 @@ export interface MeasuredRuns {
   evaluatorHash?: string;
 }
 
+/** The end of what a failed evaluation printed: stdout, then stderr (where the error usually is), each marked. */
+export function outputTail(stdoutTail: string, stderrTail: string): string {
+  return [stdoutTail.trim() && `--- stdout ---\n${stdoutTail.trim()}`, stderrTail.trim() && `--- stderr ---\n${stderrTail.trim()}`].filter(Boolean).join('\n');
+}
+
+/** A dev evaluation that produced no score: how, why, and what it printed. */
+export class DevEvaluationError extends Error {
+  constructor(
+    readonly commit: string,
+    readonly kind: EvaluationFailureKind,
+    readonly detail: string,
+    readonly outputTail: string,
+    readonly sandbox: SandboxKind,
+    readonly evaluatorHash: string,
+  ) {
+    super(`the dev evaluation of ${commit} failed (${kind}): ${detail}${outputTail ? `\n${outputTail}` : ''}`);
+    this.name = 'DevEvaluationError';
+  }
+}
+
 /** The evaluations the coordinator itself runs: the baseline's dev runs, and the sealed gate and test. */
 export interface CoordinatorEvaluators {
   /** The sandbox these evaluations run in on this machine. */
   readonly sandbox: SandboxKind;
-  /** Dev runs of a commit with these seeds (the baseline's, and adaptive repeats of a node). */
+  /** Dev runs of a commit with these seeds (the baseline's, and adaptive repeats of a node); a run without a score throws DevEvaluationError. */
   dev(commit: string, seeds: number[]): Promise<MeasuredRuns>;
-  /** A sealed evaluation, seeds 1..`seeds` (default: the task's repeats). */
+  /** A sealed evaluation, seeds 1..`seeds` (default: the task's repeats); a run without a score throws SealedEvaluationError. */
   sealed(commit: string, which: 'gate' | 'test', seeds?: number): Promise<MeasuredRuns>;
 }
 
-/** The evaluators over real worktrees: each scorer in its sandbox, the candidate in another, sealed data only in the scorer's. */
-export function worktreeEvaluators(task: Task, repo: ArtifactRepo): CoordinatorEvaluators {
+/**
+ * The evaluators over real worktrees: each scorer in its sandbox, the candidate in another, sealed
+ * data only in the scorer's. Once `signal` aborts, the processes of a running evaluation are killed
+ * (and its worktree removed).
+ */
+export function worktreeEvaluators(task: Task, repo: ArtifactRepo, signal?: AbortSignal): CoordinatorEvaluators {
   return {
     sandbox: sandboxMode().kind,
     async dev(commit, seeds) {
@@ -31,12 +55,12 @@ export function worktreeEvaluators(task: Task, repo: ArtifactRepo): CoordinatorE
       const worktree = await addWorktree(repo, commit, 'dev');
       try {
         const evaluation = await evaluate(
-          { task, worktree: worktree.dir, scratch: repo.workdir, deadline: started + task.spec.budgets.experimentTimeoutSec * 1000, sandbox: sandboxMode() },
+          { task, worktree: worktree.dir, scratch: repo.workdir, deadline: started + task.spec.budgets.experimentTimeoutSec * 1000, sandbox: sandboxMode(), signal },
           'dev',
           seeds,
         );
         if (!evaluation.ok) {
-          throw new Error(`the dev evaluation of ${commit} failed (${evaluation.kind}): ${evaluation.detail}\n${evaluation.stderrTail || evaluation.stdoutTail}`);
+          throw new DevEvaluationError(commit, evaluation.kind, evaluation.detail, outputTail(evaluation.stdoutTail, evaluation.stderrTail), evaluation.sandbox, evaluation.evaluatorHash);
         }
         return { runs: evaluation.runs, sandbox: evaluation.sandbox, evaluatorHash: evaluation.evaluatorHash };
       } finally {
@@ -46,7 +70,7 @@ export function worktreeEvaluators(task: Task, repo: ArtifactRepo): CoordinatorE
     async sealed(commit, which, seeds = task.spec.budgets.repeats) {
       // The same seeds for every node: one evaluation, several runs, so a configuration that is
       // unstable across seeds cannot win the gate or the test on one lucky draw.
-      const result = await evaluateSealed({ task, repo, commit, which, seeds: seedsUpTo(seeds) });
+      const result = await evaluateSealed({ task, repo, commit, which, seeds: seedsUpTo(seeds), signal });
       return { runs: result.runs, sandbox: result.sandbox, evaluatorHash: result.evaluatorHash };
     },
   };

@@ -1,17 +1,21 @@
-import type { NodeId } from '@hypotree/events';
+import type { NodeId, RunScore } from '@hypotree/events';
 import type { PendingEvent, SearchLog } from '@hypotree/event-store';
 import type { DispatchExperiment, DistillReply } from '@hypotree/messaging';
 import type { PolicySet } from '@hypotree/policy';
-import { effectiveParams, type Proposer } from '@hypotree/research';
+import { effectiveParams, LlmReplyError, type Proposal, type Proposer } from '@hypotree/research';
 import { decide, inFlight, nextInDispatchOrder, searchSettings, searchStarted } from '@hypotree/search';
 import type { ExecutorReport, GateOutcome, SearchCommand, SearchConfig, SearchContext, SearchInput, SearchSettings } from '@hypotree/search';
 import type { Task } from '@hypotree/task';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { SealedEvaluationError } from '@hypotree/workspace';
-import type { CoordinatorEvaluators } from './evaluators.js';
+import { SearchFailedError } from './errors.js';
+import { DevEvaluationError, outputTail, type CoordinatorEvaluators } from './evaluators.js';
 import { Inbox } from './inbox.js';
 import { Leases } from './leases.js';
 import { summarize, type SearchSummary } from './summary.js';
+
+/** Proposer calls in a row without a valid reply that stop a run (one such reply only costs a warning). */
+export const MAX_PROPOSAL_FAILURES = 3;
 
 /** What one search run talks to; every piece is an adapter chosen by the embedded or distributed wiring. */
 export interface SearchRunDeps {
@@ -29,7 +33,9 @@ export interface SearchRunDeps {
   clock?: () => Date;
   /**
    * Stops the run: once aborted, `run()` rejects with the signal's reason at its next step, and a
-   * wait for executor reports ends at once (its timer cleared), so a stopped run leaves nothing pending.
+   * wait for executor reports (or for a proposer or distiller) ends at once (its timer cleared), so a
+   * stopped run leaves nothing pending. Nothing is recorded after the abort: an evaluation it killed
+   * is never mistaken for a failed one.
    */
   signal?: AbortSignal;
   onProgress?: (tree: SearchTree, note: string) => void;
@@ -47,6 +53,8 @@ export class SearchRun {
   readonly searchId: string;
   private tree!: SearchTree;
   private readonly inbox = new Inbox<ExecutorReport>();
+  /** Proposer calls in a row that gave no valid reply; at MAX_PROPOSAL_FAILURES the run stops (the search stays resumable). */
+  private proposalFailures = 0;
   /** Results that arrived before a result dispatched earlier: decided in dispatch order (see nextInDispatchOrder). */
   private readonly held: Extract<ExecutorReport, { kind: 'result' }>[] = [];
   private readonly leases: Leases;
@@ -73,7 +81,10 @@ export class SearchRun {
     return this.tree;
   }
 
-  /** Runs (or resumes) the search to its end, the held-out test included, and returns the summary. */
+  /**
+   * Runs (or resumes) the search to its end, the held-out test included, and returns the summary.
+   * A search that failed (now, or before this resume) throws SearchFailedError instead.
+   */
   async run(): Promise<SearchSummary> {
     this.tree = fold(await this.deps.log.history(this.searchId));
     if (this.tree.started) {
@@ -84,6 +95,7 @@ export class SearchRun {
       await this.settle({ kind: 'start', started: searchStarted(this.searchId, { ...this.deps, sandbox: this.deps.evaluators.sandbox }) });
     }
     while (!(await this.settle({ kind: 'advance' }))) this.deps.signal?.throwIfAborted();
+    if (this.tree.failed) throw new SearchFailedError(this.searchId, this.tree.failed);
     return summarize(this.tree);
   }
 
@@ -97,6 +109,7 @@ export class SearchRun {
 
   /** Decides on one input, appends its events, then runs its commands in order; true once the search is finished. */
   private async settle(input: SearchInput): Promise<boolean> {
+    this.deps.signal?.throwIfAborted();
     const context: SearchContext = {
       searchId: this.searchId,
       policies: this.deps.policies,
@@ -114,16 +127,25 @@ export class SearchRun {
   private async execute(command: SearchCommand): Promise<boolean> {
     const { deps } = this;
     switch (command.kind) {
-      case 'measure-baseline':
-        return this.settle({ kind: 'baseline-measured', commit: command.commit, measured: await deps.evaluators.dev(command.commit, command.seeds) });
+      case 'measure-baseline': {
+        const measured = await deps.evaluators.dev(command.commit, command.seeds).catch((error: unknown) => {
+          if (error instanceof DevEvaluationError) return error;
+          throw error;
+        });
+        if (measured instanceof DevEvaluationError) {
+          const failure = { kind: measured.kind, detail: measured.detail, outputTail: measured.outputTail };
+          return this.settle({ kind: 'baseline-failed', commit: command.commit, failure });
+        }
+        return this.settle({ kind: 'baseline-measured', commit: command.commit, measured });
+      }
       case 'repeat':
         return this.settle({ kind: 'repeated', nodeId: command.nodeId, commit: command.commit, measured: await deps.evaluators.dev(command.commit, command.seeds) });
       case 'propose': {
         const space = deps.task.spec.parameters?.space ?? [];
         const insights = deps.config.research.insights ? insightsOnPath(this.tree, command.parentId) : [];
         const parentParams = effectiveParams(this.tree, command.parentId, space);
-        const proposals = await deps.proposer.propose({ tree: this.tree, task: deps.task, parentId: command.parentId, count: command.count, insights, parentParams });
-        return this.settle({ kind: 'proposed', parentId: command.parentId, proposals });
+        const proposals = await this.propose(deps.proposer.propose({ tree: this.tree, task: deps.task, parentId: command.parentId, count: command.count, insights, parentParams }));
+        return proposals === undefined ? false : this.settle({ kind: 'proposed', parentId: command.parentId, proposals });
       }
       case 'dispatch':
         this.leases.arm(command.message.experimentId, this.now().getTime() + command.message.leaseMs);
@@ -136,8 +158,10 @@ export class SearchRun {
       case 'await-report':
         return this.awaitReport();
       case 'final-test': {
-        const baseline = await deps.evaluators.sealed(command.baseline.commit, 'test', command.seeds);
-        const best = command.best === undefined ? baseline : await deps.evaluators.sealed(command.best.commit, 'test', command.seeds);
+        const baseline = await this.test(command.baseline, command.seeds);
+        if (!('runs' in baseline)) return this.settle(baseline);
+        const best = command.best === undefined ? baseline : await this.test(command.best, command.seeds);
+        if (!('runs' in best)) return this.settle(best);
         return this.settle({ kind: 'tested', baseline: baseline.runs, best: best.runs });
       }
       case 'finish':
@@ -155,15 +179,60 @@ export class SearchRun {
       return { ok: true, ...(await this.deps.evaluators.sealed(commit, 'gate', seeds)) };
     } catch (error) {
       if (!(error instanceof SealedEvaluationError)) throw error;
-      return { ok: false, kind: error.kind, detail: error.message, sandbox: error.sandbox, evaluatorHash: error.evaluatorHash };
+      return { ok: false, kind: error.kind, detail: error.message, outputTail: outputTail(error.stdoutTail, error.stderrTail), sandbox: error.sandbox, evaluatorHash: error.evaluatorHash };
     }
+  }
+
+  // The held-out test of one node: its runs, or the input that records why there are none.
+  private async test(at: { nodeId: NodeId; commit: string }, seeds: number): Promise<{ runs: RunScore[] } | Extract<SearchInput, { kind: 'test-failed' }>> {
+    try {
+      return await this.deps.evaluators.sealed(at.commit, 'test', seeds);
+    } catch (error) {
+      if (!(error instanceof SealedEvaluationError)) throw error;
+      const failure = { kind: error.kind, detail: error.message, outputTail: outputTail(error.stdoutTail, error.stderrTail) };
+      return { kind: 'test-failed', nodeId: at.nodeId, commit: at.commit, failure };
+    }
+  }
+
+  /**
+   * A proposer's answer, or undefined when a model gave no valid reply even after its retry: a
+   * warning, and the search goes on (the next step asks again). Only MAX_PROPOSAL_FAILURES in a row
+   * stop the run, with the last reason; the search stays open, and resumes from its log.
+   */
+  private async propose(asked: Promise<Proposal[]>): Promise<Proposal[] | undefined> {
+    try {
+      const proposals = await this.unlessAborted(asked);
+      this.proposalFailures = 0;
+      return proposals;
+    } catch (error) {
+      if (!(error instanceof LlmReplyError)) throw error;
+      this.proposalFailures += 1;
+      if (this.proposalFailures >= MAX_PROPOSAL_FAILURES) {
+        throw new Error(`the ${this.deps.proposer.kind} proposer gave no valid reply ${this.proposalFailures} times in a row; the last: ${error.message}`, { cause: error });
+      }
+      this.deps.logger?.warn(`${error.message} The search goes on (${this.proposalFailures} such reply in a row; it stops at ${MAX_PROPOSAL_FAILURES}).`);
+      return undefined;
+    }
+  }
+
+  /** A promise, or the abort of the run's signal, whichever comes first (a model call can take minutes). */
+  private unlessAborted<T>(promise: Promise<T>): Promise<T> {
+    const { signal } = this.deps;
+    if (!signal) return promise;
+    signal.throwIfAborted();
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   private async distill(nodeId: NodeId): Promise<boolean> {
     let reply: DistillReply;
     try {
-      reply = await this.deps.distill({ searchId: this.searchId, nodeId, revision: this.tree.revision });
+      reply = await this.unlessAborted(this.deps.distill({ searchId: this.searchId, nodeId, revision: this.tree.revision }));
     } catch (error) {
+      if (this.deps.signal?.aborted) throw this.deps.signal.reason;
       this.deps.logger?.warn(`distiller failed after ${nodeId}: ${(error as Error).message}; the search goes on without new insights`);
       return false;
     }

@@ -13,10 +13,14 @@ export interface ExecutorReports {
 /**
  * Runs the experiments this executor takes, at most `capacity` at a time (others wait their turn
  * here, unstarted, so their lease runs out and the coordinator re-dispatches them if this executor
- * stalls). Reports started, heartbeats (a third of the lease) and the evidence.
+ * stalls). Reports started, heartbeats (a third of the lease) and the evidence. When the service
+ * shuts down, running experiments are aborted (their processes killed, their worktrees removed)
+ * and nothing more is reported: their leases run out, and the coordinator re-dispatches them.
  */
 export class ExperimentRunner {
   private running = 0;
+  private readonly stopping = new AbortController();
+  private readonly active = new Set<Promise<void>>();
   private readonly waiting: DispatchExperiment[] = [];
   private readonly tasks = new Map<string, Task>();
   private readonly repos = new Map<string, Promise<ArtifactRepo>>();
@@ -28,8 +32,9 @@ export class ExperimentRunner {
     private readonly log: { warn(message: string): void } = console,
   ) {}
 
-  /** Takes an experiment: runs it now or when a slot frees. */
+  /** Takes an experiment: runs it now or when a slot frees (none once stopping). */
   accept(command: DispatchExperiment): void {
+    if (this.stopping.signal.aborted) return;
     this.waiting.push(command);
     this.pump();
   }
@@ -39,16 +44,33 @@ export class ExperimentRunner {
     return this.running + this.waiting.length;
   }
 
+  /**
+   * Stops: experiments waiting here are dropped, running ones aborted; resolves once every running
+   * experiment has unwound (its processes killed, its worktree removed).
+   */
+  async stop(): Promise<void> {
+    this.waiting.splice(0);
+    this.stopping.abort(new Error(`executor ${this.executorId} is shutting down`));
+    await Promise.allSettled([...this.active]);
+  }
+
+  /** Nest's shutdown hook: the service closes only once its experiments have stopped. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
   private pump(): void {
-    while (this.running < this.capacity && this.waiting.length > 0) {
+    while (this.running < this.capacity && this.waiting.length > 0 && !this.stopping.signal.aborted) {
       const command = this.waiting.shift()!;
       this.running += 1;
-      void this.execute(command)
+      const done = this.execute(command)
         .catch((error: unknown) => this.log.warn(`executor ${this.executorId}: ${command.experimentId} could not report: ${(error as Error).message}`))
         .finally(() => {
+          this.active.delete(done);
           this.running -= 1;
           this.pump();
         });
+      this.active.add(done);
     }
   }
 
@@ -62,6 +84,8 @@ export class ExperimentRunner {
     } finally {
       clearInterval(beat);
     }
+    // An experiment aborted by the shutdown has no result: its lease runs out, and it runs again.
+    if (this.stopping.signal.aborted) return;
     await this.reports.result({ ...who, evidence });
   }
 
@@ -79,6 +103,7 @@ export class ExperimentRunner {
         hypothesis: command.hypothesis,
         implementer: implementerFor(command.implementer),
         allowUnsandboxed: command.allowUnsandboxed,
+        signal: this.stopping.signal,
       });
     } catch (error) {
       // Broken infrastructure (not an experiment failure) still comes back as evidence, so the search records it.
