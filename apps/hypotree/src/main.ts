@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { TaskSpecError } from '@hypotree/task';
 import { registerAnalyticsCommand } from './analytics-command.js';
+import { registerGcCommand } from './gc-command.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerHistoryCommands } from './history-commands.js';
 import { registerInspectCommands } from './inspect-commands.js';
@@ -26,6 +27,7 @@ registerAuditCommands(program);
 registerHistoryCommands(program);
 registerServiceCommands(program);
 registerAnalyticsCommand(program);
+registerGcCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,6 +5,7 @@ import type { SearchConfigInput } from '@hypotree/search';
 import { int, storeOf, storeOption, workdirOption } from './cli-options.js';
 import { runEmbedded, type EmbeddedRunOptions } from './embedded.js';
 import { formatSummary } from './format.js';
+import { runInterruptibly } from './interrupt.js';
 import { runLogger } from './logger.js';
 import { parsePolicyAssignments } from './policy-flags.js';
 import { progressReporter } from './progress.js';
@@ -75,8 +76,14 @@ export function registerRunCommand(program: Command): void {
           onProgress: (tree, note) => progress.update(tree, note),
           logger: runLogger(Boolean(opts.verbose), Boolean(opts.nats)),
         };
-        const summary = opts.nats ? await runDistributed({ ...options, nats: opts.nats }) : await runEmbedded(options);
+        // Ctrl-C stops the search cleanly and prints the command that resumes it (exit 130); a failed search prints why (exit 1).
+        const summary = await runInterruptibly(
+          (signal) => (opts.nats ? runDistributed({ ...options, nats: opts.nats, signal }) : runEmbedded({ ...options, signal })),
+          { task, workdir: opts.workdir, store: opts.store, nats: opts.nats },
+          { json: Boolean(opts.json), beforeMessage: () => progress.stop() },
+        );
         progress.stop();
+        if (summary === undefined) return;
         console.log(formatSummary(summary));
         if (opts.json) console.log(JSON.stringify(summary));
       } finally {
