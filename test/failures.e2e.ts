@@ -211,12 +211,19 @@ describe('no silent failures (end to end)', () => {
 });
 
 describe('an LLM that answers nonsense, or is not there (end to end)', () => {
-  /** A model for the toy task: hypotheses setting x, whole-file edits of config.json; `bad` says which calls answer nonsense. */
-  function scriptedModel(bad: { proposer: number[]; implementer: number[] }) {
-    const calls = { proposer: 0, implementer: 0 };
+  /** A model for the toy task: hypotheses setting x, whole-file edits of config.json, a lesson per node; `bad` says which calls answer nonsense. */
+  function scriptedModel(bad: { proposer: number[]; implementer: number[]; distiller: number[] }) {
+    const calls = { proposer: 0, implementer: 0, distiller: 0 };
     let x = 5;
     const respond = (body: RecordedRequest['body']): ScriptedResponse => {
       const format = body.response_format as { json_schema: { name: string; schema: { properties: { hypotheses?: { maxItems?: number } } } } };
+      if (format.json_schema.name === 'insights') {
+        calls.distiller += 1;
+        if (bad.distiller.includes(calls.distiller)) return { content: 'Lessons: none today.' };
+        const asked = String(body.messages?.filter((m) => m.role === 'user').at(-1)?.content ?? body.messages?.[1]?.content);
+        const ids = /Write one lesson for each of: (.+)\.$/m.exec(String(body.messages?.[1]?.content ?? asked))![1]!.split(', ');
+        return { content: { insights: ids.map((nodeId) => ({ nodeId, kind: 'finding', text: `Under ${nodeId}, a larger x scored higher.` })) } };
+      }
       if (format.json_schema.name === 'file_edits') {
         calls.implementer += 1;
         if (bad.implementer.includes(calls.implementer)) return { content: 'Sure! Here are the edits you asked for.' };
@@ -235,23 +242,25 @@ describe('an LLM that answers nonsense, or is not there (end to end)', () => {
     return { respond, calls };
   }
 
-  it('one invalid proposer reply (after its retry) is a warning and one invalid implementer reply costs one experiment; the search goes on', async () => {
+  it('one invalid proposer or distiller reply (after its retry) is a warning, one invalid implementer reply costs one experiment; the search goes on', async () => {
     const fx = createTaskFixture();
-    const model = scriptedModel({ proposer: [1, 2], implementer: [1, 2, 3] });
+    const model = scriptedModel({ proposer: [1, 2], implementer: [1, 2, 3], distiller: [1, 2] });
     const server = await startScriptedOpenAI({ respond: model.respond });
     try {
       const env = { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'sk-scripted' };
-      const args = ['run', fx.root, '--budget', '3', '--parallel', '1', '--proposer', 'llm', '--implementer', 'llm', '--distiller', 'offline', '--model', 'scripted-model', '--allow-unsandboxed', '--workdir', fx.workdir, '--search-id', 'llm-nonsense', '--json'];
+      const args = ['run', fx.root, '--budget', '3', '--parallel', '1', '--proposer', 'llm', '--implementer', 'llm', '--distiller', 'llm', '--model', 'scripted-model', '--allow-unsandboxed', '--workdir', fx.workdir, '--search-id', 'llm-nonsense', '--json'];
       const { stdout, stderr } = await hypotree(args, env);
       const summary = lastJsonLine<Summary>(stdout);
       expect(summary.experiments).toBe(3);
       expect(summary.failed).toBe(1);
       expect(stderr).toMatch(/hypotree: warning: llm proposer: model scripted-model gave no valid reply after 2 attempts .* The search goes on \(1 such reply in a row; it stops at 3\)\./);
+      expect(stderr).toMatch(/hypotree: warning: distiller failed after \d+: .*llm distiller: model scripted-model gave no valid reply after 2 attempts.*; the search goes on without new insights/);
       const events = await readSearchLog(fx.workdir, 'llm-nonsense');
       const failed = events.filter((e) => e.type === 'ExperimentFailed').map((e) => e.data as { kind: string; detail: string });
       expect(failed).toEqual([expect.objectContaining({ kind: 'implementation-failed', detail: expect.stringContaining('no working implementation after 3 attempt(s)') })]);
       expect(countOf(events, 'ExperimentSucceeded')).toBe(2);
       expect(model.calls.implementer).toBe(5); // three for the failed experiment, one for each other
+      expect(countOf(events, 'InsightDistilled')).toBeGreaterThan(0); // later distillations worked
     } finally {
       await server.close();
       fx.cleanup();
