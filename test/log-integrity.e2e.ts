@@ -142,6 +142,20 @@ describe('a revision gap (a row deleted from the SQLite file)', () => {
     expect(listings[1]!.reason).toMatch(/^search-b@5: revision gap/);
   });
 
+  it('what came before the gap can be continued: a branch before it is consistent, one after it is refused', async () => {
+    const rescue = damagedCopy('rescue', "DELETE FROM events WHERE stream_id = 'search-b' AND revision = 5");
+    const after = await attempt(['branch', 'b', '--at', '6', '--reason', 'after the hole', '--store', `sqlite:${rescue}`]);
+    expect(after.exitCode).toBe(2);
+    expect(oneLine(after.stderr)).toMatch(/^hypotree: search-b@5: revision gap/);
+    const branched = await attempt(['branch', 'b', '--at', '4', '--reason', 'keep what came before the hole', '--id', 'b-kept', '--store', `sqlite:${rescue}`]);
+    expect(branched.exitCode).toBe(0);
+    const rebuilt = await attempt(['rebuild', 'b-kept', '--store', `sqlite:${rescue}`, '--json']);
+    expect(rebuilt.exitCode).toBe(0);
+    expect(lastJsonLine(rebuilt.stdout)).toMatchObject({ consistent: true, events: 6 });
+    const listings = JSON.parse((await attempt(['searches', '--store', `sqlite:${rescue}`, '--json'])).stdout) as { searchId: string; status: string; branchedFrom: string | null }[];
+    expect(listings.map((s) => [s.searchId, s.status, s.branchedFrom])).toEqual([['a', 'done', null], ['b', 'broken', null], ['c', 'open', null], ['b-kept', 'open', 'b@4']]);
+  });
+
   it('the null case: searches on the intact log, exit code 0, with status, experiments, best and gain', async () => {
     const listed = await attempt(['searches', '--workdir', workdir, '--json']);
     expect(listed.exitCode).toBe(0);

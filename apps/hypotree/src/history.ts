@@ -33,12 +33,14 @@ export interface BranchRequest {
  */
 export async function branchSearch(storeUrl: string, request: BranchRequest): Promise<{ branchId: string; revision: number }> {
   return withLog(storeUrl, async (log) => {
-    const own = await log.ownEvents(request.parentId);
+    if (request.at !== undefined && (!Number.isInteger(request.at) || request.at < 0)) throw new Error(`--at ${request.at}: a revision is a whole number from 0`);
+    // The parent is read no further than the branch revision: a gap in its log after that point does not stop a branch before it.
+    const own = await log.ownEvents(request.parentId, request.at ?? Infinity);
     if (own.length === 0) throw new Error(`no search ${request.parentId} in ${storeUrl}`);
     const last = own.at(-1)!.revision;
     const at = request.at ?? last;
-    if (!Number.isInteger(at) || at < 0 || at > last) throw new Error(`--at ${at}: search ${request.parentId} has revisions 0 to ${last}`);
-    const then = foldUntil(await log.history(request.parentId), at);
+    if (at > last) throw new Error(`--at ${at}: search ${request.parentId} has revisions 0 to ${last}`);
+    const then = foldUntil(await log.history(request.parentId, at), at);
     if (then.completed) throw new Error(`search ${request.parentId} had already completed at revision ${at}; branch before its SearchCompleted event`);
     const branchId = request.branchId ?? `${request.parentId}-b${at}-${Date.now().toString(36)}`;
     const policies = buildPolicies(mergedParams(then.started!, request.policies));
