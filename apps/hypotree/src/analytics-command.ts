@@ -11,5 +11,6 @@ export function registerAnalyticsCommand(program: Command): void {
     .option('--port <n>', 'HTTP port (0: a free one)', '7070')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--state <file>', 'checkpoint file (default <workdir>/analytics-state.json)')
+    .addHelpText('after', '\nExamples:\n  hypotree analytics                       # http://127.0.0.1:7070/\n  hypotree analytics --store esdb://localhost:2113?tls=false --port 0 --host 0.0.0.0')
     .action(async (opts) => runAnalyticsService(opts));
 }
