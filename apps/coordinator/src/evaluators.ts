@@ -1,5 +1,6 @@
 import type { RunScore, SandboxKind } from '@hypotree/events';
 import type { Task } from '@hypotree/task';
+import { diagnosisLine } from './errors.js';
 import { addWorktree, evaluate, evaluateSealed, removeWorktree, sandboxMode, type ArtifactRepo, type EvaluationFailureKind } from '@hypotree/workspace';
 
 const seedsUpTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
@@ -27,7 +28,8 @@ export class DevEvaluationError extends Error {
     readonly sandbox: SandboxKind,
     readonly evaluatorHash: string,
   ) {
-    super(`the dev evaluation of ${commit} failed (${kind}): ${detail}${outputTail ? `\n${outputTail}` : ''}`);
+    const said = diagnosisLine(outputTail);
+    super(`the dev evaluation of ${commit} failed (${kind}): ${detail}${said === undefined ? '' : ` — it printed: ${said}`}`);
     this.name = 'DevEvaluationError';
   }
 }
