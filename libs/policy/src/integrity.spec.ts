@@ -1,6 +1,7 @@
 import type { SearchEventData } from '@hypotree/events';
 import { fold, type SearchTree } from '@hypotree/tree';
 import { EventScript } from '@hypotree/tree/testing';
+import { admissionPolicy } from './admission.js';
 import { integrityObjection } from './integrity.js';
 
 type Integrity = NonNullable<SearchEventData<'ExperimentSucceeded'>['integrity']>;
@@ -95,5 +96,14 @@ describe('integrity of a node without evidence yet', () => {
     s.propose('1', '0', { lr: 0.1 });
     const tree = fold(s.events);
     expect(integrityObjection(tree, tree.nodes.get('1')!)).toBeUndefined();
+  });
+});
+
+describe('admission of evidence the integrity check objects to', () => {
+  it('is a rejection by the objection\'s rule, citing the objected evidence and the dev comparison once each', () => {
+    const tree = search(allowlist, { ...trusted, sandbox: 'none' });
+    const decision = admissionPolicy().decide(tree, '1');
+    expect(decision).toMatchObject({ action: 'reject', rule: 'weaker-sandbox', reason: "the dev evaluation of 1 ran with sandbox 'none', weaker than the search's 'allowlist'" });
+    expect(decision.evidence).toEqual([eventOf(tree, 'result'), tree.nodes.get('0')!.result!.eventId]);
   });
 });
