@@ -1,0 +1,43 @@
+// The quick mutation run CI affords (`npm run test:mutation:quick`, after `npm test` in .ci/run): the
+// fold of libs/tree and the admission rules of libs/policy (admission, the noise model, the budget),
+// each against its own library's specifications only, and the run fails below the 80% floor.
+//
+// Two parts, chosen with MUTATION_PART, run one after the other by the npm script: a mutant of the
+// fold is re-tested by the libs/tree specifications (well under a second a mutant), a mutant of
+// admission by the four specifications that state it. Both use every core (2 on CI) and restart the
+// Jest runner every 25 mutants (Jest's ESM mode grows by ~100 MB a run). Incremental per part, so a
+// local rerun re-tests only what changed; a fresh clone (CI) tests every mutant.
+import base from './stryker.config.mjs';
+
+const parts = {
+  fold: {
+    mutate: ['libs/tree/src/evolve.ts'],
+    roots: ['<rootDir>/libs/tree'],
+    testMatch: ['**/*.spec.ts'],
+  },
+  admission: {
+    mutate: ['libs/policy/src/admission.ts', 'libs/policy/src/noise.ts', 'libs/policy/src/budget.ts'],
+    roots: ['<rootDir>/libs/policy'],
+    testMatch: ['**/admission*.spec.ts', '**/noise.spec.ts', '**/budget.spec.ts', '**/integrity.spec.ts'],
+  },
+};
+
+const name = process.env.MUTATION_PART ?? 'fold';
+const part = parts[name];
+if (!part) throw new Error(`MUTATION_PART must be one of ${Object.keys(parts).join(', ')}, not ${name}`);
+
+export default {
+  ...base,
+  mutate: part.mutate,
+  jest: { ...base.jest, config: { roots: part.roots, testMatch: part.testMatch } },
+  concurrency: 2,
+  maxTestRunnerReuse: 25,
+  incremental: true,
+  incrementalFile: `reports/mutation/quick-${name}-incremental.json`,
+  reporters: ['clear-text', 'progress-append-only', 'json'],
+  // The CI log lists each surviving mutant, not which test killed what.
+  clearTextReporter: { reportTests: false, reportMutants: true, reportScoreTable: true },
+  jsonReporter: { fileName: `reports/mutation/quick-${name}.json` },
+  thresholds: { high: 90, low: 80, break: 80 },
+  tempDirName: `.stryker-tmp-quick-${name}`,
+};
