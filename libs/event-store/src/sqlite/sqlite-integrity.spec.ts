@@ -115,6 +115,15 @@ describe('SQLite adapter: revision integrity', () => {
     });
   });
 
+  it('a writer that saw a stream whole still checks what other connections appended since', async () => {
+    const other = SqliteEventStore.open({ path });
+    await other.append('a', [anEvent('A5'), anEvent('A6')], { expectedRevision: 4 });
+    await other.close();
+    tamper(path, "DELETE FROM events WHERE stream_id = 'a' AND revision = 5");
+    // `store` wrote a@0…4 itself; a@5 went missing after that.
+    await expect(store.append('a', [anEvent('A7')], { expectedRevision: 6 })).rejects.toMatchObject({ streamId: 'a', revision: 5, problem: 'gap' });
+  });
+
   it('the first revision deleted: a gap at a@0 for a read, readAll and an append', async () => {
     tamper(path, "DELETE FROM events WHERE stream_id = 'a' AND revision = 0");
     await expect(toArray(store.readStream('a'))).rejects.toThrow(/^a@0: revision gap in stream a: revision 0 is missing \(the next stored event is revision 1\)/);
