@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { RecordedSearchEvent } from '@hypotree/events';
 import { fold, searchStatus } from '@hypotree/tree';
