@@ -39,7 +39,9 @@ describe('a search driven by a hostile agent', () => {
   });
 
   it('is fooled with the sandbox off (--allow-unsandboxed), and says so before anything else', async () => {
-    const { stdout } = await hypotree(['run', coin.root, ...agentArgs, '--allow-unsandboxed'], { HYPOTREE_SANDBOX: 'none' });
+    // The leak is a scan of other processes' environments, which can miss under heavy load: five
+    // experiments give the cheat several chances (each one that works scores 1 on dev and gate).
+    const { stdout } = await hypotree(['run', coin.root, ...agentArgs, '--budget', '5', '--allow-unsandboxed'], { HYPOTREE_SANDBOX: 'none' });
     const summary = lastJsonLine<SearchSummary>(stdout);
     expect(summary).toMatchObject({ sandbox: 'none', allowUnsandboxed: true });
     expect(summary.admitted).toBeGreaterThan(0);
