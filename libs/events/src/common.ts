@@ -37,6 +37,24 @@ export const TokenUsageSchema = z.object({
 });
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 
+/**
+ * One model call as it was answered (the accepted reply of a proposer's or a distiller's request):
+ * recorded so the log works as a cache of model replies, keyed by the model asked for and the
+ * prompt's hash. A replay that builds the same prompt reuses the reply instead of calling again.
+ */
+export const ModelCallSchema = z.object({
+  purpose: z.enum(['propose', 'distill']),
+  /** The model asked for (the cache key); `servedBy` when the endpoint named another. */
+  model: z.string().min(1),
+  servedBy: z.string().optional(),
+  promptHash: z.string().min(1),
+  /** The content of the reply that was accepted (after at most one retry). */
+  reply: z.string(),
+  usage: TokenUsageSchema,
+  attempts: z.number().int().positive(),
+});
+export type ModelCall = z.infer<typeof ModelCallSchema>;
+
 /** Who produced a proposal or an insight: an offline algorithm or a model (with the prompt's hash and the tokens spent). */
 export const ProducerRefSchema = z.object({
   kind: z.string().min(1),

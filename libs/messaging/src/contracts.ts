@@ -1,4 +1,4 @@
-import { HypothesisChangeSchema, InsightDraftSchema, issueList, NodeIdSchema } from '@hypotree/events';
+import { HypothesisChangeSchema, InsightDraftSchema, issueList, ModelCallSchema, NodeIdSchema } from '@hypotree/events';
 import { ExperimentEvidenceSchema } from './evidence.js';
 import { z } from 'zod';
 
@@ -86,7 +86,11 @@ export const DistillRequestSchema = z.object({
 export type DistillRequestMessage = z.infer<typeof DistillRequestSchema>;
 
 /** Distiller → coordinator: the lessons; the coordinator appends them (it is the single writer). */
-export const DistillReplySchema = z.object({ drafts: z.array(InsightDraftSchema) });
+export const DistillReplySchema = z.object({
+  drafts: z.array(InsightDraftSchema),
+  /** The model calls behind the drafts (an LLM distiller), recorded by the coordinator as the log's cache of replies. */
+  modelCalls: z.array(ModelCallSchema).optional(),
+});
 export type DistillReply = z.infer<typeof DistillReplySchema>;
 
 /** A message that does not match its contract; it is rejected with this reason and changes no state. */
