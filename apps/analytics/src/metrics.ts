@@ -58,6 +58,8 @@ const mean = (runs: { value: number }[]) => runs.reduce((sum, r) => sum + r.valu
 
 /** Applies one decoded event to its search's projection (pure: returns a new projection). */
 export function evolve(state: SearchProjection | undefined, event: RecordedSearchEvent, lookup: MetricsLookup = () => undefined): SearchProjection {
+  // A replay's reused experiment counts as the outcome it repeats (the search's cost on its own).
+  if (event.type === 'ExperimentReused') return evolve(state, { ...event, type: event.data.outcome.type, data: event.data.outcome.data } as RecordedSearchEvent, lookup);
   const current = state ?? emptyProjection(searchIdOf(event.streamId));
   const m: SearchMetrics = { ...current.metrics, failures: { ...current.metrics.failures }, revision: event.revision };
   const undecided = { ...current.undecided };
@@ -132,6 +134,7 @@ export function evolve(state: SearchProjection | undefined, event: RecordedSearc
     case 'NodePruned':
     case 'ExpansionExhausted':
     case 'ExperimentRepeated':
+    case 'ModelCalled': // the proposal or insight it produced carries the tokens
       break;
     default: {
       const unknown: never = event;

@@ -5,17 +5,18 @@ import { type DynamicModule, type INestMicroservice, type LoggerService } from '
 import { NestFactory } from '@nestjs/core';
 import type { ClientProxy, MicroserviceOptions } from '@nestjs/microservices';
 import { lastValueFrom, timeout } from 'rxjs';
-import { configFromStarted, parseSearchConfig, taskChanges, type SearchConfig, type SearchConfigInput } from '@hypotree/search';
+import { configFromStarted, parseSearchConfig, taskChanges, type FamilyMemo, type SearchConfig, type SearchConfigInput } from '@hypotree/search';
 import { defaultStoreUrl, openEventStore, SearchLog, type EventStore } from '@hypotree/event-store';
 import { DistillReplySchema, parseMessage, Patterns } from '@hypotree/messaging';
 import { buildPolicies } from '@hypotree/policy';
 import { loadTask, type Task } from '@hypotree/task';
 import { fold, type SearchTree } from '@hypotree/tree';
 import { prepareArtifact, removeOrphanedWorktrees, sandboxMode } from '@hypotree/workspace';
-import { llmEndpoint, proposerFor } from '@hypotree/research';
+import { collectModelCalls, distillerFor, llmEndpoint, proposerFor, type LlmEndpoint } from '@hypotree/research';
 import { CoordinatorModule } from './coordinator.module.js';
 import { SearchFailedError, SearchInterrupted } from './errors.js';
 import { worktreeEvaluators } from './evaluators.js';
+import { refuseDispatch, refusingEvaluators, runMemo } from './replay-memo.js';
 import { SearchRun } from './search-run.js';
 import { SearchRuns } from './search-runs.js';
 import type { SearchSummary } from './summary.js';
@@ -38,6 +39,11 @@ export interface SearchRunOptions {
    * resumes from its log).
    */
   signal?: AbortSignal;
+  /**
+   * A replay (`hypotree replay`): what the family already paid for is taken from `memo`; whatever it
+   * lacks runs for real only when `execute`, and otherwise stops the run with ReplayNeeds.
+   */
+  replay?: { memo: FamilyMemo; execute: boolean };
 }
 
 /** The transport a search's coordinator runs on, and what else runs in this process. */
@@ -114,6 +120,13 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
       const answer = client.send(Patterns.distill, request);
       return wiring.distillTimeoutMs === undefined ? answer : answer.pipe(timeout({ first: wiring.distillTimeoutMs, with: () => { throw new Error(`no distiller answered within ${wiring.distillTimeoutMs} ms; is one running on this transport?`); } }));
     };
+    const { replay } = options;
+    const dryReplay = replay !== undefined && !replay.execute;
+    const sandbox = sandboxMode().kind;
+    const memo = replay && runMemo(replay.memo, { execute: replay.execute, repeats: task.spec.budgets.repeats, sandbox });
+    // A replay from the memo alone asks no model (a call it lacks is refused first), so it needs no endpoint.
+    const endpoint = (): LlmEndpoint => (dryReplay ? memoEndpoint(config.research.model) : llmEndpoint(config.research.model));
+    const distiller = replay && distillerFor(config.research.distiller, endpoint);
     run = new SearchRun(
       {
         log,
@@ -121,10 +134,18 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
         baseCommit: repo.baseCommit,
         config,
         policies: buildPolicies(config.policies),
-        proposer: proposerFor(config.research.proposer, () => llmEndpoint(config.research.model)),
-        evaluators: worktreeEvaluators(task, repo, signal),
-        dispatch: async (command) => void (await lastValueFrom(client.emit(Patterns.dispatchExperiment, command), { defaultValue: undefined })),
-        distill: async (request) => parseMessage(DistillReplySchema, Patterns.distill, await lastValueFrom(reply(request))),
+        proposer: proposerFor(config.research.proposer, endpoint),
+        evaluators: dryReplay ? refusingEvaluators(sandbox) : worktreeEvaluators(task, repo, signal),
+        dispatch: dryReplay ? refuseDispatch : async (command) => void (await lastValueFrom(client.emit(Patterns.dispatchExperiment, command), { defaultValue: undefined })),
+        // A replay distills in this process, so the distiller's model calls are answered from the memo too.
+        distill: distiller
+          ? async (request) => {
+              const tree = fold(await log.history(request.searchId, request.revision));
+              const { value: drafts, calls } = await collectModelCalls(() => distiller.distill({ tree, task, nodeId: request.nodeId }), memo!.recall);
+              return { drafts, modelCalls: calls };
+            }
+          : async (request) => parseMessage(DistillReplySchema, Patterns.distill, await lastValueFrom(reply(request))),
+        ...(memo ? { memo } : {}),
         orphans: wiring.orphans,
         onProgress: options.onProgress,
         logger: loopLogger,
@@ -147,6 +168,15 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
   } finally {
     for (const app of apps.reverse()) await app.close();
     await store.close();
+  }
+}
+
+// The endpoint of a replay that may not call a model: any call is refused before a request is sent.
+function memoEndpoint(model: string | undefined): LlmEndpoint {
+  try {
+    return llmEndpoint(model);
+  } catch {
+    return { baseURL: 'http://replay-from-memo.invalid/v1', model: model ?? 'unknown', apiKey: 'not-needed' };
   }
 }
 

@@ -37,3 +37,18 @@ export class SearchInterrupted extends Error {
     this.name = 'SearchInterrupted';
   }
 }
+
+/**
+ * A replay without `--execute` reached something its family never paid for: an experiment, an
+ * evaluation or a model call. The replay stops there (what it recorded so far stays, and resumes
+ * with `--execute`); `need` and `detail` say what was missing.
+ */
+export class ReplayNeeds extends Error {
+  constructor(
+    readonly need: 'experiment' | 'dev evaluation' | 'gate evaluation' | 'test evaluation' | 'model call',
+    readonly detail: string,
+  ) {
+    super(`the replay needs a ${need} the family never ran: ${detail}`);
+    this.name = 'ReplayNeeds';
+  }
+}

@@ -1,14 +1,14 @@
-import type { NodeId, RunScore } from '@hypotree/events';
+import type { ModelCall, NodeId, SearchEventData } from '@hypotree/events';
 import type { PendingEvent, SearchLog } from '@hypotree/event-store';
 import type { DispatchExperiment, DistillReply } from '@hypotree/messaging';
 import type { PolicySet } from '@hypotree/policy';
-import { effectiveParams, LlmReplyError, type Proposal, type Proposer } from '@hypotree/research';
+import { collectModelCalls, effectiveParams, LlmReplyError, type ModelCallScope, type Proposal, type Proposer } from '@hypotree/research';
 import { decide, inFlight, nextInDispatchOrder, searchSettings, searchStarted } from '@hypotree/search';
-import type { ExecutorReport, GateOutcome, SearchCommand, SearchConfig, SearchContext, SearchInput, SearchSettings } from '@hypotree/search';
+import type { ExecutorReport, GateOutcome, Measured, SearchCommand, SearchConfig, SearchContext, SearchInput, SearchSettings, TestRuns } from '@hypotree/search';
 import type { Task } from '@hypotree/task';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { SealedEvaluationError } from '@hypotree/workspace';
-import { SearchFailedError } from './errors.js';
+import { ReplayNeeds, SearchFailedError } from './errors.js';
 import { DevEvaluationError, outputTail, type CoordinatorEvaluators } from './evaluators.js';
 import { Inbox } from './inbox.js';
 import { Leases } from './leases.js';
@@ -16,6 +16,18 @@ import { summarize, type SearchSummary } from './summary.js';
 
 /** Proposer calls in a row without a valid reply that stop a run (one such reply only costs a warning). */
 export const MAX_PROPOSAL_FAILURES = 3;
+
+const testRuns = (measured: Measured): TestRuns => ({ runs: measured.runs, ...(measured.reusedFrom ? { reusedFrom: measured.reusedFrom } : {}) });
+
+/** Recorded outcomes a replay reuses instead of paying again (see FamilyMemo); undefined where there is none. */
+export interface RunMemo {
+  dev(commit: string, seeds: number[]): Measured | undefined;
+  gate(commit: string, seeds: number | undefined): GateOutcome | undefined;
+  test(commit: string, seeds: number): Measured | undefined;
+  /** The recorded outcome of the experiment this dispatch would run, under its ids. */
+  experiment(tree: SearchTree, dispatch: DispatchExperiment): SearchEventData<'ExperimentReused'> | undefined;
+  recall: NonNullable<ModelCallScope['recall']>;
+}
 
 /** What one search run talks to; every piece is an adapter chosen by the embedded or distributed wiring. */
 export interface SearchRunDeps {
@@ -28,6 +40,11 @@ export interface SearchRunDeps {
   evaluators: CoordinatorEvaluators;
   dispatch(command: DispatchExperiment): Promise<void>;
   distill(request: { searchId: string; nodeId: NodeId; revision: number }): Promise<DistillReply>;
+  /**
+   * What the search family already paid for (a replay): each experiment, evaluation and model call
+   * is taken from it when it holds one, and only otherwise run by the adapters above.
+   */
+  memo?: RunMemo;
   /** Experiments in flight at a restart: `wait-for-lease` (remote executors may still report) or `expire-now` (they died with us). */
   orphans?: 'wait-for-lease' | 'expire-now';
   clock?: () => Date;
@@ -56,7 +73,7 @@ export class SearchRun {
   /** Proposer calls in a row that gave no valid reply; at MAX_PROPOSAL_FAILURES the run stops (the search stays resumable). */
   private proposalFailures = 0;
   /** Results that arrived before a result dispatched earlier: decided in dispatch order (see nextInDispatchOrder). */
-  private readonly held: Extract<ExecutorReport, { kind: 'result' }>[] = [];
+  private readonly held: Extract<ExecutorReport, { kind: 'result' | 'reused' }>[] = [];
   private readonly leases: Leases;
   private readonly now: () => Date;
   private readonly settings: SearchSettings; // the decider's, fixed for the search
@@ -71,7 +88,7 @@ export class SearchRun {
   /** Hands an executor message to the loop (its lease is refreshed on arrival); called by the controller. */
   deliver(message: ExecutorReport): void {
     if (message.message.searchId === this.searchId) {
-      this.leases.refresh(message.message.experimentId, this.now().getTime(), message.kind === 'result');
+      this.leases.refresh(message.message.experimentId, this.now().getTime(), message.kind === 'result' || message.kind === 'reused');
     }
     this.inbox.push(message);
   }
@@ -128,6 +145,8 @@ export class SearchRun {
     const { deps } = this;
     switch (command.kind) {
       case 'measure-baseline': {
+        const reused = deps.memo?.dev(command.commit, command.seeds);
+        if (reused) return this.settle({ kind: 'baseline-measured', commit: command.commit, measured: reused });
         const measured = await deps.evaluators.dev(command.commit, command.seeds).catch((error: unknown) => {
           if (error instanceof DevEvaluationError) return error;
           throw error;
@@ -138,21 +157,30 @@ export class SearchRun {
         }
         return this.settle({ kind: 'baseline-measured', commit: command.commit, measured });
       }
-      case 'repeat':
-        return this.settle({ kind: 'repeated', nodeId: command.nodeId, commit: command.commit, measured: await deps.evaluators.dev(command.commit, command.seeds) });
+      case 'repeat': {
+        const measured = deps.memo?.dev(command.commit, command.seeds) ?? (await deps.evaluators.dev(command.commit, command.seeds));
+        return this.settle({ kind: 'repeated', nodeId: command.nodeId, commit: command.commit, measured });
+      }
       case 'propose': {
         const space = deps.task.spec.parameters?.space ?? [];
         const insights = deps.config.research.insights ? insightsOnPath(this.tree, command.parentId) : [];
         const parentParams = effectiveParams(this.tree, command.parentId, space);
-        const proposals = await this.propose(deps.proposer.propose({ tree: this.tree, task: deps.task, parentId: command.parentId, count: command.count, insights, parentParams }));
-        return proposals === undefined ? false : this.settle({ kind: 'proposed', parentId: command.parentId, proposals });
+        const request = { tree: this.tree, task: deps.task, parentId: command.parentId, count: command.count, insights, parentParams };
+        const asked = await this.propose(collectModelCalls(() => deps.proposer.propose(request), deps.memo?.recall));
+        return asked === undefined ? false : this.settle({ kind: 'proposed', parentId: command.parentId, proposals: asked.value, modelCalls: asked.calls });
       }
-      case 'dispatch':
+      case 'dispatch': {
         this.leases.arm(command.message.experimentId, this.now().getTime() + command.message.leaseMs);
-        await deps.dispatch(command.message);
+        const reused = deps.memo?.experiment(this.tree, command.message);
+        const { searchId, experimentId, nodeId } = command.message;
+        if (reused) this.deliver({ kind: 'reused', message: { searchId, experimentId, nodeId }, reused });
+        else await deps.dispatch(command.message);
         return false;
-      case 'gate':
-        return this.settle({ kind: 'gated', nodeId: command.nodeId, commit: command.commit, outcome: await this.gate(command.commit, command.seeds) });
+      }
+      case 'gate': {
+        const outcome = deps.memo?.gate(command.commit, command.seeds) ?? (await this.gate(command.commit, command.seeds));
+        return this.settle({ kind: 'gated', nodeId: command.nodeId, commit: command.commit, outcome });
+      }
       case 'distill':
         return this.distill(command.nodeId);
       case 'await-report':
@@ -162,7 +190,7 @@ export class SearchRun {
         if (!('runs' in baseline)) return this.settle(baseline);
         const best = command.best === undefined ? baseline : await this.test(command.best, command.seeds);
         if (!('runs' in best)) return this.settle(best);
-        return this.settle({ kind: 'tested', baseline: baseline.runs, best: best.runs });
+        return this.settle({ kind: 'tested', baseline: testRuns(baseline), best: testRuns(best) });
       }
       case 'finish':
         return true;
@@ -184,7 +212,9 @@ export class SearchRun {
   }
 
   // The held-out test of one node: its runs, or the input that records why there are none.
-  private async test(at: { nodeId: NodeId; commit: string }, seeds: number): Promise<{ runs: RunScore[] } | Extract<SearchInput, { kind: 'test-failed' }>> {
+  private async test(at: { nodeId: NodeId; commit: string }, seeds: number): Promise<Measured | Extract<SearchInput, { kind: 'test-failed' }>> {
+    const reused = this.deps.memo?.test(at.commit, seeds);
+    if (reused) return reused;
     try {
       return await this.deps.evaluators.sealed(at.commit, 'test', seeds);
     } catch (error) {
@@ -199,7 +229,7 @@ export class SearchRun {
    * warning, and the search goes on (the next step asks again). Only MAX_PROPOSAL_FAILURES in a row
    * stop the run, with the last reason; the search stays open, and resumes from its log.
    */
-  private async propose(asked: Promise<Proposal[]>): Promise<Proposal[] | undefined> {
+  private async propose(asked: Promise<{ value: Proposal[]; calls: ModelCall[] }>): Promise<{ value: Proposal[]; calls: ModelCall[] } | undefined> {
     try {
       const proposals = await this.unlessAborted(asked);
       this.proposalFailures = 0;
@@ -233,10 +263,11 @@ export class SearchRun {
       reply = await this.unlessAborted(this.deps.distill({ searchId: this.searchId, nodeId, revision: this.tree.revision }));
     } catch (error) {
       if (this.deps.signal?.aborted) throw this.deps.signal.reason;
+      if (error instanceof ReplayNeeds) throw error; // a replay stops where its memo ends, it does not go on without the lesson
       this.deps.logger?.warn(`distiller failed after ${nodeId}: ${(error as Error).message}; the search goes on without new insights`);
       return false;
     }
-    return this.settle({ kind: 'distilled', nodeId, drafts: reply.drafts });
+    return this.settle({ kind: 'distilled', nodeId, drafts: reply.drafts, modelCalls: reply.modelCalls });
   }
 
   /**
@@ -249,14 +280,14 @@ export class SearchRun {
     if (this.releaseNext()) return this.settle({ kind: 'reported', report: this.releaseNext(true)! });
     if (this.leases.size === 0) throw new Error(`search ${this.searchId}: nothing is in flight and nothing can start, yet the search is not complete`);
     const message = await this.inbox.next(this.leases.msUntilNext(this.now().getTime()), this.deps.signal);
-    if (message?.kind === 'result') this.held.push(message);
+    if (message?.kind === 'result' || message?.kind === 'reused') this.held.push(message);
     else if (message && (await this.settle({ kind: 'reported', report: message }))) return true;
     if (this.releaseNext()) return this.settle({ kind: 'reported', report: this.releaseNext(true)! });
     return this.expireLeases();
   }
 
   // The held result whose turn has come, if any (taken out of the hold when `take`).
-  private releaseNext(take = false): Extract<ExecutorReport, { kind: 'result' }> | undefined {
+  private releaseNext(take = false): Extract<ExecutorReport, { kind: 'result' | 'reused' }> | undefined {
     const next = nextInDispatchOrder(this.tree, this.held);
     if (next && take) this.held.splice(this.held.indexOf(next), 1);
     return next;

@@ -1,6 +1,6 @@
 import type { SearchLog } from '@hypotree/event-store';
 import type { DistillReply, DistillRequestMessage } from '@hypotree/messaging';
-import type { Distiller } from '@hypotree/research';
+import { collectModelCalls, type Distiller } from '@hypotree/research';
 import { loadTask, type Task } from '@hypotree/task';
 import { fold } from '@hypotree/tree';
 
@@ -21,6 +21,8 @@ export class DistillService {
     const specPath = tree.started.task.specPath;
     const task = this.tasks.get(specPath) ?? loadTask(specPath);
     this.tasks.set(specPath, task);
-    return { drafts: await this.distiller.distill({ tree, task, nodeId: request.nodeId }) };
+    // The model calls behind the lessons go back with them: the coordinator records them (the log's cache of replies).
+    const { value: drafts, calls } = await collectModelCalls(() => this.distiller.distill({ tree, task, nodeId: request.nodeId }));
+    return calls.length > 0 ? { drafts, modelCalls: calls } : { drafts };
   }
 }

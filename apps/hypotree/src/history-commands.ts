@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { int, storeOf, storeOption, workdirOption } from './cli-options.js';
-import { branchSearch, replaySearch } from './history.js';
+import { formatComparison, formatReplay } from './compare-text.js';
+import { branchSearch, compareTwo, replaySearch } from './history.js';
+import { replayWholeSearch } from './replay.js';
 import { parsePolicyAssignments } from './policy-flags.js';
 
-/** Registers the commands that work on a search's history: `branch` and `replay`. */
+/** Registers the commands that work on a search's history: `branch`, `replay` and `compare`. */
 export function registerHistoryCommands(program: Command): void {
   program
     .command('branch')
@@ -31,29 +33,65 @@ export function registerHistoryCommands(program: Command): void {
 
   program
     .command('replay')
-    .description("re-decide a search's admissions from the recorded evidence: under the recorded policy (every decision must come out the same), or with some admission parameters changed")
+    .description(
+      'replay a whole search under other policies, reusing every experiment, evaluation and model call its family already paid for; ' +
+        'without --execute it stops at the first step the family never ran and says what going on would take',
+    )
     .argument('<searchId>')
-    .option('--policy <assignment...>', 'admission parameters that differ from the recorded ones, e.g. admission.alpha=0.01 admission.mode=dev-only (default: none, the recorded policy)')
+    .option('--policy <assignment...>', 'policy parameters that differ from the recorded ones, e.g. selection.strategy=greedy admission.alpha=0.01 (default: none, the recorded policies)')
+    .option('--execute', 'run what the memo lacks for real (experiments, gate and test evaluations, model calls)')
+    .option('--as <replayId>', 'the replay\'s search id; an existing replay of the same search resumes (default: <searchId>-replay-<time>)')
+    .option('--admission-only', "re-decide the recorded nodes' admissions only, in memory (no new search, nothing runs)")
     .option('--json', 'one JSON object')
     .addOption(storeOption())
     .addOption(workdirOption())
-    .addHelpText('after', '\nExamples:\n  hypotree replay spirals-1                              # must reproduce every recorded decision\n  hypotree replay spirals-1 --policy admission.alpha=0.01 admission.test=fixed')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  hypotree replay spirals-1                                   # must reproduce every decision, with no new experiment\n' +
+        '  hypotree replay spirals-1 --policy selection.strategy=greedy --as greedy\n' +
+        '  hypotree replay spirals-1 --policy selection.strategy=greedy --as greedy --execute   # run what the memo lacked\n' +
+        '  hypotree replay spirals-1 --policy admission.alpha=0.01 --admission-only',
+    )
     .action(async (searchId: string, opts) => {
       const overrides = parsePolicyAssignments(opts.policy ?? []);
-      if (overrides.selection || overrides.refinement) {
-        throw new Error('replay re-decides admissions only: selection and refinement choose which experiments run, so try those in a branch (hypotree branch)');
-      }
-      const replay = await replaySearch(storeOf(opts), searchId, overrides);
-      if (opts.json) return console.log(JSON.stringify(replay));
-      for (const d of replay.decisions) {
-        const mark = d.changed ? '*' : ' ';
-        console.log(`${mark} ${d.nodeId.padEnd(10)} recorded ${`${d.recorded.outcome}${d.recorded.rule ? ` (${d.recorded.rule})` : ''}`.padEnd(34)} replayed ${d.replayed.outcome} (${d.replayed.rule})`);
-      }
-      const changed = replay.decisions.filter((d) => d.changed).length;
-      const under = opts.policy ? `admission v${replay.policy.version} ${JSON.stringify(replay.policy.params)}` : `the recorded policy (admission v${replay.policy.version} ${JSON.stringify(replay.policy.params)})`;
-      console.log(`\n${changed} of ${replay.decisions.length} decisions change under ${under}; best node ${replay.recordedBest ?? '-'} → ${replay.replayedBest ?? '-'}`);
-      if (!opts.policy && changed > 0) process.exitCode = 1; // the recorded policy must reproduce its own decisions
-      if (replay.unrecordedGates.length > 0) console.log(`gate evaluations never recorded (run them in a branch to know): ${replay.unrecordedGates.join(', ')}`);
-      if (replay.unrecordedRuns.length > 0) console.log(`more dev runs never recorded (run them in a branch to know): ${replay.unrecordedRuns.join(', ')}`);
+      if (opts.admissionOnly) return admissionReplay(searchId, overrides, opts);
+      const report = await replayWholeSearch({ sourceId: searchId, policies: overrides, execute: Boolean(opts.execute), replayId: opts.as, store: storeOf(opts), workdir: opts.workdir });
+      console.log(opts.json ? JSON.stringify(report) : formatReplay(report));
+      // The recorded policies must reproduce their own search exactly.
+      if (!opts.policy && report.finished && !report.comparison.identical) process.exitCode = 1;
     });
+
+  program
+    .command('compare')
+    .description('two searches side by side (a search and its replay, or two branches): nodes only one has, decisions that differ, the best node and held-out gain, the cost of each')
+    .argument('<a>')
+    .argument('<b>')
+    .option('--json', 'one JSON object')
+    .addOption(storeOption())
+    .addOption(workdirOption())
+    .addHelpText('after', '\nExample:\n  hypotree compare spirals-1 greedy')
+    .action(async (a: string, b: string, opts) => {
+      const comparison = await compareTwo(storeOf(opts), a, b);
+      console.log(opts.json ? JSON.stringify(comparison) : formatComparison(comparison));
+    });
+}
+
+// The admission-only replay: the recorded nodes' admissions re-decided in memory.
+async function admissionReplay(searchId: string, overrides: ReturnType<typeof parsePolicyAssignments>, opts: { store?: string; workdir: string; json?: boolean; policy?: string[] }): Promise<void> {
+  if (overrides.selection || overrides.refinement) {
+    throw new Error('--admission-only re-decides admissions only: selection and refinement choose which experiments run; drop --admission-only to replay the whole search');
+  }
+  const replay = await replaySearch(storeOf(opts), searchId, overrides);
+  if (opts.json) return console.log(JSON.stringify(replay));
+  for (const d of replay.decisions) {
+    const mark = d.changed ? '*' : ' ';
+    console.log(`${mark} ${d.nodeId.padEnd(10)} recorded ${`${d.recorded.outcome}${d.recorded.rule ? ` (${d.recorded.rule})` : ''}`.padEnd(34)} replayed ${d.replayed.outcome} (${d.replayed.rule})`);
+  }
+  const changed = replay.decisions.filter((d) => d.changed).length;
+  const under = opts.policy ? `admission v${replay.policy.version} ${JSON.stringify(replay.policy.params)}` : `the recorded policy (admission v${replay.policy.version} ${JSON.stringify(replay.policy.params)})`;
+  console.log(`\n${changed} of ${replay.decisions.length} decisions change under ${under}; best node ${replay.recordedBest ?? '-'} → ${replay.replayedBest ?? '-'}`);
+  if (!opts.policy && changed > 0) process.exitCode = 1; // the recorded policy must reproduce its own decisions
+  if (replay.unrecordedGates.length > 0) console.log(`gate evaluations never recorded (replay the whole search to know): ${replay.unrecordedGates.join(', ')}`);
+  if (replay.unrecordedRuns.length > 0) console.log(`more dev runs never recorded (replay the whole search to know): ${replay.unrecordedRuns.join(', ')}`);
 }

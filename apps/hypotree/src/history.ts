@@ -1,5 +1,6 @@
 import { deterministicEventId, type PolicyRef, type SearchEventData } from '@hypotree/events';
-import { recordedPolicyParams } from '@hypotree/search';
+import { compareSearches, recordedPolicyParams, type SearchComparison } from '@hypotree/search';
+import { loadTask } from '@hypotree/task';
 import { SearchLog } from '@hypotree/event-store';
 import { admissionPolicy, buildPolicies, policyRef, replayAdmission, type AdmissionReplay, type PolicyParams } from '@hypotree/policy';
 import { fold, foldUntil } from '@hypotree/tree';
@@ -7,7 +8,7 @@ import { actor } from './embedded.js';
 import { withLog } from './inspect.js';
 
 /** The recorded policy parameters of a search with some replaced: what a branch or a replay runs under. */
-function mergedParams(started: SearchEventData<'SearchStarted'>, overrides: PolicyParams): Required<PolicyParams> {
+export function mergedParams(started: SearchEventData<'SearchStarted'>, overrides: PolicyParams): Required<PolicyParams> {
   const recorded = recordedPolicyParams(started);
   return {
     selection: { ...recorded.selection, ...overrides.selection },
@@ -69,5 +70,21 @@ export async function replaySearch(storeUrl: string, searchId: string, overrides
     const started = fold(history).started!;
     const admission = admissionPolicy(mergedParams(started, overrides).admission);
     return { ...replayAdmission(history, admission), policy: policyRef(admission) };
+  });
+}
+
+/** Two searches of one task side by side (see compareSearches). */
+export async function compareTwo(storeUrl: string, a: string, b: string): Promise<SearchComparison> {
+  return withLog(storeUrl, async (log) => {
+    const read = async (id: string) => {
+      const history = await log.history(id);
+      if (history.length === 0) throw new Error(`no search ${id} in ${storeUrl}`);
+      return { tree: fold(history), history };
+    };
+    const [x, y] = [await read(a), await read(b)];
+    if (x.tree.started!.task.specHash !== y.tree.started!.task.specHash) {
+      throw new Error(`${a} and ${b} ran different tasks (${x.tree.started!.task.name} ${x.tree.started!.task.specHash.slice(0, 8)}, ${y.tree.started!.task.name} ${y.tree.started!.task.specHash.slice(0, 8)}): their nodes cannot be matched`);
+    }
+    return compareSearches(x, y, loadTask(x.tree.started!.task.specPath).spec.parameters?.space ?? []);
   });
 }

@@ -128,8 +128,8 @@ const STREAM_PREFIX = 'search-';
 export async function listSearches(storeUrl: string): Promise<SearchListing[]> {
   return withLog(storeUrl, async (log) => {
     const listings: SearchListing[] = [];
-    for (const streamId of await searchStreams(log.store)) {
-      const searchId = streamId.slice(STREAM_PREFIX.length);
+    for (const searchId of await log.searchIds()) {
+      const streamId = `${STREAM_PREFIX}${searchId}`;
       try {
         listings.push(listing(searchId, await log.history(searchId)));
       } catch (error) {
@@ -138,14 +138,6 @@ export async function listSearches(storeUrl: string): Promise<SearchListing[]> {
     }
     return listings;
   });
-}
-
-/** The search streams in creation order: listed by the store when it can (no event body read), else from their first events. */
-async function searchStreams(store: EventStore): Promise<string[]> {
-  if (store.listStreams) return store.listStreams(STREAM_PREFIX);
-  const ids: string[] = [];
-  for await (const e of store.readAll({ filter: { streamPrefix: [STREAM_PREFIX], eventTypes: ['SearchStarted', 'SearchBranched'] } })) ids.push(e.streamId);
-  return [...new Set(ids)];
 }
 
 function listing(searchId: string, history: RecordedSearchEvent[]): SearchListing {

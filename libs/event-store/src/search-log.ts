@@ -73,6 +73,40 @@ export class SearchLog {
     return [...parent, ...own];
   }
 
+  /** The ids of the searches in the log, in creation order: listed by the store when it can (no event body read), else from their first events. */
+  async searchIds(): Promise<string[]> {
+    const prefix = searchStreamName('');
+    if (this.store.listStreams) return (await this.store.listStreams(prefix)).map((s) => s.slice(prefix.length));
+    const ids: string[] = [];
+    for await (const e of this.store.readAll({ filter: { streamPrefix: [prefix], eventTypes: ['SearchStarted', 'SearchBranched'] } })) ids.push(e.streamId.slice(prefix.length));
+    return [...new Set(ids)];
+  }
+
+  /**
+   * A search's family: the search it descends from by branching (its root), and every branch and
+   * replay of that root, recursively, each with its history (oldest first). What one of them measured
+   * is the family's: a replay reuses it instead of paying again.
+   */
+  async family(searchId: string): Promise<{ searchId: string; history: RecordedSearchEvent[] }[]> {
+    const parents = new Map<string, string | null>();
+    for (const id of await this.searchIds()) {
+      const first = (await this.ownEvents(id, 0))[0];
+      if (first) parents.set(id, first.type === 'SearchBranched' ? first.data.parent.searchId : null);
+    }
+    const rootOf = (id: string): string => {
+      const seen = new Set<string>();
+      let at = id;
+      while (parents.get(at) && !seen.has(at)) {
+        seen.add(at);
+        at = parents.get(at)!;
+      }
+      return at;
+    };
+    const root = rootOf(searchId);
+    const members = [...parents.keys()].filter((id) => rootOf(id) === root);
+    return Promise.all(members.map(async (id) => ({ searchId: id, history: await this.history(id) })));
+  }
+
   /**
    * Validates and encodes events for a search stream, after the revision the writer last folded
    * (-1 for a new stream), and returns them exactly as they will be recorded, so the writer can

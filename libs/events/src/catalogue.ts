@@ -3,9 +3,11 @@ import {
   FailureKindSchema,
   HypothesisChangeSchema,
   NodeIdSchema,
+  ModelCallSchema,
   ObjectiveSchema,
   PolicyRefSchema,
   ProducerRefSchema,
+  ReuseSourceSchema,
   RunScoreSchema,
   TokenUsageSchema,
 } from './common.js';
@@ -58,6 +60,11 @@ export const SearchBranchedSchema = z.object({
   parent: z.object({ searchId: z.string().min(1), revision: z.number().int().nonnegative() }),
   reason: z.string().min(1),
   policies: SearchStartedSchema.shape.policies.partial().optional(),
+  /**
+   * A counterfactual replay (`hypotree replay`): the whole search re-run from its start under these
+   * policies, reusing what the family already measured; `execute` when what the memo lacks runs for real.
+   */
+  replay: z.object({ of: z.string().min(1), execute: z.boolean() }).optional(),
 });
 
 export const BaselineMeasuredSchema = z.object({
@@ -65,6 +72,8 @@ export const BaselineMeasuredSchema = z.object({
   commit: z.string().min(1),
   runs: z.array(RunScoreSchema).min(1),
   integrity: IntegritySchema.optional(),
+  /** A replay took these runs from an earlier evaluation of the same commit and seeds. */
+  reusedFrom: ReuseSourceSchema.optional(),
 });
 
 export const HypothesisProposedSchema = z.object({
@@ -142,7 +151,27 @@ export const ExperimentRepeatedSchema = z.object({
   commit: z.string().min(1),
   runs: z.array(RunScoreSchema).min(1),
   integrity: IntegritySchema.optional(),
+  reusedFrom: ReuseSourceSchema.optional(),
 });
+
+/**
+ * A replay's experiment that the family had already run: the same resulting artifact (the same
+ * parameter configuration on the same base artifact, or the same instructions on the same base
+ * commit) with the same seeds. `outcome` is the recorded result under this search's experiment and
+ * node ids, `source` the event it was taken from. Nothing ran again.
+ */
+export const ExperimentReusedSchema = z.object({
+  experimentId: z.string().min(1),
+  nodeId: NodeIdSchema,
+  source: ReuseSourceSchema.extend({ nodeId: NodeIdSchema }),
+  outcome: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('ExperimentSucceeded'), data: ExperimentSucceededSchema }),
+    z.object({ type: z.literal('ExperimentFailed'), data: ExperimentFailedSchema }),
+  ]),
+});
+
+/** A model call of the proposer or the distiller as answered: the log's cache of model replies (see ModelCallSchema). */
+export const ModelCalledSchema = ModelCallSchema.extend({ nodeId: NodeIdSchema });
 
 export const GateEvaluatedSchema = z.object({
   nodeId: NodeIdSchema,
@@ -151,6 +180,11 @@ export const GateEvaluatedSchema = z.object({
   /** How many gate evaluations the search has spent, this one included. */
   gateEvaluationsUsed: z.number().int().positive(),
   integrity: IntegritySchema.optional(),
+  /**
+   * A replay took this evaluation from an earlier one of the same commit: it counts against this
+   * search's gate budget (the search would have spent it), but the sealed gate was not run again.
+   */
+  reusedFrom: ReuseSourceSchema.optional(),
 });
 
 /** A gate evaluation that produced no score (timeout, crash, no metric): still a gate call, counted. */
@@ -161,6 +195,7 @@ export const GateFailedSchema = z.object({
   detail: z.string(),
   gateEvaluationsUsed: z.number().int().positive(),
   integrity: IntegritySchema.optional(),
+  reusedFrom: ReuseSourceSchema.optional(),
 });
 
 const DecisionSchema = z.object({
@@ -251,7 +286,15 @@ export const SearchFailedSchema = z.object({
   commit: z.string().min(1),
 });
 
-const HeldOutScoreSchema = z.object({ nodeId: NodeIdSchema, commit: z.string().min(1), value: z.number() });
+const HeldOutScoreSchema = z.object({
+  nodeId: NodeIdSchema,
+  commit: z.string().min(1),
+  value: z.number(),
+  /** The test's runs (absent in logs written before they were recorded): what a replay can reuse. */
+  runs: z.array(RunScoreSchema).min(1).optional(),
+  /** A replay took this score from the family's earlier test of the same commit: the test set was not used again. */
+  reusedFrom: ReuseSourceSchema.optional(),
+});
 export const FinalTestEvaluatedSchema = z.object({
   baseline: HeldOutScoreSchema,
   best: HeldOutScoreSchema,
@@ -278,6 +321,8 @@ export const searchEventSchemas = {
   ExperimentSucceeded: ExperimentSucceededSchema,
   ExperimentFailed: ExperimentFailedSchema,
   ExperimentRepeated: ExperimentRepeatedSchema,
+  ExperimentReused: ExperimentReusedSchema,
+  ModelCalled: ModelCalledSchema,
   GateEvaluated: GateEvaluatedSchema,
   GateFailed: GateFailedSchema,
   HypothesisAdmitted: HypothesisAdmittedSchema,

@@ -38,6 +38,13 @@ export const TokenUsageSchema = z.object({
 export type TokenUsage = z.infer<typeof TokenUsageSchema>;
 
 /**
+ * Where reused evidence comes from: an event of a search in the same family (a search, its branches
+ * and its replays), already paid for. A replay records it on every measurement it did not make again.
+ */
+export const ReuseSourceSchema = z.object({ searchId: z.string().min(1), eventId: z.string().min(1) });
+export type ReuseSource = z.infer<typeof ReuseSourceSchema>;
+
+/**
  * One model call as it was answered (the accepted reply of a proposer's or a distiller's request):
  * recorded so the log works as a cache of model replies, keyed by the model asked for and the
  * prompt's hash. A replay that builds the same prompt reuses the reply instead of calling again.
@@ -52,6 +59,8 @@ export const ModelCallSchema = z.object({
   reply: z.string(),
   usage: TokenUsageSchema,
   attempts: z.number().int().positive(),
+  /** Set when the reply was taken from an earlier call of the family (no tokens were spent on it again). */
+  reusedFrom: ReuseSourceSchema.optional(),
 });
 export type ModelCall = z.infer<typeof ModelCallSchema>;
 

@@ -9,3 +9,4 @@ export { StructuredChat, LlmReplyError, LlmEndpointError, endpointError, promptH
 export { LlmProposer, type LlmProposerOptions, type ChangeKinds } from './llm/proposer.js';
 export { LlmDistiller, type LlmDistillerOptions } from './llm/distiller.js';
 export { llmEndpoint, proposerFor, distillerFor, type LlmEndpoint } from './choose.js';
+export { withModelCalls, collectModelCalls, modelCallScope, type ModelCallScope, type RecalledReply } from './llm/model-calls.js';

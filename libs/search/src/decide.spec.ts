@@ -243,7 +243,7 @@ describe('the search decider', () => {
       s.decide('1', true);
       s.complete('1');
       given(s.events).when({ kind: 'advance' }).then({ commands: [{ kind: 'final-test', baseline: { nodeId: '0', commit: 'c0' }, best: { nodeId: '1', commit: 'commit-1' } }] });
-      const tested = given(s.events).when({ kind: 'tested', baseline: [{ seed: 1, value: 0.5 }], best: [{ seed: 1, value: 0.75 }] }).then({
+      const tested = given(s.events).when({ kind: 'tested', baseline: { runs: [{ seed: 1, value: 0.5 }] }, best: { runs: [{ seed: 1, value: 0.75 }] } }).then({
         events: [{ type: 'FinalTestEvaluated', data: { baseline: { nodeId: '0', value: 0.5 }, best: { nodeId: '1', value: 0.75 }, gateEvaluations: 2 } }],
       });
       expect((tested.decision.events[0]!.event.data as { relativeGain: number }).relativeGain).toBeCloseTo(0.5, 6);

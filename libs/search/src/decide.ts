@@ -3,7 +3,7 @@ import type { SearchTree } from '@hypotree/tree';
 import { advance } from './advance.js';
 import { baselineFailed, gateFailedSearch, testFailed } from './failed.js';
 import type { SearchContext, SearchDecision, SearchInput } from './model.js';
-import { baselineMeasured, distilled, eventId, gated, leasesExpired, proposed, recorded, repeated, reported, tested } from './record.js';
+import { baselineMeasured, distilled, eventId, gated, leasesExpired, modelCalled, proposed, recorded, repeated, reported, tested } from './record.js';
 
 /**
  * The search as a pure decider: what the coordinator records and does next, given the tree (the
@@ -32,10 +32,14 @@ export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext)
     case 'baseline-failed':
       return baselineFailed(tree, ctx, input.commit, input.failure);
     case 'proposed': {
-      if (input.proposals.length > 0) return proposed(tree, ctx, input.parentId, input.proposals);
+      const calls = modelCalled(tree, ctx, input.parentId, input.modelCalls);
+      if (input.proposals.length > 0) {
+        const decision = proposed(tree, ctx, input.parentId, input.proposals);
+        return { ...decision, events: [...calls, ...decision.events] };
+      }
       // Only this node is done: the search goes on while any other admitted node can be expanded.
       const data = { nodeId: input.parentId, proposer: ctx.settings.proposerKind, reason: `the ${ctx.settings.proposerKind} proposer had nothing new under ${input.parentId}` };
-      return recorded([{ id: eventId(ctx, 'exhausted', input.parentId), event: { type: 'ExpansionExhausted', data } }], [{ level: 'log', message: data.reason }]);
+      return recorded([...calls, { id: eventId(ctx, 'exhausted', input.parentId), event: { type: 'ExpansionExhausted', data } }], [{ level: 'log', message: data.reason }]);
     }
     case 'reported':
       return reported(tree, ctx, input.report);
@@ -48,7 +52,7 @@ export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext)
     case 'repeated':
       return repeated(ctx, input.nodeId, input.commit, input.measured);
     case 'distilled':
-      return distilled(tree, ctx, input.nodeId, input.drafts);
+      return distilled(tree, ctx, input.nodeId, input.drafts, input.modelCalls);
     case 'leases-expired':
       return leasesExpired(tree, ctx, input.experimentIds);
     case 'tested':

@@ -1,4 +1,4 @@
-import type { GateFailedSchema, NodeId, RunScore, SandboxKind, SearchEventOf } from '@hypotree/events';
+import type { GateFailedSchema, ModelCall, NodeId, ReuseSource, RunScore, SandboxKind, SearchEventData, SearchEventOf } from '@hypotree/events';
 import type { PendingEvent } from '@hypotree/event-store';
 import type { DispatchExperiment, DistillReply, ExperimentResultMessage, ExperimentStartedMessage } from '@hypotree/messaging';
 import type { PolicySet } from '@hypotree/policy';
@@ -9,7 +9,9 @@ import type { z } from 'zod';
 export type ExecutorReport =
   | { kind: 'started'; message: ExperimentStartedMessage }
   | { kind: 'heartbeat'; message: ExperimentStartedMessage }
-  | { kind: 'result'; message: ExperimentResultMessage };
+  | { kind: 'result'; message: ExperimentResultMessage }
+  /** A replay's experiment the family already ran: its recorded outcome, under this experiment's ids (see ExperimentReused). */
+  | { kind: 'reused'; message: Pick<ExperimentResultMessage, 'searchId' | 'experimentId' | 'nodeId'>; reused: SearchEventData<'ExperimentReused'> };
 
 /** Scores an evaluation produced and what it ran under. */
 export interface Measured {
@@ -17,6 +19,8 @@ export interface Measured {
   sandbox: SandboxKind;
   /** The evaluator hash right after the evaluation (absent: the task's as loaded). */
   evaluatorHash?: string;
+  /** Taken from the family's earlier evaluation (a replay), not measured again. */
+  reusedFrom?: ReuseSource;
 }
 
 /** An evaluation that produced no score: how it failed, why, and the end of what it printed. */
@@ -30,7 +34,13 @@ export interface EvaluationFailure {
 /** A gate evaluation's outcome: scores, or why there are none. */
 export type GateOutcome =
   | ({ ok: true } & Measured)
-  | ({ ok: false; sandbox: SandboxKind; evaluatorHash?: string } & Omit<EvaluationFailure, 'outputTail'> & { outputTail?: string });
+  | ({ ok: false; sandbox: SandboxKind; evaluatorHash?: string; reusedFrom?: ReuseSource } & Omit<EvaluationFailure, 'outputTail'> & { outputTail?: string });
+
+/** The held-out test runs of one node, and where they came from when a replay reused them. */
+export interface TestRuns {
+  runs: RunScore[];
+  reusedFrom?: ReuseSource;
+}
 
 /** Everything the search reacts to: what happened since the last decision. */
 export type SearchInput =
@@ -43,13 +53,14 @@ export type SearchInput =
   | { kind: 'baseline-measured'; commit: string; measured: Measured }
   /** The baseline's dev evaluation produced no score: the search cannot start. */
   | { kind: 'baseline-failed'; commit: string; failure: EvaluationFailure }
-  | { kind: 'proposed'; parentId: NodeId; proposals: Proposal[] }
+  /** `modelCalls`: the model calls behind the proposals, recorded first (the log's cache of replies). */
+  | { kind: 'proposed'; parentId: NodeId; proposals: Proposal[]; modelCalls?: ModelCall[] }
   | { kind: 'reported'; report: ExecutorReport }
   | { kind: 'gated'; nodeId: NodeId; commit: string; outcome: GateOutcome }
   | { kind: 'repeated'; nodeId: NodeId; commit: string; measured: Measured }
-  | { kind: 'distilled'; nodeId: NodeId; drafts: DistillReply['drafts'] }
+  | { kind: 'distilled'; nodeId: NodeId; drafts: DistillReply['drafts']; modelCalls?: ModelCall[] }
   | { kind: 'leases-expired'; experimentIds: string[] }
-  | { kind: 'tested'; baseline: RunScore[]; best: RunScore[] }
+  | { kind: 'tested'; baseline: TestRuns; best: TestRuns }
   /** The held-out test of a node (the baseline or the best) produced no score. */
   | { kind: 'test-failed'; nodeId: NodeId; commit: string; failure: EvaluationFailure };
 

@@ -2,7 +2,7 @@ import type { SearchTree } from '@hypotree/tree';
 import { inFlight } from './advance.js';
 import type { ExecutorReport } from './model.js';
 
-type ResultReport = Extract<ExecutorReport, { kind: 'result' }>;
+type ResultReport = Extract<ExecutorReport, { kind: 'result' | 'reused' }>;
 
 /**
  * The next result the search may decide on, out of those held back: results are decided in the
@@ -13,7 +13,7 @@ type ResultReport = Extract<ExecutorReport, { kind: 'result' }>;
  * A result for an experiment that is not in flight (late, duplicate, unknown) goes through at once:
  * the decider ignores it with a warning.
  */
-export function nextInDispatchOrder(tree: SearchTree, held: readonly ResultReport[]): ResultReport | undefined {
+export function nextInDispatchOrder<R extends ResultReport>(tree: SearchTree, held: readonly R[]): R | undefined {
   const flying = inFlight(tree);
   const byExperiment = new Map(held.map((r) => [r.message.experimentId, r]));
   const stray = held.find((r) => !flying.some((f) => f.experimentId === r.message.experimentId));

@@ -1,10 +1,10 @@
-import { deterministicEventId, ROOT_NODE_ID, type Integrity, type NodeId, type RunScore, type SandboxKind, type SearchEvent } from '@hypotree/events';
+import { deterministicEventId, ROOT_NODE_ID, type Integrity, type ModelCall, type NodeId, type RunScore, type SandboxKind, type SearchEvent } from '@hypotree/events';
 import type { PendingEvent } from '@hypotree/event-store';
 import type { Proposal } from '@hypotree/research';
 import { criticalValue, pooledNoise } from '@hypotree/policy';
 import { relativeGain, type SearchTree } from '@hypotree/tree';
 import { insightEvents } from './insight-events.js';
-import type { ExecutorReport, GateOutcome, Measured, Note, SearchContext, SearchDecision } from './model.js';
+import type { ExecutorReport, GateOutcome, Measured, Note, SearchContext, SearchDecision, TestRuns } from './model.js';
 import { refusal } from './rehearse.js';
 import { resultEvent } from './result-event.js';
 
@@ -42,8 +42,19 @@ function gainInterval(gain: number, baseline: number, evaluations: readonly (rea
 
 /** The baseline's dev runs, on the root. */
 export function baselineMeasured(ctx: SearchContext, commit: string, measured: Measured): SearchDecision {
-  const data = { nodeId: ROOT_NODE_ID, commit, runs: measured.runs, integrity: integrity(ctx, measured.sandbox, measured.evaluatorHash) };
+  const data = { nodeId: ROOT_NODE_ID, commit, runs: measured.runs, integrity: integrity(ctx, measured.sandbox, measured.evaluatorHash), ...reuse(measured) };
   return recorded([{ id: eventId(ctx, 'baseline'), event: { type: 'BaselineMeasured', data } }]);
+}
+
+const reuse = (from: { reusedFrom?: TestRuns['reusedFrom'] }) => (from.reusedFrom ? { reusedFrom: from.reusedFrom } : {});
+
+/**
+ * The model calls behind a proposal round or a distillation, recorded before what they produced:
+ * the log's cache of model replies. Ids follow the revision they are written after, so they stay
+ * deterministic (the same prompt may be asked again later in a search).
+ */
+export function modelCalled(tree: SearchTree, ctx: SearchContext, nodeId: NodeId, calls: readonly ModelCall[] = []): SearchDecision['events'] {
+  return calls.map((call, i) => ({ id: eventId(ctx, 'model', tree.revision, i), event: { type: 'ModelCalled', data: { ...call, nodeId } } }));
 }
 
 /** New hypotheses under a parent, numbered after its existing children. */
@@ -73,6 +84,11 @@ export function reported(tree: SearchTree, ctx: SearchContext, report: ExecutorR
     return recorded([], [{ level: 'warn', message: `ignored late ${report.kind} for ${experimentId} (${attempt.state}); a result is recorded once` }]);
   }
   if (report.kind === 'heartbeat') return recorded([]);
+  if (report.kind === 'reused') {
+    const data = report.reused;
+    const source = `${data.source.searchId} node ${data.source.nodeId}`;
+    return recorded([{ id: eventId(ctx, 'result', experimentId), causationId: attempt.eventId, event: { type: 'ExperimentReused', data } }], [{ level: 'log', message: `${experimentId} reused from ${source}` }]);
+  }
   if (report.kind === 'started') {
     if (attempt.state !== 'dispatched') return recorded([]);
     const data = { experimentId, nodeId, executorId: report.message.executorId };
@@ -103,7 +119,7 @@ export function leasesExpired(tree: SearchTree, ctx: SearchContext, experimentId
 
 /** More dev runs of a node close to its threshold: they join its result. */
 export function repeated(ctx: SearchContext, nodeId: NodeId, commit: string, measured: Measured): SearchDecision {
-  const data = { nodeId, commit, runs: measured.runs, integrity: integrity(ctx, measured.sandbox, measured.evaluatorHash) };
+  const data = { nodeId, commit, runs: measured.runs, integrity: integrity(ctx, measured.sandbox, measured.evaluatorHash), ...reuse(measured) };
   return recorded([{ id: eventId(ctx, 'repeated', nodeId, ...measured.runs.map((r) => r.seed)), event: { type: 'ExperimentRepeated', data } }]);
 }
 
@@ -112,35 +128,38 @@ export function gated(tree: SearchTree, ctx: SearchContext, nodeId: NodeId, comm
   const gateEvaluationsUsed = tree.gateEvaluationsUsed + 1;
   const record = integrity(ctx, outcome.sandbox, outcome.evaluatorHash);
   const event: SearchEvent = outcome.ok
-    ? { type: 'GateEvaluated', data: { nodeId, commit, runs: outcome.runs, gateEvaluationsUsed, integrity: record } }
-    : { type: 'GateFailed', data: { nodeId, commit, kind: outcome.kind, detail: outcome.detail, gateEvaluationsUsed, integrity: record } };
+    ? { type: 'GateEvaluated', data: { nodeId, commit, runs: outcome.runs, gateEvaluationsUsed, integrity: record, ...reuse(outcome) } }
+    : { type: 'GateFailed', data: { nodeId, commit, kind: outcome.kind, detail: outcome.detail, gateEvaluationsUsed, integrity: record, ...reuse(outcome) } };
   const notes: Note[] = outcome.ok ? [] : [{ level: 'warn', message: `the gate evaluation of ${nodeId} failed: ${outcome.detail}` }];
   return recorded([{ id: eventId(ctx, 'gate', gateEvaluationsUsed), causationId: tree.nodes.get(nodeId)?.result?.eventId, event }], notes);
 }
 
 /** A distiller's reply, as insight events; drafts the log would refuse are dropped with their reason. */
-export function distilled(tree: SearchTree, ctx: SearchContext, nodeId: NodeId, drafts: Parameters<typeof insightEvents>[1]): SearchDecision {
+export function distilled(tree: SearchTree, ctx: SearchContext, nodeId: NodeId, drafts: Parameters<typeof insightEvents>[1], calls: readonly ModelCall[] = []): SearchDecision {
   const notes: Note[] = [];
-  const events = insightEvents(tree, drafts, {
+  const events = modelCalled(tree, ctx, nodeId, calls);
+  events.push(...insightEvents(tree, drafts, {
     id: (...key) => eventId(ctx, ...key),
     cause: tree.nodes.get(nodeId)?.decision?.eventId,
     refusal: (pending) => refusal(tree, ctx.searchId, pending, ctx.now),
     warn: (message) => notes.push({ level: 'warn', message }),
-  });
+  }));
   return recorded(events, notes);
 }
 
 /** The held-out test of the baseline and the best node, recorded once, with the relative gain. */
-export function tested(tree: SearchTree, ctx: SearchContext, baselineRuns: readonly RunScore[], bestRuns: readonly RunScore[]): SearchDecision {
+export function tested(tree: SearchTree, ctx: SearchContext, baselineTest: TestRuns, bestTest: TestRuns): SearchDecision {
   const root = tree.nodes.get(ROOT_NODE_ID)!;
   const best = tree.nodes.get(tree.completed!.bestNodeId)!;
+  const { runs: baselineRuns } = baselineTest;
+  const { runs: bestRuns } = bestTest;
   const baseline = mean(baselineRuns);
   const bestValue = mean(bestRuns);
   const direction = tree.objective!.direction;
   const gain = relativeGain(bestValue, baseline, direction);
   const data = {
-    baseline: { nodeId: root.id, commit: root.result!.commit, value: baseline },
-    best: { nodeId: best.id, commit: best.result!.commit, value: bestValue },
+    baseline: { nodeId: root.id, commit: root.result!.commit, value: baseline, runs: baselineRuns, ...reuse(baselineTest) },
+    best: { nodeId: best.id, commit: best.result!.commit, value: bestValue, runs: bestRuns, ...reuse(bestTest) },
     relativeGain: gain,
     gateEvaluations: tree.gateEvaluationsUsed,
     uncertainty: gainInterval(gain, baseline, best.id === root.id ? [baselineRuns] : [baselineRuns, bestRuns]),

@@ -25,12 +25,14 @@ export function emptyTree(searchId = ''): SearchTree {
     experiments: new Map(),
     gateEvaluationsUsed: 0,
     tokensUsed: 0,
+    reused: { experiments: 0, gateEvaluations: 0, devEvaluations: 0, modelCalls: 0, modelTokens: 0, testScores: 0 },
+    modelCalls: 0,
   };
 }
 
 /** A copy that shares node objects with its source; the fold copies a node before it first changes it. */
 function cloneTree(tree: SearchTree): SearchTree {
-  return { ...tree, nodes: new Map(tree.nodes), insights: new Map(tree.insights), experiments: new Map(tree.experiments) };
+  return { ...tree, nodes: new Map(tree.nodes), insights: new Map(tree.insights), experiments: new Map(tree.experiments), reused: { ...tree.reused } };
 }
 
 /**
@@ -129,7 +131,8 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       const report = { summary: 'baseline artifact', filesChanged: [], insertions: 0, deletions: 0 };
       const node = state.own(root);
       node.status = 'admitted';
-      node.result = { ...summarize(event.data.runs), experimentId: 'baseline', commit: event.data.commit, ref: '', report, integrity: event.data.integrity, eventId: event.id };
+      node.result = { ...summarize(event.data.runs), experimentId: 'baseline', commit: event.data.commit, ref: '', report, integrity: event.data.integrity, eventId: event.id, reusedFrom: event.data.reusedFrom };
+      if (event.data.reusedFrom) tree.reused.devEvaluations += 1;
       break;
     }
     case 'HypothesisProposed':
@@ -170,6 +173,31 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       node.result = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, experimentId, commit, ref, report, integrity, eventId: event.id };
       break;
     }
+    case 'ExperimentReused': {
+      const { experimentId, nodeId, source, outcome } = event.data;
+      if (outcome.data.experimentId !== experimentId || outcome.data.nodeId !== nodeId) {
+        fail(`the reused outcome names ${outcome.data.experimentId} of node ${outcome.data.nodeId}, not ${experimentId} of node ${nodeId}`);
+      }
+      if (outcome.type === 'ExperimentFailed' && (outcome.data.kind === 'lease-expired' || outcome.data.kind === 'cancelled')) {
+        fail(`a ${outcome.data.kind} outcome says nothing about the experiment and is never reused`);
+      }
+      // Applied as the outcome it repeats, under this event's id and revision; then marked as reused.
+      apply(state, { ...event, type: outcome.type, data: outcome.data } as RecordedSearchEvent);
+      const node = state.own(nodeOf(nodeId));
+      const reusedFrom = { searchId: source.searchId, eventId: source.eventId };
+      if (node.result) node.result = { ...node.result, reusedFrom };
+      if (node.failure) node.failure = { ...node.failure, reusedFrom };
+      tree.reused.experiments += 1;
+      break;
+    }
+    case 'ModelCalled':
+      nodeOf(event.data.nodeId);
+      tree.modelCalls += 1;
+      if (event.data.reusedFrom) {
+        tree.reused.modelCalls += 1;
+        tree.reused.modelTokens += tokens(event.data.usage);
+      }
+      break;
     case 'ExperimentRepeated': {
       const current = nodeOf(event.data.nodeId);
       const result = current.result ?? fail(`node ${current.id} has no result to repeat`);
@@ -179,6 +207,7 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       if (event.data.runs.some((r) => seen.has(r.seed))) fail(`repeat of node ${current.id} reuses a seed it already ran`);
       const scores = summarize([...result.runs, ...event.data.runs]);
       state.own(current).result = { ...result, runs: scores.runs, mean: scores.mean, stdev: scores.stdev };
+      if (event.data.reusedFrom) tree.reused.devEvaluations += 1;
       break;
     }
     case 'ExperimentFailed': {
@@ -207,11 +236,13 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
         fail(`gate count ${event.data.gateEvaluationsUsed} does not follow ${tree.gateEvaluationsUsed}`);
       }
       tree.gateEvaluationsUsed = event.data.gateEvaluationsUsed;
+      const { reusedFrom } = event.data;
+      if (reusedFrom) tree.reused.gateEvaluations += 1;
       if (event.type === 'GateFailed') {
-        state.own(current).gateFailure = { kind: event.data.kind, detail: event.data.detail, eventId: event.id };
+        state.own(current).gateFailure = { kind: event.data.kind, detail: event.data.detail, eventId: event.id, reusedFrom };
       } else {
         const scores = summarize(event.data.runs);
-        state.own(current).gate = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, commit: event.data.commit, integrity: event.data.integrity, eventId: event.id };
+        state.own(current).gate = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, commit: event.data.commit, integrity: event.data.integrity, eventId: event.id, reusedFrom };
       }
       break;
     }
@@ -274,6 +305,7 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       if (event.data.best.nodeId !== tree.completed!.bestNodeId) fail(`the test scored ${event.data.best.nodeId}, but the search chose ${tree.completed!.bestNodeId}`);
       if (event.data.baseline.nodeId !== ROOT_NODE_ID) fail(`the baseline is node ${ROOT_NODE_ID}, not ${event.data.baseline.nodeId}`);
       tree.finalTest = event.data;
+      tree.reused.testScores += (event.data.baseline.reusedFrom ? 1 : 0) + (event.data.best.nodeId !== ROOT_NODE_ID && event.data.best.reusedFrom ? 1 : 0);
       break;
     default: {
       const unknown: never = event;

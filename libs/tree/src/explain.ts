@@ -185,6 +185,8 @@ function summaryOf(e: RecordedSearchEvent): string {
       return `node ${e.data.nodeId} dev ${scored(e.data.runs)} (commit ${e.data.commit.slice(0, 10)})`;
     case 'ExperimentRepeated':
       return `node ${e.data.nodeId} more dev runs ${scored(e.data.runs)}`;
+    case 'ExperimentReused':
+      return `node ${e.data.nodeId} ${e.data.outcome.type === 'ExperimentSucceeded' ? `dev ${scored(e.data.outcome.data.runs)}` : `failed: ${e.data.outcome.data.kind}`}, reused from ${e.data.source.searchId} node ${e.data.source.nodeId}`;
     case 'ExperimentFailed':
       return `node ${e.data.nodeId} failed: ${e.data.kind}`;
     case 'GateEvaluated':

@@ -6,6 +6,7 @@ import type {
   Objective,
   PolicyRef,
   ProducerRef,
+  ReuseSource,
   RunScore,
   SearchEventData,
 } from '@hypotree/events';
@@ -53,6 +54,8 @@ export interface ExperimentResult extends Scores {
   /** What the evaluation ran under (events written before integrity was recorded carry the sandbox only). */
   integrity?: NodeIntegrity;
   eventId: string;
+  /** A replay took this result from the family's earlier run of the same experiment (ExperimentReused). */
+  reusedFrom?: ReuseSource;
 }
 
 /** An event's integrity, or the sandbox alone for events older than the integrity record. */
@@ -65,12 +68,15 @@ export interface ExperimentFailure {
   kind: FailureKind;
   detail: string;
   eventId: string;
+  reusedFrom?: ReuseSource;
 }
 
 export interface GateResult extends Scores {
   commit: string;
   integrity?: NodeIntegrity;
   eventId: string;
+  /** A replay took this evaluation from the family's earlier one: the sealed gate did not run again. */
+  reusedFrom?: ReuseSource;
 }
 
 export interface Decision {
@@ -98,7 +104,7 @@ export interface TreeNode {
   failure?: ExperimentFailure;
   gate?: GateResult;
   /** A gate evaluation that produced no score (it still counted against the gate budget). */
-  gateFailure?: { kind: SearchEventData<'GateFailed'>['kind']; detail: string; eventId: string };
+  gateFailure?: { kind: SearchEventData<'GateFailed'>['kind']; detail: string; eventId: string; reusedFrom?: ReuseSource };
   decision?: Decision;
   pruned?: { reason: string; rule: string; policy: PolicyRef; eventId: string };
   /** The proposer had nothing new under this node; it is not expanded again. */
@@ -121,6 +127,19 @@ export interface Insight {
   eventId: string;
 }
 
+/** Counts of evidence a search reused from its family (see SearchTree.reused). */
+export interface Reuse {
+  experiments: number;
+  gateEvaluations: number;
+  /** Dev runs of the baseline and adaptive repeats. */
+  devEvaluations: number;
+  modelCalls: number;
+  /** Tokens of the reused model calls: spent once, by the search that made the call. */
+  modelTokens: number;
+  /** Held-out test scores (baseline and best) taken from an earlier test of the same commit. */
+  testScores: number;
+}
+
 /** The hypothesis tree of one search: a projection of its event stream. */
 export interface SearchTree {
   searchId: string;
@@ -137,6 +156,13 @@ export interface SearchTree {
   experiments: Map<string, NodeId>;
   gateEvaluationsUsed: number;
   tokensUsed: number;
+  /**
+   * What this search took from its family instead of measuring or asking again (a replay): every
+   * count here is also in the totals above, which are what the search would have cost on its own.
+   */
+  reused: Reuse;
+  /** Model calls recorded (ModelCalled), reused ones included. */
+  modelCalls: number;
   /**
    * The node of the last decision when no insight event has followed it yet: a coordinator that
    * stopped between deciding and distilling left it, and a resume distills it.

@@ -3,6 +3,7 @@ import type { ProducerRef } from '@hypotree/events';
 import { issueText } from '@hypotree/events';
 import OpenAI from 'openai';
 import { z } from 'zod';
+import { modelCallScope } from './model-calls.js';
 
 /** How to reach an OpenAI-compatible endpoint (from OPENAI_BASE_URL / OPENAI_API_KEY and a configured model). */
 export interface LlmConfig {
@@ -93,6 +94,8 @@ export class StructuredChat {
   constructor(
     private readonly config: LlmConfig,
     private readonly who: string,
+    /** What the calls are for, as recorded in ModelCalled events. */
+    private readonly purpose: 'propose' | 'distill' = who.includes('distill') ? 'distill' : 'propose',
   ) {
     this.client = new OpenAI({ apiKey: config.apiKey, baseURL: config.baseURL ?? null, timeout: this.timeout, maxRetries: this.retries });
   }
@@ -108,6 +111,19 @@ export class StructuredChat {
   /** Sends the messages, and once more with the problem explained if the reply is not valid JSON of the schema or fails `check`. */
   async ask<T>(kind: string, name: string, schema: z.ZodType<T>, messages: ChatMessage[], check: (value: T) => string[] = () => []): Promise<StructuredReply<T>> {
     const hash = promptHash(messages);
+    const scope = modelCallScope();
+    const { purpose } = this;
+    const asked = this.config.model;
+    // A reply recorded for this very prompt is used as the model's, if it still passes every check.
+    const recalled = scope?.recall?.(purpose, asked, hash);
+    if (recalled) {
+      const problem = this.problemWith(recalled.reply, schema, check);
+      if (problem.ok) {
+        const { reply, usage, servedBy, source } = recalled;
+        scope!.answered({ purpose, model: asked, ...(servedBy ? { servedBy } : {}), promptHash: hash, reply, usage, attempts: 1, reusedFrom: source });
+        return { value: problem.value, producer: { kind, model: servedBy ?? asked, promptHash: hash, usage } };
+      }
+    }
     const usage = { promptTokens: 0, completionTokens: 0 };
     const problems: string[] = [];
     let model = this.config.model;
@@ -132,7 +148,10 @@ export class StructuredChat {
       // A reply without choices (a server that is not quite OpenAI-compatible) is an invalid reply, retried like one.
       const content = completion.choices?.[0]?.message?.content ?? '';
       const problem = this.problemWith(content, schema, check);
-      if (problem.ok) return { value: problem.value, producer: { kind, model, promptHash: hash, usage } };
+      if (problem.ok) {
+        scope?.answered({ purpose, model: asked, ...(model !== asked ? { servedBy: model } : {}), promptHash: hash, reply: content, usage, attempts: attempt });
+        return { value: problem.value, producer: { kind, model, promptHash: hash, usage } };
+      }
       problems.push(problem.error);
       conversation = [
         ...messages,

@@ -181,7 +181,7 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
       case 'final-test': {
         const baseline = measure(task, configs.get(command.baseline.commit)!, 'test', seedsUpTo(command.seeds));
         const best = command.best ? measure(task, configs.get(command.best.commit)!, 'test', seedsUpTo(command.seeds)) : baseline;
-        return settle({ kind: 'tested', baseline, best });
+        return settle({ kind: 'tested', baseline: { runs: baseline }, best: { runs: best } });
       }
       case 'finish':
         return true;
