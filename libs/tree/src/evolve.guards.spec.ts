@@ -301,3 +301,59 @@ describe('the fold: decisions, insights, exhaustion and pruning', () => {
     refuses(s, { type: 'NodePruned', data: { nodeId: '1', reason: 'again', rule: 'r', policy } }, 'node 1 was already pruned');
   });
 });
+
+describe('the fold: reused evidence (a replay)', () => {
+  const source = { searchId: 'src', eventId: 'src-evt-1', nodeId: '4' };
+  const paid = { searchId: 'src', eventId: 'src-evt-1' };
+  const succeeded = (experimentId: string, nodeId: string) => ({
+    type: 'ExperimentSucceeded' as const,
+    data: { experimentId, nodeId, executorId: 'x', commit: 'commit-4', ref: 'refs/hypotree/src/4', runs: [{ seed: 1, value: 0.7 }], report, durationMs: 5 },
+  });
+  function dispatched(): EventScript {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    s.dispatch('1');
+    return s;
+  }
+
+  it('applies a reused outcome as the outcome it repeats, marked with its source, and counts it', () => {
+    const s = dispatched();
+    s.add({ type: 'ExperimentReused', data: { experimentId: '1#1', nodeId: '1', source, outcome: succeeded('1#1', '1') } });
+    const tree = fold(s.events);
+    const node = tree.nodes.get('1')!;
+    expect(node.status).toBe('evaluated');
+    expect(node.result).toMatchObject({ commit: 'commit-4', mean: 0.7, eventId: s.events.at(-1)!.id, reusedFrom: { searchId: 'src', eventId: 'src-evt-1' } });
+    expect(tree.reused.experiments).toBe(1);
+    // The same outcome recorded directly is not marked reused.
+    const direct = dispatched();
+    direct.add(succeeded('1#1', '1'));
+    expect(fold(direct.events).nodes.get('1')!.result!.reusedFrom).toBeUndefined();
+    expect(fold(direct.events).reused.experiments).toBe(0);
+  });
+
+  it('refuses a reused outcome under other ids than its own, or one that says nothing about the experiment', () => {
+    refuses(dispatched(), { type: 'ExperimentReused', data: { experimentId: '1#1', nodeId: '1', source, outcome: succeeded('4#1', '4') } }, /names 4#1 of node 4, not 1#1 of node 1/);
+    const cancelled = { type: 'ExperimentFailed' as const, data: { experimentId: '1#1', nodeId: '1', kind: 'cancelled' as const, detail: 'x' } };
+    refuses(dispatched(), { type: 'ExperimentReused', data: { experimentId: '1#1', nodeId: '1', source, outcome: cancelled } }, /never reused/);
+    // A reused result is still one result: a second one is refused like any other.
+    const s = dispatched();
+    s.add({ type: 'ExperimentReused', data: { experimentId: '1#1', nodeId: '1', source, outcome: succeeded('1#1', '1') } });
+    refuses(s, succeeded('1#1', '1'), /already has a result/);
+  });
+
+  it('counts reused gate evaluations against the gate budget, and reused model calls and their tokens apart', () => {
+    const s = dispatched();
+    s.add(succeeded('1#1', '1'));
+    s.add({ type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-4', runs: [{ seed: 1, value: 0.7 }], gateEvaluationsUsed: 1, reusedFrom: paid } });
+    s.add({ type: 'ModelCalled', data: { nodeId: '1', purpose: 'distill', model: 'm', promptHash: 'p', reply: '{}', usage: usage(30, 10), attempts: 1, reusedFrom: paid } });
+    s.add({ type: 'ModelCalled', data: { nodeId: '1', purpose: 'distill', model: 'm', promptHash: 'q', reply: '{}', usage: usage(3, 1), attempts: 1 } });
+    const tree = fold(s.events);
+    expect(tree.gateEvaluationsUsed).toBe(1);
+    expect(tree.nodes.get('1')!.gate!.reusedFrom).toEqual(paid);
+    expect(tree.reused).toMatchObject({ gateEvaluations: 1, modelCalls: 1, modelTokens: 40 });
+    expect(tree.modelCalls).toBe(2);
+    // Model calls carry no tokens of their own into the search's total: the proposals and insights they produced do.
+    expect(tree.tokensUsed).toBe(0);
+    refuses(s, { type: 'ModelCalled', data: { nodeId: '9', purpose: 'propose', model: 'm', promptHash: 'p', reply: '{}', usage: usage(1, 1), attempts: 1 } }, /unknown node 9/);
+  });
+});
