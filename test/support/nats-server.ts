@@ -11,7 +11,8 @@ export interface TestNats {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on loopback now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -22,7 +23,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function reachable(port: number): Promise<boolean> {
+/** Whether something accepts connections on 127.0.0.1:port. */
+export async function reachable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => {

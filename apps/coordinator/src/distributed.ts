@@ -1,4 +1,18 @@
-import { connectNats, natsClient, natsMicroservice, parseNatsServers } from '@hypotree/messaging';
+import {
+  connectNats,
+  DispatchLedger,
+  natsClient,
+  natsMicroservice,
+  parseNatsServers,
+  Patterns,
+  securityFromEnv,
+  signersOf,
+  warnOpenBus,
+  type BusSecurity,
+  type InboundPolicy,
+  type ReportClaim,
+  type RequestRetry,
+} from '@hypotree/messaging';
 import { actor, coordinateSearch, type SearchRunOptions } from './coordinate.js';
 import type { SearchSummary } from './summary.js';
 
@@ -6,26 +20,67 @@ import type { SearchSummary } from './summary.js';
 export interface DistributedRunOptions extends SearchRunOptions {
   /** NATS URL(s): `nats://host:4222`, comma-separated for a cluster. */
   nats: string;
-  /** How long to wait for a distiller's reply before going on without new insights. */
+  /** How long to wait for a distiller's reply, over all its retries, before going on without new insights. */
   distillTimeoutMs?: number;
+  /** How a failed distill request is retried (default: 4 tries, 60 s each, 1 s, 2 s, 4 s apart). */
+  distillRetry?: RequestRetry;
+  /**
+   * The coordinator's nkey and the trust list; default: from HYPOTREE_NKEY_FILE and
+   * HYPOTREE_TRUST_FILE; `false`: an open bus (a warning, once).
+   */
+  security?: BusSecurity | false;
+}
+
+const REPORT_KINDS: Record<string, 'started' | 'heartbeat' | 'result'> = {
+  [Patterns.experimentStarted]: 'started',
+  [Patterns.experimentHeartbeat]: 'heartbeat',
+  [Patterns.experimentResult]: 'result',
+};
+
+/**
+ * What the coordinator accepts on a secured bus: executor reports signed by the key of the
+ * executor they name, echoing the nonce of a dispatch this coordinator issued and that executor
+ * took, and no report after its dispatch's result (a replay).
+ */
+export function reportPolicy(security: BusSecurity, ledger: DispatchLedger): InboundPolicy {
+  const executor = signersOf(security.trust).executor;
+  return {
+    signers: Object.fromEntries(Object.keys(REPORT_KINDS).map((subject) => [subject, executor])),
+    admit(subject, message, signer) {
+      const claim = message as Partial<ReportClaim> | null;
+      if (typeof claim !== 'object' || claim === null || [claim.searchId, claim.experimentId, claim.nodeId, claim.executorId].some((v) => typeof v !== 'string')) {
+        return 'not a report (searchId, experimentId, nodeId and executorId are required)';
+      }
+      return ledger.admit(REPORT_KINDS[subject]!, claim as ReportClaim, signer);
+    },
+  };
 }
 
 /**
  * Runs one search with the coordinator in this process on NATS, and no executor or distiller of
  * its own: dispatches go to the executors' queue group, distill requests to the distillers'.
  * Executors need the task folder and the workdir at the same paths (a shared filesystem).
- * In-flight experiments found on resume keep a lease, since their executors may still report.
+ * In-flight experiments found on resume keep a lease, since their executors may still report
+ * (on a secured bus their reports are refused: the nonces died with the previous coordinator, so
+ * those experiments run again when their leases end). The connection rides out broker restarts;
+ * a distill request that keeps failing is a warning, and the search goes on without that insight.
  */
 export async function runDistributed(options: DistributedRunOptions): Promise<SearchSummary> {
   const connection = { servers: parseNatsServers(options.nats), name: `hypotree-coordinator-${actor('coordinator').instance}` };
-  const client = natsClient(connection);
+  const security = options.security === undefined ? securityFromEnv() : options.security || undefined;
+  // Like the search loop's: to the services' logger, else to stderr (never silent).
+  const { logger } = options;
+  const warnings = { warn: (m: string) => (logger ? logger.warn(m) : console.error(`hypotree: warning: ${m}`)) };
+  if (!security) warnOpenBus(warnings, connection.servers);
+  const ledger = new DispatchLedger();
+  const client = natsClient(connection, { security, ledger, retry: options.distillRetry, logger: warnings });
   try {
     await connectNats(client, connection);
     return await coordinateSearch(options, {
-      server: () => natsMicroservice(connection),
+      server: () => natsMicroservice(connection, { identity: security?.identity, inbound: security ? reportPolicy(security, ledger) : undefined }),
       client,
       orphans: 'wait-for-lease',
-      distillTimeoutMs: options.distillTimeoutMs ?? 120_000,
+      distillTimeoutMs: options.distillTimeoutMs,
     });
   } finally {
     await client.close();

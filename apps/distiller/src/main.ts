@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
-import { untilStopped } from '@hypotree/messaging';
+import { securityFromEnv, untilStopped } from '@hypotree/messaging';
 import { parseDistillerServiceConfig, type DistillerServiceInput } from './service-config.js';
 import { startDistillerService } from './service.js';
 
 /** Runs a distiller service until SIGTERM/SIGINT: `node apps/distiller/dist/main.js --nats nats://… --store esdb://…|sqlite:<file>`. */
 export async function serveDistiller(flags: DistillerServiceInput, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const service = await startDistillerService(parseDistillerServiceConfig(flags, env));
+  const service = await startDistillerService(parseDistillerServiceConfig(flags, env), undefined, securityFromEnv(env));
   await untilStopped(() => service.stop(), new Logger('DistillerService'));
 }
 

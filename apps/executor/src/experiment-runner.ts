@@ -75,7 +75,8 @@ export class ExperimentRunner {
   }
 
   private async execute(command: DispatchExperiment): Promise<void> {
-    const who = { searchId: command.searchId, experimentId: command.experimentId, nodeId: command.nodeId, executorId: this.executorId };
+    // Every report echoes the dispatch's nonce (if it had one): on a secured bus it binds the report to the dispatch.
+    const who = { searchId: command.searchId, experimentId: command.experimentId, nodeId: command.nodeId, executorId: this.executorId, ...(command.nonce ? { nonce: command.nonce } : {}) };
     await this.reports.started(who);
     const beat = setInterval(() => void this.reports.heartbeat(who).catch(() => undefined), Math.max(50, command.leaseMs / 3));
     let evidence: ExperimentEvidence;

@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
-import { untilStopped } from '@hypotree/messaging';
+import { securityFromEnv, untilStopped } from '@hypotree/messaging';
 import { parseExecutorServiceConfig, type ExecutorServiceInput } from './service-config.js';
 import { startExecutorService } from './service.js';
 
-/** Runs an executor service until SIGTERM/SIGINT: `node apps/executor/dist/main.js --nats nats://… [--id X] [--capacity N] [--drain-ms MS]`. */
+/** Runs an executor service until SIGTERM/SIGINT: `node apps/executor/dist/main.js --nats nats://… [--id X] [--capacity N] [--drain-ms MS]` (credentials: HYPOTREE_NKEY_FILE, HYPOTREE_TRUST_FILE). */
 export async function serveExecutor(flags: ExecutorServiceInput, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const service = await startExecutorService(parseExecutorServiceConfig(flags, env));
+  const service = await startExecutorService(parseExecutorServiceConfig(flags, env), undefined, securityFromEnv(env));
   await untilStopped(() => service.stop(), new Logger('ExecutorService'));
 }
 

@@ -1,6 +1,6 @@
 import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connectNats, natsClient, natsMicroservice } from '@hypotree/messaging';
+import { connectNats, natsClient, natsMicroservice, Patterns, signersOf, warnOpenBus, type BusSecurity } from '@hypotree/messaging';
 import { sandboxMode } from '@hypotree/workspace';
 import { ExecutorModule } from './executor.module.js';
 import { ExperimentRunner } from './experiment-runner.js';
@@ -15,19 +15,34 @@ export interface ExecutorService {
 
 /**
  * Starts an executor on NATS: it joins the executors' queue group (each dispatch reaches one
- * executor), runs experiments in worktrees and reports started, heartbeats and evidence.
+ * executor), runs experiments in worktrees and reports started, heartbeats and evidence. With
+ * `security` it connects with its nkey, runs only dispatches a trusted coordinator signed, and
+ * signs its reports (which echo the dispatch's nonce); without, it warns once that the bus is open.
  */
-export async function startExecutorService(config: ExecutorServiceConfig, logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error']): Promise<ExecutorService> {
+export async function startExecutorService(
+  config: ExecutorServiceConfig,
+  logger: LoggerService | LogLevel[] | false = ['log', 'warn', 'error'],
+  security?: BusSecurity,
+): Promise<ExecutorService> {
+  const log = new Logger('ExecutorService');
+  if (security && security.trust.executors[config.executorId] !== security.identity.publicKey) {
+    const named = Object.entries(security.trust.executors).find(([, key]) => key === security.identity.publicKey)?.[0];
+    throw new Error(
+      `executor ${config.executorId}: the trust list does not give this id this nkey (${security.identity.publicKey.slice(0, 12)}…)` +
+        (named ? `; it is executor ${named}'s key: start with --id ${named}` : '; add it to the trust list under executors, or use the seed made for this executor'),
+    );
+  }
+  if (!security) warnOpenBus(log, config.nats);
   const connection = { servers: config.nats, name: `hypotree-executor-${config.executorId}` };
-  const client = natsClient(connection);
+  const client = natsClient(connection, { security, logger: log });
   await connectNats(client, connection);
+  const inbound = security ? { signers: { [Patterns.dispatchExperiment]: signersOf(security.trust).coordinator } } : undefined;
   const app = await NestFactory.createMicroservice(
     ExecutorModule.register({ executorId: config.executorId, capacity: config.capacity, client }),
-    { ...natsMicroservice(connection), logger },
+    { ...natsMicroservice(connection, { identity: security?.identity, inbound }), logger },
   );
   await app.listen();
-  const log = new Logger('ExecutorService');
-  log.log(`executor ${config.executorId} takes experiments from ${config.nats.join(', ')} (capacity ${config.capacity})`);
+  log.log(`executor ${config.executorId} takes experiments from ${config.nats.join(', ')} (capacity ${config.capacity}; ${security ? 'signed, nkey ' + security.identity.publicKey.slice(0, 12) + '…' : 'open bus'})`);
   const sandbox = sandboxMode();
   if (sandbox.kind === 'none') {
     log.warn(`no sandbox here (${sandbox.reason}): agent and llm experiments fail unless their search allows it, and a search started with the sandbox rejects this executor's evidence`);

@@ -1,5 +1,6 @@
 import { HypothesisChangeSchema, InsightDraftSchema, issueList, ModelCallSchema, NodeIdSchema } from '@hypotree/events';
 import { ExperimentEvidenceSchema } from './evidence.js';
+import { RefusedMessage } from './auth/envelope.js';
 import { z } from 'zod';
 
 // The message contracts between the coordinator, executors and distillers. The same contracts
@@ -51,6 +52,8 @@ export const DispatchExperimentSchema = z.object({
   implementer: ImplementerConfigSchema,
   /** The search lets code-writing implementers run where there is no sandbox (`--allow-unsandboxed`). */
   allowUnsandboxed: z.boolean().default(false),
+  /** On a secured bus: the coordinator's fresh value for this dispatch, which every report about it echoes. */
+  nonce: z.string().min(1).max(64).optional(),
 });
 export type DispatchExperiment = z.infer<typeof DispatchExperimentSchema>;
 
@@ -60,6 +63,8 @@ export const ExperimentStartedMessageSchema = z.object({
   experimentId: z.string().min(1),
   nodeId: NodeIdSchema,
   executorId: z.string().min(1),
+  /** The nonce of the dispatch this reports on (a secured bus requires it). */
+  nonce: z.string().min(1).max(64).optional(),
 });
 export type ExperimentStartedMessage = z.infer<typeof ExperimentStartedMessageSchema>;
 
@@ -73,6 +78,8 @@ export const ExperimentResultMessageSchema = z.object({
   experimentId: z.string().min(1),
   nodeId: NodeIdSchema,
   executorId: z.string().min(1),
+  /** The nonce of the dispatch this reports on (a secured bus requires it). */
+  nonce: z.string().min(1).max(64).optional(),
   evidence: ExperimentEvidenceSchema,
 });
 export type ExperimentResultMessage = z.infer<typeof ExperimentResultMessageSchema>;
@@ -82,6 +89,8 @@ export const DistillRequestSchema = z.object({
   searchId: z.string().min(1),
   nodeId: NodeIdSchema,
   revision: z.number().int().nonnegative(),
+  /** On a secured bus: the request's nonce, which the reply echoes. */
+  nonce: z.string().min(1).max(64).optional(),
 });
 export type DistillRequestMessage = z.infer<typeof DistillRequestSchema>;
 
@@ -90,6 +99,8 @@ export const DistillReplySchema = z.object({
   drafts: z.array(InsightDraftSchema),
   /** The model calls behind the drafts (an LLM distiller), recorded by the coordinator as the log's cache of replies. */
   modelCalls: z.array(ModelCallSchema).optional(),
+  /** On a secured bus: the nonce of the request this answers (the whole reply, model calls included, is signed). */
+  nonce: z.string().min(1).max(64).optional(),
 });
 export type DistillReply = z.infer<typeof DistillReplySchema>;
 
@@ -106,6 +117,7 @@ export class MessageRejectedError extends Error {
 
 /** Validates a message against its contract; throws MessageRejectedError naming every bad field. */
 export function parseMessage<S extends z.ZodType>(schema: S, pattern: string, data: unknown): z.infer<S> {
+  if (data instanceof RefusedMessage) throw new MessageRejectedError(pattern, [data.reason]);
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
     throw new MessageRejectedError(pattern, issueList(parsed.error, { root: '(message)' }));

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { nkeyAuthenticator } from '@nats-io/transport-node';
 import { issueText } from '@hypotree/events';
+import type { ServiceIdentity } from '../auth/identity.js';
 
 const NATS_URL = /^(nats|tls|ws|wss):\/\/[^\s,/]+(:\d+)?\/?$/;
 
@@ -24,4 +26,16 @@ export function parseNatsServers(value: string | undefined): string[] {
   const parsed = NatsServersSchema.safeParse(value);
   if (!parsed.success) throw new Error(`invalid NATS URL ${JSON.stringify(value)}: ${issueText(parsed.error, { root: 'url' })}`);
   return parsed.data;
+}
+
+/** The NATS client options every service connects with: its servers and name, its nkey if it has one, and reconnecting for ever. */
+export function connectionOptions(connection: NatsConnection, identity?: ServiceIdentity) {
+  return {
+    servers: connection.servers,
+    name: connection.name,
+    ...(identity ? { authenticator: nkeyAuthenticator(identity.seed) } : {}),
+    // A broker restart must never end a service: reconnect for ever, a quarter second apart.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+  };
 }

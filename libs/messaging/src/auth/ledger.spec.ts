@@ -1,0 +1,47 @@
+import { DispatchLedger } from './ledger.js';
+
+const dispatch = { searchId: 's', experimentId: '1#1', nodeId: '1' };
+const report = (nonce: string | undefined, over: Partial<typeof dispatch & { executorId: string }> = {}) => ({ ...dispatch, executorId: 'exA', nonce, ...over });
+
+describe('DispatchLedger: reports bound to their dispatch', () => {
+  it('admits started, heartbeats and one result from the executor that took the dispatch, then refuses anything more as a replay', () => {
+    const ledger = new DispatchLedger();
+    const nonce = ledger.issue(dispatch);
+    expect(ledger.admit('started', report(nonce), 'exA')).toBeUndefined();
+    expect(ledger.admit('heartbeat', report(nonce), 'exA')).toBeUndefined();
+    expect(ledger.admit('result', report(nonce), 'exA')).toBeUndefined();
+    expect(ledger.admit('result', report(nonce), 'exA')).toBe('replay: a result for 1#1 was already accepted');
+    expect(ledger.admit('heartbeat', report(nonce), 'exA')).toBe('replay: a result for 1#1 was already accepted');
+  });
+
+  it('refuses a report without a nonce, with an unknown nonce, with a nonce of another experiment, or from an impostor', () => {
+    const ledger = new DispatchLedger();
+    const nonce = ledger.issue(dispatch);
+    const other = ledger.issue({ ...dispatch, experimentId: '2#1', nodeId: '2' });
+    expect(ledger.admit('result', report(undefined), 'exA')).toBe('1#1: no nonce (a report must echo its dispatch\'s nonce)');
+    expect(ledger.admit('result', report('made-up'), 'exA')).toMatch(/^1#1: no dispatch with this nonce/);
+    expect(ledger.admit('result', report(other), 'exA')).toBe('the nonce was issued for s 2#1 (node 2), not s 1#1 (node 1)');
+    expect(ledger.admit('result', report(nonce, { searchId: 'other' }), 'exA')).toMatch(/^the nonce was issued for s 1#1/);
+    expect(ledger.admit('result', report(nonce, { executorId: 'exA' }), 'exB')).toBe('signed by executor exB but claims to come from exA');
+    // None of these refusals bound or settled the dispatch: the genuine executor's result still counts.
+    expect(ledger.admit('result', report(nonce), 'exA')).toBeUndefined();
+  });
+
+  it('binds a dispatch to the executor that reported on it first; another trusted executor cannot answer for it', () => {
+    const ledger = new DispatchLedger();
+    const nonce = ledger.issue(dispatch);
+    expect(ledger.admit('started', report(nonce), 'exA')).toBeUndefined();
+    expect(ledger.admit('result', report(nonce, { executorId: 'exB' }), 'exB')).toBe('1#1 was taken by executor exA, not exB');
+    expect(ledger.admit('result', report(nonce), 'exA')).toBeUndefined();
+  });
+
+  it('a result settles every attempt of the experiment, and nonces are fresh each time', () => {
+    const ledger = new DispatchLedger();
+    const first = ledger.issue(dispatch);
+    const again = ledger.issue(dispatch);
+    expect(again).not.toBe(first);
+    expect(first).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(ledger.admit('result', report(again), 'exA')).toBeUndefined();
+    expect(ledger.admit('result', report(first), 'exA')).toBe('replay: a result for 1#1 was already accepted');
+  });
+});

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+
+/** What a report names: the dispatch it answers, the executor it claims to be, and the nonce it echoes. */
+export interface ReportClaim {
+  searchId: string;
+  experimentId: string;
+  nodeId: string;
+  executorId: string;
+  nonce?: string;
+}
+
+interface Issued {
+  searchId: string;
+  experimentId: string;
+  nodeId: string;
+  /** The executor that took it (its first signed report), once one did. */
+  executor?: string;
+  /** A result was accepted: anything more for this dispatch is a replay. */
+  settled: boolean;
+}
+
+/** Dispatches remembered for replay detection; beyond this the oldest are forgotten (their reports are then refused as unknown). */
+const CAPACITY = 100_000;
+
+/**
+ * The nonces this coordinator issued with its dispatches, and what became of them. A report is
+ * bound to its dispatch: it must echo a nonce issued here for the same search, experiment and
+ * node, be signed by the executor it names, come from the executor that took the dispatch, and not
+ * follow an accepted result (a replay). Nonces live in this process: after a coordinator restart,
+ * reports for earlier dispatches are refused and those experiments run again when their leases end.
+ */
+export class DispatchLedger {
+  private readonly issued = new Map<string, Issued>();
+  private readonly byExperiment = new Map<string, string[]>();
+
+  /** A fresh nonce for this dispatch, remembered. */
+  issue(dispatch: { searchId: string; experimentId: string; nodeId: string }): string {
+    const nonce = randomBytes(18).toString('base64url');
+    this.issued.set(nonce, { searchId: dispatch.searchId, experimentId: dispatch.experimentId, nodeId: dispatch.nodeId, settled: false });
+    const key = `${dispatch.searchId}\u0000${dispatch.experimentId}`;
+    this.byExperiment.set(key, [...(this.byExperiment.get(key) ?? []), nonce]);
+    if (this.issued.size > CAPACITY) this.forgetOldest();
+    return nonce;
+  }
+
+  /**
+   * Whether a signed report may reach the search: undefined if so (and it is recorded: the first
+   * report binds the executor, a result settles the dispatch), else the reason it is refused.
+   */
+  admit(kind: 'started' | 'heartbeat' | 'result', claim: ReportClaim, signer: string): string | undefined {
+    if (claim.executorId !== signer) return `signed by executor ${signer} but claims to come from ${claim.executorId}`;
+    if (!claim.nonce) return `${claim.experimentId}: no nonce (a report must echo its dispatch's nonce)`;
+    const issued = this.issued.get(claim.nonce);
+    if (!issued) return `${claim.experimentId}: no dispatch with this nonce (an unknown experiment, or one dispatched before this coordinator started)`;
+    if (issued.searchId !== claim.searchId || issued.experimentId !== claim.experimentId || issued.nodeId !== claim.nodeId) {
+      return `the nonce was issued for ${issued.searchId} ${issued.experimentId} (node ${issued.nodeId}), not ${claim.searchId} ${claim.experimentId} (node ${claim.nodeId})`;
+    }
+    if (issued.settled) return `replay: a result for ${claim.experimentId} was already accepted`;
+    if (issued.executor !== undefined && issued.executor !== signer) return `${claim.experimentId} was taken by executor ${issued.executor}, not ${signer}`;
+    issued.executor = signer;
+    if (kind === 'result') this.settle(claim.searchId, claim.experimentId);
+    return undefined;
+  }
+
+  /** How many dispatches are remembered. */
+  get size(): number {
+    return this.issued.size;
+  }
+
+  // A result settles every attempt of its experiment: one result per experiment.
+  private settle(searchId: string, experimentId: string): void {
+    for (const nonce of this.byExperiment.get(`${searchId}\u0000${experimentId}`) ?? []) {
+      const issued = this.issued.get(nonce);
+      if (issued) issued.settled = true;
+    }
+  }
+
+  private forgetOldest(): void {
+    const [nonce, issued] = this.issued.entries().next().value as [string, Issued];
+    this.issued.delete(nonce);
+    const key = `${issued.searchId}\u0000${issued.experimentId}`;
+    const rest = (this.byExperiment.get(key) ?? []).filter((n) => n !== nonce);
+    if (rest.length > 0) this.byExperiment.set(key, rest);
+    else this.byExperiment.delete(key);
+  }
+}
