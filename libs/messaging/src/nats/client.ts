@@ -82,7 +82,17 @@ export class HypotreeNatsClient extends ClientNats {
     // While the NATS client reconnects, use it all the same: it buffers what is published and
     // re-subscribes after the reconnect. Nest's client would fail every call until then.
     if (this.natsClient && !this.natsClient.isClosed()) return this.natsClient;
-    return super.connect();
+    const client = await super.connect();
+    void this.reportConnection(client);
+    return client;
+  }
+
+  // Nest logs a bare `NatsError: type: "disconnect"`; say which server, and that nothing is lost yet.
+  private async reportConnection(client: { status(): AsyncIterable<{ type: string; server?: string }> }): Promise<void> {
+    for await (const status of client.status()) {
+      if (status.type === 'disconnect') this.warn(`lost the connection to NATS at ${status.server ?? this.where}; reconnecting every 250 ms, outgoing messages are buffered meanwhile`);
+      if (status.type === 'reconnect') this.warn(`reconnected to NATS at ${status.server ?? this.where}`);
+    }
   }
 
   override send<TResult = any, TInput = any>(pattern: any, data: TInput): Observable<TResult> {

@@ -28,7 +28,8 @@ export function natsMicroservice(connection: NatsConnection, behaviour: NatsServ
   return {
     transport: Transport.NATS,
     options: {
-      ...connectionOptions(connection, behaviour.identity),
+      // A server starts after its service's client connected: if the broker went away since, wait for it.
+      ...connectionOptions(connection, behaviour.identity, true),
       queue: behaviour.queue,
       deserializer: new ContractDeserializer(behaviour.inbound),
       ...(behaviour.identity && behaviour.repliesTo ? { serializer: new SealingSerializer(behaviour.identity, behaviour.repliesTo) } : {}),

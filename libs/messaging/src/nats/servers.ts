@@ -28,9 +28,15 @@ export function parseNatsServers(value: string | undefined): string[] {
   return parsed.data;
 }
 
-/** The NATS client options every service connects with: its servers and name, its nkey if it has one, and reconnecting for ever. */
-export function connectionOptions(connection: NatsConnection, identity?: ServiceIdentity) {
+/**
+ * The NATS client options every service connects with: its servers and name, its nkey if it has
+ * one, and reconnecting for ever. `waitOnFirstConnect` also retries the first connection (a Nest
+ * server started while the broker restarts); clients connect without it first, so an unreachable
+ * server at start-up is one clear error.
+ */
+export function connectionOptions(connection: NatsConnection, identity?: ServiceIdentity, waitOnFirstConnect = false) {
   return {
+    waitOnFirstConnect,
     servers: connection.servers,
     name: connection.name,
     ...(identity ? { authenticator: nkeyAuthenticator(identity.seed) } : {}),
