@@ -32,7 +32,7 @@ async function as(role: Role): Promise<{ nc: NatsConnection; errors: string[] }>
 /** What `into` heard on `subject` (optionally in a queue group). */
 function hear(nc: NatsConnection, subject: string, queue?: string): string[] {
   const heard: string[] = [];
-  nc.subscribe(subject, { queue, callback: (_, msg) => heard.push(msg.string()) });
+  nc.subscribe(subject, { queue, callback: (_, msg) => void heard.push(msg.string()) });
   return heard;
 }
 
@@ -95,7 +95,7 @@ describe('NATS permissions per role', () => {
     const distiller = await as('distiller');
     const analytics = await as('analytics');
     const exA = await as('exA');
-    distiller.nc.subscribe(Patterns.distill, { queue: 'hypotree-distillers', callback: (_, msg) => msg.respond('an answer') });
+    distiller.nc.subscribe(Patterns.distill, { queue: 'hypotree-distillers', callback: (_, msg) => void msg.respond('an answer') });
     const dispatches = hear(exA.nc, Patterns.dispatchExperiment, 'hypotree-executors');
     const inbox = createInbox();
     const stray = hear(coordinator.nc, inbox);
