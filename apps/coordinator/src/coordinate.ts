@@ -5,7 +5,7 @@ import { type DynamicModule, type INestMicroservice, type LoggerService } from '
 import { NestFactory } from '@nestjs/core';
 import type { ClientProxy, MicroserviceOptions } from '@nestjs/microservices';
 import { lastValueFrom, timeout } from 'rxjs';
-import { configFromStarted, parseSearchConfig, taskChanges, type FamilyMemo, type SearchConfig, type SearchConfigInput } from '@hypotree/search';
+import { configFromStarted, familySpend, parseSearchConfig, taskChanges, type FamilyMemo, type SearchConfig, type SearchConfigInput } from '@hypotree/search';
 import { defaultStoreUrl, openEventStore, SearchLog, type EventStore } from '@hypotree/event-store';
 import { DistillReplySchema, parseMessage, Patterns } from '@hypotree/messaging';
 import { buildPolicies } from '@hypotree/policy';
@@ -156,7 +156,9 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
     const runs = coordinator.get(SearchRuns);
     runs.add(run);
     try {
-      return await run.run();
+      const summary = await run.run();
+      const { searches, testScores, gateEvaluations, experiments } = familySpend(await log.family(searchId));
+      return { ...summary, family: { searches, testScores, gateEvaluations, experiments } };
     } finally {
       runs.remove(searchId);
     }

@@ -15,6 +15,11 @@ export interface SearchSummary {
   gainInterval: { low: number; high: number; withinNoise: boolean } | null;
   /** Candidates that cleared dev but were rejected because no gate evaluation was left. */
   rejectedForGateBudget: number;
+  /**
+   * What the search's family (it, its branches and replays) has paid for, each measurement once:
+   * the test set's use in held-out scores, sealed gate calls, experiments (absent where not read).
+   */
+  family?: { searches: number; testScores: number; gateEvaluations: number; experiments: number };
   experiments: number;
   admitted: number;
   rejected: number;

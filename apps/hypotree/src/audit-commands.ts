@@ -4,6 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Command } from 'commander';
 import { execa } from 'execa';
 import { decodeEvent, ROOT_NODE_ID, searchEventSchemas, searchStreamName, type RecordedSearchEvent, type SearchEventData } from '@hypotree/events';
+import { familySpend } from '@hypotree/search';
 import { bestVerified, explainNode, fold, renderTree, type SearchTree } from '@hypotree/tree';
 import { git } from '@hypotree/workspace';
 import { int, storeOf, storeOption, workdirOption } from './cli-options.js';
@@ -40,8 +41,12 @@ export function registerAuditCommands(program: Command): void {
     .addOption(workdirOption())
     .addHelpText('after', '\nExample:\n  hypotree explain spirals-1 2.1.1\n  hypotree explain spirals-1 2.1.1 --json | jq .decision')
     .action(async (searchId: string, nodeId: string, opts) => {
-      const history = await historyOf(storeOf(opts), searchId);
-      const explanation = explainNode(history, nodeId);
+      const { history, family } = await withLog(storeOf(opts), async (log) => {
+        const history = await log.history(searchId);
+        if (history.length === 0) throw new Error(`no search ${searchId} in ${storeOf(opts)}`);
+        return { history, family: familySpend(await log.family(searchId)) };
+      });
+      const explanation = { ...explainNode(history, nodeId), family };
       console.log(opts.json ? JSON.stringify(explanation) : formatExplanation(explanation));
     });
 

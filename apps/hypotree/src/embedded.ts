@@ -23,9 +23,11 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<SearchSu
     client,
     // The executors lived in this process: experiments in flight at a crash died with it.
     orphans: 'expire-now',
+    // A replay distills in the coordinator (its model calls answered from the memo), and one that may
+    // not execute runs no experiment: neither needs the services it would not use.
     colocated: ({ config, store }) => [
-      ExecutorModule.register({ executorId: actor('executor').instance, capacity: config.budget.parallel, client }),
-      DistillerModule.register({ log: new SearchLog(store, actor('distiller')), distiller: distillerFor(config.research.distiller, () => llmEndpoint(config.research.model)) }),
+      ...(options.replay && !options.replay.execute ? [] : [ExecutorModule.register({ executorId: actor('executor').instance, capacity: config.budget.parallel, client })]),
+      ...(options.replay ? [] : [DistillerModule.register({ log: new SearchLog(store, actor('distiller')), distiller: distillerFor(config.research.distiller, () => llmEndpoint(config.research.model)) })]),
     ],
   });
 }

@@ -1,3 +1,4 @@
+import type { FamilySpend } from '@hypotree/search';
 import type { EventRef, Explanation, ExplainedRuns } from '@hypotree/tree';
 
 const num = (v: number) => (Math.abs(v) >= 1e-3 || v === 0 ? Number(v.toPrecision(5)).toString() : v.toExponential(3));
@@ -9,7 +10,7 @@ function runsLine(r: ExplainedRuns): string {
 }
 
 /** An explanation as one screen of text, in causal order: proposal, attempts, dev, gate, decision, insights, code. */
-export function formatExplanation(x: Explanation): string {
+export function formatExplanation(x: Explanation & { family?: FamilySpend }): string {
   const out: string[] = [];
   const head = `node ${x.nodeId} of search ${x.searchId}: ${x.status}${x.pruned ? ', pruned' : ''}${x.best ? '  ★ the best node' : ''}`;
   out.push(head, '');
@@ -58,6 +59,10 @@ export function formatExplanation(x: Explanation): string {
   if (x.finalTest) {
     const f = x.finalTest;
     out.push(`held-out test ${ev(f.event)}: baseline ${num(f.baseline)}, best ${f.bestNodeId} ${num(f.best)}, relative gain ${(f.relativeGain * 100).toFixed(2)}%${f.interval ? ` (95% [${(f.interval[0] * 100).toFixed(2)}%, ${(f.interval[1] * 100).toFixed(2)}%]${f.withinNoise ? ', within noise' : ''})` : ''}`);
+  }
+  if (x.family) {
+    const f = x.family;
+    out.push(`test set: ${f.testScores} held-out score(s) computed across this search's family of ${f.searches} search${f.searches === 1 ? '' : 'es'}; it paid for ${f.experiments} experiments and ${f.gateEvaluations} sealed gate calls`);
   }
   return out.join('\n');
 }

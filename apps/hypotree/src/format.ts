@@ -16,6 +16,9 @@ export function formatSummary(summary: SearchSummary): string {
     `  experiments:     ${summary.experiments} (${summary.admitted} admitted, ${summary.rejected} rejected, ${summary.failed} failed)`,
     `  gate calls:      ${summary.gateEvaluations}${summary.rejectedForGateBudget > 0 ? ` (${summary.rejectedForGateBudget} improvement(s) rejected: gate budget spent)` : ''}    insights: ${summary.insights}    tokens: ${summary.tokens}`,
     `  sandbox:         ${summary.sandbox}${summary.sandbox === 'allowlist' ? ' (bubblewrap: candidates and scorers each saw only what was bound in)' : ''}`,
+    ...(summary.family
+      ? [`  test set:        ${summary.family.testScores} held-out score(s) computed ${summary.family.searches === 1 ? 'by this search' : `across its family of ${summary.family.searches} searches (branches and replays reuse scores, never recompute them)`}`]
+      : []),
     `  log:             search-${summary.searchId} up to revision ${summary.revision}`,
   ].join('\n');
 }

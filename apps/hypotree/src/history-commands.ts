@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Command } from 'commander';
 import { int, storeOf, storeOption, workdirOption } from './cli-options.js';
 import { formatComparison, formatReplay } from './compare-text.js';
@@ -59,7 +60,8 @@ export function registerHistoryCommands(program: Command): void {
       const report = await replayWholeSearch({ sourceId: searchId, policies: overrides, execute: Boolean(opts.execute), replayId: opts.as, store: storeOf(opts), workdir: opts.workdir });
       console.log(opts.json ? JSON.stringify(report) : formatReplay(report));
       // The recorded policies must reproduce their own search exactly.
-      if (!opts.policy && report.finished && !report.comparison.identical) process.exitCode = 1;
+      const { a, b } = report.comparison;
+      if (report.finished && isDeepStrictEqual(a.policies, b.policies) && !report.comparison.identical) process.exitCode = 1;
     });
 
   program

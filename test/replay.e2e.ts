@@ -1,0 +1,234 @@
+// Counterfactual replay of whole searches through the real CLI: under the recorded policies a replay
+// reproduces every decision with no new experiment, gate call, test score or model call; under
+// another policy it reuses what the family paid for, stops where the memo ends (spending nothing),
+// and with --execute runs only what is missing. Reuse never crosses into another family.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { SearchLog, SqliteEventStore } from '@hypotree/event-store';
+import type { RecordedSearchEvent } from '@hypotree/events';
+import { HYPOTREE_BIN, hypotree } from './support/cli.js';
+import { startScriptedOpenAI, type RecordedRequest, type ScriptedResponse } from './support/openai-server.js';
+import { createSyntheticTask, type SyntheticTask } from './support/synthetic-task.js';
+
+interface Cost {
+  experiments: number;
+  experimentsReused: number;
+  gateEvaluations: number;
+  gateEvaluationsReused: number;
+  modelCalls: number;
+  modelCallsReused: number;
+  testScores: number;
+  testScoresReused: number;
+}
+interface Side {
+  searchId: string;
+  status: string;
+  bestNodeId: string;
+  heldOut?: { gain: number };
+  cost: Cost;
+}
+interface Family {
+  searches: number;
+  experiments: number;
+  gateEvaluations: number;
+  testScores: number;
+  modelCalls: number;
+}
+interface Replay {
+  replayId: string;
+  finished: boolean;
+  stopped?: { need: string; detail: string; atMost: { experiments: number; gateEvaluations: number } };
+  resume?: string;
+  comparison: { a: Side; b: Side; identical: boolean; changed: unknown[]; onlyInA: unknown[]; onlyInB: unknown[] };
+  family: Family;
+}
+
+const attempt = (args: string[], env: Record<string, string> = {}) => execa('node', [HYPOTREE_BIN, ...args], { reject: false, all: true, env: { ...process.env, ...env } });
+
+async function events(workdir: string, searchId: string): Promise<RecordedSearchEvent[]> {
+  const store = SqliteEventStore.open({ path: path.join(workdir, 'events.db') });
+  try {
+    return await new SearchLog(store, { service: 'test', instance: 't' }).ownEvents(searchId);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('hypotree replay of whole searches (offline proposer, synthetic task)', () => {
+  const SEEDS = [1, 2, 3];
+  let task: SyntheticTask;
+  let w: string[];
+  const replay = async (args: string[]) => JSON.parse((await hypotree(['replay', ...args, '--json', ...w])).stdout) as Replay;
+
+  beforeAll(async () => {
+    task = createSyntheticTask('overfit');
+    w = ['--workdir', task.workdir];
+    // Three independent recorded searches (three families), two executors each.
+    for (const seed of SEEDS) await hypotree(['run', task.root, '--budget', '14', '--parallel', '2', '--seed', String(seed), '--search-id', `s${seed}`, ...w]);
+  }, 600_000);
+
+  afterAll(() => task?.cleanup());
+
+  it.each(SEEDS)('reproduces search s%i decision for decision under its recorded policies, with nothing new run', async (seed) => {
+    const r = await replay([`s${seed}`, '--as', `same${seed}`]);
+    expect(r.finished).toBe(true);
+    expect(r.comparison.identical).toBe(true);
+    expect(r.comparison).toMatchObject({ changed: [], onlyInA: [], onlyInB: [] });
+    expect(r.comparison.b.bestNodeId).toBe(r.comparison.a.bestNodeId);
+    expect(r.comparison.b.heldOut!.gain).toBe(r.comparison.a.heldOut!.gain);
+    const { a, b } = r.comparison;
+    // It counts what the search would have cost alone, and all of it was reused.
+    expect(b.cost).toMatchObject({ experiments: a.cost.experiments, experimentsReused: a.cost.experiments, gateEvaluations: a.cost.gateEvaluations, gateEvaluationsReused: a.cost.gateEvaluations, testScores: a.cost.testScores, testScoresReused: a.cost.testScores });
+    // The family paid for nothing more: the original's experiments, gate calls and test scores only.
+    expect(r.family).toMatchObject({ searches: 2, experiments: a.cost.experiments, gateEvaluations: a.cost.gateEvaluations, testScores: a.cost.testScores });
+    // Every reused experiment names the event that paid for it, in the original search, with the same outcome.
+    const original = new Map((await events(task.workdir, `s${seed}`)).map((e) => [e.id, e]));
+    const reused = (await events(task.workdir, `same${seed}`)).filter((e) => e.type === 'ExperimentReused');
+    expect(reused.length).toBe(a.cost.experiments);
+    for (const e of reused) {
+      if (e.type !== 'ExperimentReused') continue;
+      const source = original.get(e.data.source.eventId);
+      expect(source?.type).toBe(e.data.outcome.type);
+      expect({ ...(source!.data as object), experimentId: e.data.experimentId, nodeId: e.data.nodeId }).toEqual(e.data.outcome.data);
+    }
+  }, 120_000);
+
+  it('replays under a more permissive and a stricter policy: stops where the memo ends having spent nothing, then --execute runs only what is missing', async () => {
+    const before = (await replay(['s1', '--as', 'probe'])).family;
+    for (const [id, policy] of [
+      ['dev-only', 'admission.mode=dev-only'],
+      ['strict', 'admission.alpha=0.001'],
+    ] as const) {
+      const dry = await replay(['s1', '--policy', policy, '--as', id]);
+      expect(dry.family).toMatchObject({ experiments: before.experiments, gateEvaluations: before.gateEvaluations, testScores: before.testScores });
+      // Admitting on dev alone expands nodes the recorded search never expanded: the memo must end.
+      if (id === 'dev-only') expect(dry.finished).toBe(false);
+      if (!dry.finished) {
+        expect(dry.stopped).toMatchObject({ need: expect.stringMatching(/experiment|evaluation/), detail: expect.any(String) });
+        expect(dry.stopped!.atMost.experiments).toBeGreaterThan(0);
+        expect(dry.resume).toBe(`hypotree replay s1 --as ${id} --execute`);
+      }
+      const done = await replay(['s1', '--policy', policy, '--as', id, '--execute']);
+      expect(done.finished).toBe(true);
+      const { b } = done.comparison;
+      expect(b.status).toBe('done');
+      // What the family paid for grew by exactly what this replay ran for real.
+      const ranNow = b.cost.experiments - b.cost.experimentsReused;
+      expect(done.family.experiments - before.experiments).toBe(ranNow);
+      expect(done.family.gateEvaluations - before.gateEvaluations).toBe(b.cost.gateEvaluations - b.cost.gateEvaluationsReused);
+      expect(done.family.testScores - before.testScores).toBe(b.cost.testScores - b.cost.testScoresReused);
+      Object.assign(before, done.family);
+    }
+    // Admission on dev alone decides by other rules: the replay cannot be the same search.
+    const permissive = await replay(['s1', '--as', 'dev-only']);
+    expect(permissive.comparison.identical).toBe(false);
+    expect(permissive.comparison.changed.length).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('never reuses evidence from another family, even of the same task and configuration', async () => {
+    const family = new Set(['s1', 'same1', 'probe', 'dev-only', 'strict']);
+    for (const id of ['dev-only', 'strict']) {
+      for (const e of await events(task.workdir, id)) {
+        if (e.type === 'ExperimentReused') expect(family.has(e.data.source.searchId)).toBe(true);
+        if ((e.type === 'GateEvaluated' || e.type === 'BaselineMeasured') && e.data.reusedFrom) expect(family.has(e.data.reusedFrom.searchId)).toBe(true);
+      }
+    }
+  }, 60_000);
+
+  it('refuses to write a replay over a search that is not a replay of the same source, and writes nothing', async () => {
+    const count = (await events(task.workdir, 's2')).length;
+    const r = await attempt(['replay', 's1', '--as', 's2', ...w]);
+    expect(r.exitCode).toBe(2);
+    expect(r.all).toContain('--as s2: a search of that id exists and is not a replay of s1');
+    expect((await events(task.workdir, 's2')).length).toBe(count);
+    const other = await attempt(['replay', 's2', '--as', 'same1', ...w]);
+    expect(other.exitCode).toBe(2);
+  }, 60_000);
+
+  it('compares two searches by what their nodes test, with the held-out gain and the cost of each', async () => {
+    const c = JSON.parse((await hypotree(['compare', 's1', 'dev-only', '--json', ...w])).stdout);
+    expect(c.a.searchId).toBe('s1');
+    expect(c.b.searchId).toBe('dev-only');
+    expect(c.identical).toBe(false);
+    expect(c.onlyInA.length + c.onlyInB.length + c.changed.length).toBeGreaterThan(0);
+    expect(c.a.heldOut.gain).toEqual(expect.any(Number));
+    const text = (await hypotree(['compare', 's1', 'same1', ...w])).stdout;
+    expect(text).toContain('decisions: identical, decision for decision');
+    expect(text).toMatch(/B: \d+ experiments \(all reused\)/);
+    // Explain shows the test set's use across the family.
+    const x = JSON.parse((await hypotree(['explain', 's1', '0', '--json', ...w])).stdout);
+    expect(x.family).toMatchObject({ searches: 5, testScores: expect.any(Number) });
+  }, 60_000);
+});
+
+const configs = [
+  { features: 'fourier', activation: 'tanh', learningRate: 0.3 },
+  { features: 'poly2', activation: 'relu', learningRate: 0.1 },
+  { hiddenUnits: 32, learningRate: 0.3, epochs: 200 },
+  { batchSize: 16, learningRate: 0.1 },
+];
+
+/** A scripted model: hypotheses for the proposer, one lesson per asked node for the distiller. */
+function scriptedModel() {
+  let proposals = 0;
+  return (body: RecordedRequest['body']): ScriptedResponse => {
+    const format = body.response_format as { json_schema: { name: string; schema: { properties: { hypotheses?: { maxItems?: number } } } } };
+    const usage = { prompt_tokens: 100, completion_tokens: 30 };
+    const user = String(body.messages?.filter((m) => m.role === 'user').at(-1)?.content ?? '');
+    if (format.json_schema.name === 'insights') {
+      const ids = /Write one lesson for each of: (.+)\.$/m.exec(user)![1]!.split(', ');
+      return { content: { insights: ids.map((nodeId) => ({ nodeId, kind: 'finding', text: `Under ${nodeId}, fourier features help.` })) }, usage };
+    }
+    const count = format.json_schema.schema.properties.hypotheses?.maxItems ?? 1;
+    const hypotheses = Array.from({ length: count }, () => {
+      const set = configs[proposals++ % configs.length]!;
+      return {
+        title: `try ${Object.entries(set).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+        mechanism: 'richer features separate the spirals',
+        prediction: 'dev accuracy rises',
+        change: { kind: 'params', set: Object.entries(set).map(([name, value]) => ({ name, value })), instructions: '' },
+        insightIds: [],
+      };
+    });
+    return { content: { hypotheses }, usage };
+  };
+}
+
+describe('hypotree replay of an LLM search: the log is the cache of model replies', () => {
+  it('reproduces a search with the llm proposer and distiller with the model endpoint gone, and makes no model call', async () => {
+    const server = await startScriptedOpenAI({ respond: scriptedModel() });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hypotree-replay-llm-'));
+    fs.chmodSync(dir, 0o755);
+    try {
+      const env = { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'sk-scripted' };
+      await hypotree(['run', path.resolve('examples/spirals'), '--budget', '4', '--parallel', '2', '--proposer', 'llm', '--distiller', 'llm', '--model', 'scripted-model', '--search-id', 'llm', '--workdir', dir], env);
+      const asked = server.requests.length;
+      const recorded = (await events(dir, 'llm')).filter((e) => e.type === 'ModelCalled');
+      expect(recorded.length).toBe(asked); // every call the server answered is in the log
+      await server.close();
+
+      // No endpoint at all now: every reply must come from the log.
+      const { OPENAI_BASE_URL: _url, ...rest } = process.env;
+      const r = await execa('node', [HYPOTREE_BIN, 'replay', 'llm', '--as', 'llm-again', '--json', '--workdir', dir], { env: { ...rest, OPENAI_BASE_URL: '' }, extendEnv: false, all: true });
+      const replayed = JSON.parse(r.stdout) as Replay;
+      expect(replayed.finished).toBe(true);
+      expect(replayed.comparison.identical).toBe(true);
+      const { a, b } = replayed.comparison;
+      expect(b.cost).toMatchObject({ modelCalls: a.cost.modelCalls, modelCallsReused: a.cost.modelCalls, experimentsReused: a.cost.experiments });
+      expect(replayed.family.modelCalls).toBe(asked);
+      expect(server.requests.length).toBe(asked);
+      const again = await events(dir, 'llm-again');
+      const calls = again.filter((e) => e.type === 'ModelCalled');
+      expect(calls.length).toBe(recorded.length);
+      for (const c of calls) if (c.type === 'ModelCalled') expect(c.data.reusedFrom?.searchId).toBe('llm');
+      // The proposals carry the same producers (model, prompt hash, tokens) as the original's.
+      const producers = (es: RecordedSearchEvent[]) => es.filter((e) => e.type === 'HypothesisProposed').map((e) => (e.data as { proposer: unknown }).proposer);
+      expect(producers(again)).toEqual(producers(await events(dir, 'llm')));
+    } finally {
+      await server.close().catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+});
