@@ -13,8 +13,12 @@ beforeAll(async () => {
   nats = await startSecuredNats();
 });
 
+// Each test's connections end with it, so its queue subscribers cannot take the next test's messages.
+afterEach(async () => {
+  for (const nc of connections.splice(0)) await nc.close().catch(() => undefined);
+});
+
 afterAll(async () => {
-  for (const nc of connections) await nc.close().catch(() => undefined);
   await nats?.stop();
 });
 
