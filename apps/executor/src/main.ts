@@ -2,13 +2,18 @@ import 'reflect-metadata';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
-import { securityFromEnv, untilStopped } from '@hypotree/messaging';
+import os from 'node:os';
+import { executorOfKey, securityFromEnv, untilStopped } from '@hypotree/messaging';
 import { parseExecutorServiceConfig, type ExecutorServiceInput } from './service-config.js';
 import { startExecutorService } from './service.js';
 
 /** Runs an executor service until SIGTERM/SIGINT: `node apps/executor/dist/main.js --nats nats://… [--id X] [--capacity N] [--drain-ms MS]` (credentials: HYPOTREE_NKEY_FILE, HYPOTREE_TRUST_FILE). */
 export async function serveExecutor(flags: ExecutorServiceInput, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const service = await startExecutorService(parseExecutorServiceConfig(flags, env), undefined, securityFromEnv(env));
+  const security = securityFromEnv(env);
+  // Replicas sharing one key (a Deployment's pods) report as <its trust-list name>.<host>-<pid> unless given an id.
+  const named = security && executorOfKey(security.trust, security.identity.publicKey);
+  const executorId = flags.executorId ?? (env.HYPOTREE_EXECUTOR_ID || (named ? `${named}.${os.hostname()}-${process.pid}` : undefined));
+  const service = await startExecutorService(parseExecutorServiceConfig({ ...flags, executorId }, env), undefined, security);
   await untilStopped(() => service.stop(), new Logger('ExecutorService'));
 }
 

@@ -1,6 +1,6 @@
 import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connectNats, natsClient, natsMicroservice, Patterns, signersOf, warnOpenBus, type BusSecurity } from '@hypotree/messaging';
+import { connectNats, natsClient, natsMicroservice, Patterns, signersOf, speaksFor, warnOpenBus, type BusSecurity } from '@hypotree/messaging';
 import { sandboxMode } from '@hypotree/workspace';
 import { ExecutorModule } from './executor.module.js';
 import { ExperimentRunner } from './experiment-runner.js';
@@ -25,11 +25,11 @@ export async function startExecutorService(
   security?: BusSecurity,
 ): Promise<ExecutorService> {
   const log = new Logger('ExecutorService');
-  if (security && security.trust.executors[config.executorId] !== security.identity.publicKey) {
+  if (security && !Object.entries(security.trust.executors).some(([name, key]) => key === security.identity.publicKey && speaksFor(name, config.executorId))) {
     const named = Object.entries(security.trust.executors).find(([, key]) => key === security.identity.publicKey)?.[0];
     throw new Error(
       `executor ${config.executorId}: the trust list does not give this id this nkey (${security.identity.publicKey.slice(0, 12)}…)` +
-        (named ? `; it is executor ${named}'s key: start with --id ${named}` : '; add it to the trust list under executors, or use the seed made for this executor'),
+        (named ? `; it is executor ${named}'s key: start with --id ${named} (or ${named}.<instance> for replicas sharing it)` : '; add it to the trust list under executors, or use the seed made for this executor'),
     );
   }
   if (!security) warnOpenBus(log, config.nats);

@@ -14,6 +14,7 @@ export {
   identityFromSeed, createUserKey, isUserPublicKey, verifyingKey, parseTrustList, securityFromEnv, executorOfKey,
   TrustListSchema, SECURITY_ENV, type ServiceIdentity, type TrustList, type BusSecurity,
 } from './auth/identity.js';
-export { DispatchLedger, type ReportClaim } from './auth/ledger.js';
+export { DispatchLedger, speaksFor, type ReportClaim } from './auth/ledger.js';
 export { signersOf } from './auth/signers.js';
+export { ROLE_PERMISSIONS, permissionsBlock, natsAuthConfig, type BusRole } from './auth/nats-config.js';
 export * from './evidence.js';

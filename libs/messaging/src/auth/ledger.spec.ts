@@ -35,6 +35,16 @@ describe('DispatchLedger: reports bound to their dispatch', () => {
     expect(ledger.admit('result', report(nonce), 'exA')).toBeUndefined();
   });
 
+  it('replicas sharing a key report as <name>.<instance>; each binds the dispatch it took', () => {
+    const ledger = new DispatchLedger();
+    const nonce = ledger.issue(dispatch);
+    expect(ledger.admit('started', report(nonce, { executorId: 'pool.pod-1' }), 'pool')).toBeUndefined();
+    expect(ledger.admit('result', report(nonce, { executorId: 'pool.pod-2' }), 'pool')).toBe('1#1 was taken by executor pool.pod-1, not pool.pod-2');
+    expect(ledger.admit('result', report(nonce, { executorId: 'pool.' }), 'pool')).toBe('signed by executor pool but claims to come from pool.');
+    expect(ledger.admit('result', report(nonce, { executorId: 'poolside' }), 'pool')).toBe('signed by executor pool but claims to come from poolside');
+    expect(ledger.admit('result', report(nonce, { executorId: 'pool.pod-1' }), 'pool')).toBeUndefined();
+  });
+
   it('a result settles every attempt of the experiment, and nonces are fresh each time', () => {
     const ledger = new DispatchLedger();
     const first = ledger.issue(dispatch);

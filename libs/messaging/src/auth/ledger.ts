@@ -19,6 +19,14 @@ interface Issued {
   settled: boolean;
 }
 
+/**
+ * Whether the key named `signer` in the trust list may report as `executorId`: its own name, or
+ * `<name>.<instance>` (replicas sharing one key, e.g. a Kubernetes Deployment's pods).
+ */
+export function speaksFor(signer: string, executorId: string): boolean {
+  return executorId === signer || (executorId.startsWith(`${signer}.`) && executorId.length > signer.length + 1);
+}
+
 /** Dispatches remembered for replay detection; beyond this the oldest are forgotten (their reports are then refused as unknown). */
 const CAPACITY = 100_000;
 
@@ -48,7 +56,7 @@ export class DispatchLedger {
    * report binds the executor, a result settles the dispatch), else the reason it is refused.
    */
   admit(kind: 'started' | 'heartbeat' | 'result', claim: ReportClaim, signer: string): string | undefined {
-    if (claim.executorId !== signer) return `signed by executor ${signer} but claims to come from ${claim.executorId}`;
+    if (!speaksFor(signer, claim.executorId)) return `signed by executor ${signer} but claims to come from ${claim.executorId}`;
     if (!claim.nonce) return `${claim.experimentId}: no nonce (a report must echo its dispatch's nonce)`;
     const issued = this.issued.get(claim.nonce);
     if (!issued) return `${claim.experimentId}: no dispatch with this nonce (an unknown experiment, or one dispatched before this coordinator started)`;
@@ -56,8 +64,8 @@ export class DispatchLedger {
       return `the nonce was issued for ${issued.searchId} ${issued.experimentId} (node ${issued.nodeId}), not ${claim.searchId} ${claim.experimentId} (node ${claim.nodeId})`;
     }
     if (issued.settled) return `replay: a result for ${claim.experimentId} was already accepted`;
-    if (issued.executor !== undefined && issued.executor !== signer) return `${claim.experimentId} was taken by executor ${issued.executor}, not ${signer}`;
-    issued.executor = signer;
+    if (issued.executor !== undefined && issued.executor !== claim.executorId) return `${claim.experimentId} was taken by executor ${issued.executor}, not ${claim.executorId}`;
+    issued.executor = claim.executorId;
     if (kind === 'result') this.settle(claim.searchId, claim.experimentId);
     return undefined;
   }
