@@ -19,11 +19,11 @@ describe('hypotree replay and branch', () => {
     const parent = await readSearchLog(dir, 'parent');
 
     type Replay = { decisions: { nodeId: string; changed: boolean; replayed: { outcome: string; rule: string } }[]; replayedBest: string };
-    const same = lastJsonLine<Replay>((await hypotree(['replay', 'parent', '--policy', 'admission.alpha=0.05', '--workdir', dir, '--json'])).stdout);
+    const same = lastJsonLine<Replay>((await hypotree(['replay', 'parent', '--admission-only', '--policy', 'admission.alpha=0.05', '--workdir', dir, '--json'])).stdout);
     expect(same.decisions).toHaveLength(countOf(parent, 'ExperimentSucceeded'));
     expect(same.decisions.filter((d) => d.changed)).toEqual([]);
     expect(same.replayedBest).toBe(parentSummary.best.nodeId);
-    const strict = lastJsonLine<Replay>((await hypotree(['replay', 'parent', '--policy', 'admission.test=fixed', 'admission.sigmas=1000', '--workdir', dir, '--json'])).stdout);
+    const strict = lastJsonLine<Replay>((await hypotree(['replay', 'parent', '--admission-only', '--policy', 'admission.test=fixed', 'admission.sigmas=1000', '--workdir', dir, '--json'])).stdout);
     expect(strict.decisions.length).toBeGreaterThan(0);
     expect(strict.decisions.filter((d) => d.replayed.outcome !== 'rejected')).toEqual([]);
     expect(strict.replayedBest).toBe('0');
@@ -43,5 +43,5 @@ describe('hypotree replay and branch', () => {
     expect(countOf(own, 'HypothesisAdmitted')).toBe(0);
     expect(branchSummary).toMatchObject({ searchId: 'strict', admitted: 0, experiments: 6 });
     expect(branchSummary.best.nodeId).toBe('0');
-  });
+  }, 180_000);
 });

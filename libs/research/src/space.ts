@@ -7,13 +7,26 @@ export type ParamConfig = Record<string, ParameterValue>;
 
 /** Declared defaults plus the `params` changes along a node's lineage (root → node); free-form changes leave params as they were. */
 export function effectiveParams(tree: SearchTree, nodeId: NodeId, space: readonly Parameter[]): ParamConfig {
-  const config: ParamConfig = defaults(space);
-  for (const n of lineage(tree, nodeId)) {
-    const change = n.hypothesis?.change;
-    if (change?.kind === 'params') Object.assign(config, change.set);
+  let bySpace = configsOf.get(tree);
+  if (!bySpace) configsOf.set(tree, (bySpace = new WeakMap()));
+  let byNode = bySpace.get(space);
+  if (!byNode) bySpace.set(space, (byNode = new Map()));
+  let config = byNode.get(nodeId);
+  if (!config) {
+    config = defaults(space);
+    for (const n of lineage(tree, nodeId)) {
+      const change = n.hypothesis?.change;
+      if (change?.kind === 'params') Object.assign(config, change.set);
+    }
+    byNode.set(nodeId, config);
   }
-  return config;
+  // A copy: callers may change what they get, the snapshot's own stays as it was.
+  return { ...config };
 }
+
+// Configurations of one tree snapshot, per space and node (trees never change once built; a long
+// search asks for the same node's configuration many times in one step).
+const configsOf = new WeakMap<SearchTree, WeakMap<readonly Parameter[], Map<NodeId, ParamConfig>>>();
 
 /** The declared parameter space of a task, or an error saying where to declare one. */
 export function declaredSpace(task: Task, who: string): readonly Parameter[] {

@@ -1,7 +1,10 @@
+import type { RecordedSearchEvent } from '@hypotree/events';
 import type { Parameter } from '@hypotree/task';
 import { fold } from '@hypotree/tree';
 import { EventScript } from '@hypotree/tree/testing';
+import { decisionSequence, searchCost } from './compare.js';
 import { FamilyMemo, type MemoTask } from './memo.js';
+import { syntheticSearch, valley } from './testing/index.js';
 
 // The memo of a search family: what a replay may take instead of paying again. Specified on its own:
 // an experiment is found by the artifact it produces, evaluations by commit and seeds, replies by
@@ -143,5 +146,34 @@ describe('FamilyMemo', () => {
     expect(memo.reply('distill', 'm', 'p1')).toBeUndefined();
     expect(memo.reply('propose', 'other-model', 'p1')).toBeUndefined();
     expect(memo.reply('propose', 'm', 'p2')).toBeUndefined();
+  });
+});
+
+describe('a synthetic search replayed from its memo', () => {
+  const memoOf = (history: RecordedSearchEvent[], taskSpace: readonly Parameter[], searchId: string) =>
+    new FamilyMemo([{ searchId, history }], { specHash: 'synthetic', evaluatorHash: 'synthetic', space: taskSpace, implementer: 'params' });
+
+  it('reproduces every decision under the recorded policies, with every experiment, gate call and test score reused', async () => {
+    const original = await syntheticSearch(valley, { seed: 3, budget: 30, parallel: 2 });
+    const memo = memoOf(original.history, valley.space, original.tree.searchId);
+    const replayed = await syntheticSearch(valley, { seed: 3, budget: 30, parallel: 2, memo, searchId: 'replay' });
+    const space = valley.space;
+    expect(decisionSequence(replayed.history, space, replayed.tree)).toEqual(decisionSequence(original.history, space, original.tree));
+    const cost = searchCost(replayed.tree);
+    expect(cost.experimentsReused).toBe(cost.experiments);
+    expect(cost.gateEvaluationsReused).toBe(cost.gateEvaluations);
+    expect(cost.testScoresReused).toBe(cost.testScores);
+    expect(replayed.bestNodeId).toBe(original.bestNodeId);
+  });
+
+  it('under another selection policy reuses what it can, measures the rest, and is still a whole search', async () => {
+    const original = await syntheticSearch(valley, { seed: 3, budget: 30, parallel: 2 });
+    const memo = memoOf(original.history, valley.space, original.tree.searchId);
+    const greedy = await syntheticSearch(valley, { seed: 3, budget: 30, parallel: 2, memo, searchId: 'greedy', policies: { selection: { strategy: 'greedy', exploration: 0 } } });
+    const cost = searchCost(greedy.tree);
+    expect(cost.experiments).toBe(30);
+    expect(cost.experimentsReused).toBeGreaterThan(0); // the initial design is the same
+    expect(cost.experimentsReused).toBeLessThan(30);
+    expect(greedy.tree.finalTest).toBeDefined();
   });
 });

@@ -49,8 +49,23 @@ function devVariance(tree: SearchTree): number {
   return v;
 }
 
+// Observations of one tree snapshot, per space and node: a proposer or distiller asks for the same
+// node's many times in one step (once per scope holding it), and trees never change once built.
+const observed = new WeakMap<SearchTree, WeakMap<readonly Parameter[], Map<TreeNode, Observation | undefined>>>();
+
 /** The observation a node gives, or undefined while it is undecided, changed no declared parameter, or failed for a reason unrelated to its params. */
 export function observe(tree: SearchTree, n: TreeNode, space: readonly Parameter[]): Observation | undefined {
+  let bySpace = observed.get(tree);
+  if (!bySpace) observed.set(tree, (bySpace = new WeakMap()));
+  let byNode = bySpace.get(space);
+  if (!byNode) bySpace.set(space, (byNode = new Map()));
+  if (byNode.has(n)) return byNode.get(n);
+  const o = observeNode(tree, n, space);
+  byNode.set(n, o);
+  return o;
+}
+
+function observeNode(tree: SearchTree, n: TreeNode, space: readonly Parameter[]): Observation | undefined {
   const change = n.hypothesis?.change;
   if (!n.parentId || change?.kind !== 'params') return undefined;
   const parent = tree.nodes.get(n.parentId);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ROOT_NODE_ID, type NodeId, type RunScore } from '@hypotree/events';
+import { ROOT_NODE_ID, type NodeId, type RecordedSearchEvent, type RunScore } from '@hypotree/events';
 import type { PendingEvent } from '@hypotree/event-store';
 import type { ExperimentResultMessage } from '@hypotree/messaging';
 import { buildPolicies, hashString, seededRandom, type PolicyParams } from '@hypotree/policy';
@@ -8,6 +8,7 @@ import { defaults, TaskSpecSchema, type Task } from '@hypotree/task';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { parseSearchConfig } from '../config.js';
 import { decide } from '../decide.js';
+import type { FamilyMemo } from '../memo.js';
 import type { ExecutorReport, SearchCommand, SearchContext, SearchInput } from '../model.js';
 import { nextInDispatchOrder } from '../order.js';
 import { rehearse } from '../rehearse.js';
@@ -38,6 +39,13 @@ export interface SyntheticSearchOptions {
    * before its own has one. `as-arrived` decides results as they come, for the spec showing why.
    */
   decide?: 'dispatch-order' | 'as-arrived';
+  /**
+   * A replay: what the family already measured is taken from this memo (ExperimentReused, reused
+   * evaluations), as `hypotree replay --execute` does; the rest is measured on the task's truth.
+   */
+  memo?: FamilyMemo;
+  /** The search id (default `<task>-<seed>`). */
+  searchId?: string;
 }
 
 /** What a synthetic search found, on the task's truth. */
@@ -51,6 +59,8 @@ export interface SyntheticOutcome {
   stopReason: string;
   /** Stopped with budget left for a reason other than convergence: the search gave up on itself. */
   premature: boolean;
+  /** Every event, as the log would have recorded it. */
+  history: RecordedSearchEvent[];
 }
 
 /** A seeded standard normal draw for one run of one configuration: the same whenever and wherever it runs. */
@@ -100,7 +110,7 @@ const integrity = { sandbox: 'allowlist' as const, specHash: 'synthetic', evalua
 export async function syntheticSearch(task: SyntheticTask, options: SyntheticSearchOptions): Promise<SyntheticOutcome> {
   const repeats = options.repeats ?? 2;
   const spec = syntheticTaskSpec(task, repeats);
-  const searchId = `${task.name}-${options.seed}`;
+  const searchId = options.searchId ?? `${task.name}-${options.seed}`;
   const config = parseSearchConfig({
     task: spec.specPath,
     searchId,
@@ -126,7 +136,9 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
   let clock = Date.parse('2026-01-01T00:00:00Z');
   // Experiments dispatched whose result has not arrived, and results that arrived but wait their turn.
   const running: { experimentId: string; nodeId: NodeId }[] = [];
-  const held: Extract<ExecutorReport, { kind: 'result' }>[] = [];
+  const held: Extract<ExecutorReport, { kind: 'result' | 'reused' }>[] = [];
+  const history: RecordedSearchEvent[] = [];
+  const { memo } = options;
 
   const settle = async (input: SearchInput): Promise<boolean> => {
     clock += 1000;
@@ -137,9 +149,13 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
     return false;
   };
   const append = (pending: PendingEvent[], now: Date) => {
-    if (pending.length > 0) tree = fold(rehearse(tree, searchId, pending, now), tree);
+    if (pending.length === 0) return;
+    const recorded = rehearse(tree, searchId, pending, now);
+    tree = fold(recorded, tree);
+    history.push(...recorded);
   };
-  const dev = (commit: string, seeds: number[]) => ({ runs: measure(task, configs.get(commit)!, 'dev', seeds), sandbox: 'allowlist' as const });
+  const reusedRuns = (found: { runs: RunScore[]; source: { searchId: string; eventId: string } } | undefined) => found && { runs: found.runs, sandbox: 'allowlist' as const, reusedFrom: found.source };
+  const dev = (commit: string, seeds: number[]) => reusedRuns(memo?.devRuns(commit, seeds)) ?? { runs: measure(task, configs.get(commit)!, 'dev', seeds), sandbox: 'allowlist' as const };
   const seedsUpTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
   const execute = async (command: SearchCommand): Promise<boolean> => {
     switch (command.kind) {
@@ -153,12 +169,25 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
         const proposals = await proposer.propose({ tree, task: spec, parentId: command.parentId, count: command.count, insights, parentParams });
         return settle({ kind: 'proposed', parentId: command.parentId, proposals });
       }
-      case 'dispatch':
-        running.push({ experimentId: command.message.experimentId, nodeId: command.message.nodeId });
+      case 'dispatch': {
+        const { experimentId, nodeId, baseCommit: base } = command.message;
+        const found = memo?.experiment(tree, nodeId, base);
+        if (!found) {
+          running.push({ experimentId, nodeId });
+          return false;
+        }
+        const outcome = { ...found.outcome, data: { ...found.outcome.data, experimentId, nodeId } } as typeof found.outcome;
+        if (outcome.type === 'ExperimentSucceeded') configs.set(outcome.data.commit, effectiveParams(tree, nodeId, task.space));
+        held.push({ kind: 'reused', message: { searchId, experimentId, nodeId }, reused: { experimentId, nodeId, source: found.source, outcome } });
         return false;
+      }
       case 'gate': {
-        const runs = measure(task, configs.get(command.commit)!, 'gate', seedsUpTo(command.seeds ?? repeats));
-        return settle({ kind: 'gated', nodeId: command.nodeId, commit: command.commit, outcome: { ok: true, runs, sandbox: 'allowlist' } });
+        const seeds = command.seeds ?? repeats;
+        const found = memo?.gate(command.commit, seeds);
+        const outcome = found?.ok
+          ? { ok: true as const, runs: found.runs, sandbox: 'allowlist' as const, reusedFrom: found.source }
+          : { ok: true as const, runs: measure(task, configs.get(command.commit)!, 'gate', seedsUpTo(seeds)), sandbox: 'allowlist' as const };
+        return settle({ kind: 'gated', nodeId: command.nodeId, commit: command.commit, outcome });
       }
       case 'distill': {
         const drafts = await distiller.distill({ tree, task: spec, nodeId: command.nodeId });
@@ -172,6 +201,7 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
             held.splice(held.indexOf(ready), 1);
             return settle({ kind: 'reported', report: ready });
           }
+          if (running.length === 0 && held.length > 0) continue; // reused results wait for their turn only behind each other
           if (running.length === 0) throw new Error(`synthetic search ${searchId}: nothing is in flight and nothing can start, yet the search is not complete`);
           const index = options.arrival === 'shuffled' ? Math.floor(arrival() * running.length) : 0;
           const [next] = running.splice(index, 1);
@@ -179,9 +209,10 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
         }
       }
       case 'final-test': {
-        const baseline = measure(task, configs.get(command.baseline.commit)!, 'test', seedsUpTo(command.seeds));
-        const best = command.best ? measure(task, configs.get(command.best.commit)!, 'test', seedsUpTo(command.seeds)) : baseline;
-        return settle({ kind: 'tested', baseline: { runs: baseline }, best: { runs: best } });
+        const test = (commit: string) => reusedRuns(memo?.testRuns(commit, command.seeds)) ?? { runs: measure(task, configs.get(commit)!, 'test', seedsUpTo(command.seeds)) };
+        const baseline = test(command.baseline.commit);
+        const best = command.best ? test(command.best.commit) : baseline;
+        return settle({ kind: 'tested', baseline, best });
       }
       case 'finish':
         return true;
@@ -206,7 +237,7 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
   const experiments = [...tree.nodes.values()].filter((n) => n.id !== ROOT_NODE_ID && n.experiments.length > 0).length;
   const stopReason = tree.completed!.reason;
   const premature = experiments < options.budget && !stopReason.startsWith('converged');
-  return { tree, bestNodeId, best, fraction: achievedFraction(task, best), experiments, stopReason, premature };
+  return { tree, bestNodeId, best, fraction: achievedFraction(task, best), experiments, stopReason, premature, history };
 }
 
 /**
