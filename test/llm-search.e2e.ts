@@ -3,52 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { SearchLog, SqliteEventStore } from '@hypotree/event-store';
 import { hypotree, lastJsonLine } from './support/cli.js';
-import { startScriptedOpenAI, type RecordedRequest, type ScriptedResponse } from './support/openai-server.js';
+import { startScriptedOpenAI } from './support/openai-server.js';
+import { spiralsModel, userText } from './support/spirals-model.js';
 
 // The LLM path end to end: `hypotree run --proposer llm --distiller llm` through the built CLI, with
 // the real openai client talking to a scripted OpenAI-compatible server on loopback.
 
-const configs = [
-  { features: 'fourier', activation: 'tanh', learningRate: 0.3 },
-  { features: 'poly2', activation: 'relu', learningRate: 0.1 },
-  { features: 'fourier', activation: 'relu', learningRate: 0.05, epochs: 100 },
-  { hiddenUnits: 32, learningRate: 0.3, epochs: 200 },
-  { features: 'fourier', activation: 'tanh', learningRate: 0.3, epochs: 150, hiddenUnits: 16 },
-  { batchSize: 16, learningRate: 0.1 },
-];
-
-function userText(body: RecordedRequest['body']): string {
-  return String(body.messages?.filter((m) => m.role === 'user').at(-1)?.content ?? '');
-}
-
-/** Plays a model: hypotheses for the proposer, one lesson per asked node for the distiller. */
-function scriptedModel() {
-  let proposals = 0;
-  return (body: RecordedRequest['body']): ScriptedResponse => {
-    const format = body.response_format as { json_schema: { name: string; schema: { properties: { hypotheses?: { maxItems?: number } } } } };
-    const usage = { prompt_tokens: 120, completion_tokens: 40 };
-    if (format.json_schema.name === 'insights') {
-      const ids = /Write one lesson for each of: (.+)\.$/m.exec(userText(body))![1]!.split(', ');
-      return { content: { insights: ids.map((nodeId) => ({ nodeId, kind: 'finding', text: `Under ${nodeId}, fourier features with tanh learn the spirals; raw inputs stay at chance.` })) }, usage };
-    }
-    const count = format.json_schema.schema.properties.hypotheses?.maxItems ?? 1;
-    const hypotheses = Array.from({ length: count }, () => {
-      const set = configs[proposals++ % configs.length]!;
-      return {
-        title: `try ${Object.entries(set).map(([k, v]) => `${k}=${v}`).join(' ')}`,
-        mechanism: 'richer features and a usable learning rate let the network separate the spirals',
-        prediction: 'dev accuracy rises well above the parent',
-        change: { kind: 'params', set: Object.entries(set).map(([name, value]) => ({ name, value })), instructions: '' },
-        insightIds: [],
-      };
-    });
-    return { content: { hypotheses }, usage };
-  };
-}
-
 describe('hypotree run with the LLM proposer and distiller (scripted OpenAI-compatible server)', () => {
   it('runs a search end to end, recording model, prompt hash and token usage in the events', async () => {
-    const server = await startScriptedOpenAI({ respond: scriptedModel() });
+    const server = await startScriptedOpenAI({ respond: spiralsModel() });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hypotree-llm-'));
     fs.chmodSync(dir, 0o755);
     try {

@@ -9,7 +9,8 @@ import { execa } from 'execa';
 import { SearchLog, SqliteEventStore } from '@hypotree/event-store';
 import type { RecordedSearchEvent } from '@hypotree/events';
 import { HYPOTREE_BIN, hypotree } from './support/cli.js';
-import { startScriptedOpenAI, type RecordedRequest, type ScriptedResponse } from './support/openai-server.js';
+import { startScriptedOpenAI } from './support/openai-server.js';
+import { spiralsModel } from './support/spirals-model.js';
 import { createSyntheticTask, type SyntheticTask } from './support/synthetic-task.js';
 
 interface Cost {
@@ -163,42 +164,9 @@ describe('hypotree replay of whole searches (offline proposer, synthetic task)',
   }, 60_000);
 });
 
-const configs = [
-  { features: 'fourier', activation: 'tanh', learningRate: 0.3 },
-  { features: 'poly2', activation: 'relu', learningRate: 0.1 },
-  { hiddenUnits: 32, learningRate: 0.3, epochs: 200 },
-  { batchSize: 16, learningRate: 0.1 },
-];
-
-/** A scripted model: hypotheses for the proposer, one lesson per asked node for the distiller. */
-function scriptedModel() {
-  let proposals = 0;
-  return (body: RecordedRequest['body']): ScriptedResponse => {
-    const format = body.response_format as { json_schema: { name: string; schema: { properties: { hypotheses?: { maxItems?: number } } } } };
-    const usage = { prompt_tokens: 100, completion_tokens: 30 };
-    const user = String(body.messages?.filter((m) => m.role === 'user').at(-1)?.content ?? '');
-    if (format.json_schema.name === 'insights') {
-      const ids = /Write one lesson for each of: (.+)\.$/m.exec(user)![1]!.split(', ');
-      return { content: { insights: ids.map((nodeId) => ({ nodeId, kind: 'finding', text: `Under ${nodeId}, fourier features help.` })) }, usage };
-    }
-    const count = format.json_schema.schema.properties.hypotheses?.maxItems ?? 1;
-    const hypotheses = Array.from({ length: count }, () => {
-      const set = configs[proposals++ % configs.length]!;
-      return {
-        title: `try ${Object.entries(set).map(([k, v]) => `${k}=${v}`).join(' ')}`,
-        mechanism: 'richer features separate the spirals',
-        prediction: 'dev accuracy rises',
-        change: { kind: 'params', set: Object.entries(set).map(([name, value]) => ({ name, value })), instructions: '' },
-        insightIds: [],
-      };
-    });
-    return { content: { hypotheses }, usage };
-  };
-}
-
 describe('hypotree replay of an LLM search: the log is the cache of model replies', () => {
   it('reproduces a search with the llm proposer and distiller with the model endpoint gone, and makes no model call', async () => {
-    const server = await startScriptedOpenAI({ respond: scriptedModel() });
+    const server = await startScriptedOpenAI({ respond: spiralsModel() });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hypotree-replay-llm-'));
     fs.chmodSync(dir, 0o755);
     try {
