@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { SearchLog, SqliteEventStore } from '@hypotree/event-store';
 import type { RecordedSearchEvent } from '@hypotree/events';
@@ -146,6 +147,23 @@ describe('hypotree replay of whole searches (offline proposer, synthetic task)',
     expect((await events(task.workdir, 's2')).length).toBe(count);
     const other = await attempt(['replay', 's2', '--as', 'same1', ...w]);
     expect(other.exitCode).toBe(2);
+  }, 60_000);
+
+  it('rebuild checks reused evidence against its source: a replay edited to pass off another score is named, a faithful one is consistent', async () => {
+    const rebuild = async (id: string) => JSON.parse((await attempt(['rebuild', id, '--json', ...w])).stdout) as { consistent: boolean; problems: string[] };
+    expect(await rebuild('same2')).toMatchObject({ consistent: true, problems: [] });
+    const db = new Database(path.join(task.workdir, 'events.db'));
+    try {
+      const row = db.prepare("SELECT revision, data FROM events WHERE stream_id = 'search-same2' AND type = 'ExperimentReused' ORDER BY revision LIMIT 1").get() as { revision: number; data: string };
+      const data = JSON.parse(row.data);
+      data.outcome.data.runs = data.outcome.data.runs.map((r: { seed: number; value: number }) => ({ ...r, value: r.value + 0.5 }));
+      db.prepare("UPDATE events SET data = ? WHERE stream_id = 'search-same2' AND revision = ?").run(JSON.stringify(data), row.revision);
+      const report = await rebuild('same2');
+      expect(report.consistent).toBe(false);
+      expect(report.problems).toEqual([expect.stringMatching(new RegExp(`^search-same2@${row.revision} \\(ExperimentReused\\): its outcome differs from its source`))]);
+    } finally {
+      db.close();
+    }
   }, 60_000);
 
   it('compares two searches by what their nodes test, with the held-out gain and the cost of each', async () => {

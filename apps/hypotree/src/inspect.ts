@@ -1,5 +1,6 @@
 import { MalformedEventError, openEventStore, SearchLog, StreamIntegrityError, type EventStore } from '@hypotree/event-store';
 import { EventValidationError, type RecordedSearchEvent } from '@hypotree/events';
+import { reuseProblems } from '@hypotree/search';
 import { bestVerified, emptyTree, fold, searchCounts, searchStatus, type SearchStatus, type SearchTree } from '@hypotree/tree';
 import { actor } from './embedded.js';
 
@@ -71,6 +72,11 @@ export async function rebuild(storeUrl: string, searchId: string): Promise<Rebui
     const gateEvents = history.filter((e) => e.type === 'GateEvaluated' || e.type === 'GateFailed').length;
     if (gateEvents !== tree.gateEvaluationsUsed) problems.push(`${gateEvents} gate events but ${tree.gateEvaluationsUsed} gate calls counted`);
     if (tree.finalTest && tree.finalTest.best.nodeId !== tree.completed?.bestNodeId) problems.push('the held-out test scored another node than the search chose');
+    // Reused evidence (a replay) must say what its source in the family says.
+    if (tree.reused.experiments + tree.reused.gateEvaluations + tree.reused.devEvaluations + tree.reused.modelCalls + tree.reused.testScores > 0) {
+      const family = new Map((await log.family(searchId)).flatMap((m) => m.history).map((e) => [e.id, e]));
+      problems.push(...reuseProblems(history, family));
+    }
     return { searchId, events: history.length, nodes: searchCounts(tree).nodes, ms: Math.round(ms * 1000) / 1000, consistent: problems.length === 0, problems, revision: tree.revision };
   });
 }

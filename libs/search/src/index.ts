@@ -10,3 +10,4 @@ export { insightEvents, type InsightEventOptions } from './insight-events.js';
 export type * from './model.js';
 export { FamilyMemo, type FamilyMember, type MemoTask, type RecordedExperiment, type RecordedGate, type RecordedRuns } from './memo.js';
 export { compareSearches, decisionSequence, familySpend, nodeIdentity, nodeOutcome, searchCost, type ComparedSearch, type FamilySpend, type NodeOutcome, type SearchComparison, type SearchCost } from './compare.js';
+export { reuseProblems } from './provenance.js';
