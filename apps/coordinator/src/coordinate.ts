@@ -157,7 +157,10 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
     runs.add(run);
     try {
       const summary = await run.run();
-      const { searches, testScores, gateEvaluations, experiments } = familySpend(await log.family(searchId));
+      // The family's test-set use is context: a damaged sibling search leaves it out of the summary.
+      const family = await log.family(searchId).then(familySpend, () => undefined);
+      if (!family) return summary;
+      const { searches, testScores, gateEvaluations, experiments } = family;
       return { ...summary, family: { searches, testScores, gateEvaluations, experiments } };
     } finally {
       runs.remove(searchId);

@@ -44,9 +44,11 @@ export function registerAuditCommands(program: Command): void {
       const { history, family } = await withLog(storeOf(opts), async (log) => {
         const history = await log.history(searchId);
         if (history.length === 0) throw new Error(`no search ${searchId} in ${storeOf(opts)}`);
-        return { history, family: familySpend(await log.family(searchId)) };
+        // The family's test-set use is context: a damaged sibling search does not stop the explanation.
+        const family = await log.family(searchId).then(familySpend, () => undefined);
+        return { history, family };
       });
-      const explanation = { ...explainNode(history, nodeId), family };
+      const explanation = { ...explainNode(history, nodeId), ...(family ? { family } : {}) };
       console.log(opts.json ? JSON.stringify(explanation) : formatExplanation(explanation));
     });
 
