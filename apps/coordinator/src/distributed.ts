@@ -4,13 +4,10 @@ import {
   natsClient,
   natsMicroservice,
   parseNatsServers,
-  Patterns,
+  reportPolicy,
   securityFromEnv,
-  signersOf,
   warnOpenBus,
   type BusSecurity,
-  type InboundPolicy,
-  type ReportClaim,
   type RequestRetry,
 } from '@hypotree/messaging';
 import { actor, coordinateSearch, type SearchRunOptions } from './coordinate.js';
@@ -29,31 +26,6 @@ export interface DistributedRunOptions extends SearchRunOptions {
    * HYPOTREE_TRUST_FILE; `false`: an open bus (a warning, once).
    */
   security?: BusSecurity | false;
-}
-
-const REPORT_KINDS: Record<string, 'started' | 'heartbeat' | 'result'> = {
-  [Patterns.experimentStarted]: 'started',
-  [Patterns.experimentHeartbeat]: 'heartbeat',
-  [Patterns.experimentResult]: 'result',
-};
-
-/**
- * What the coordinator accepts on a secured bus: executor reports signed by the key of the
- * executor they name, echoing the nonce of a dispatch this coordinator issued and that executor
- * took, and no report after its dispatch's result (a replay).
- */
-export function reportPolicy(security: BusSecurity, ledger: DispatchLedger): InboundPolicy {
-  const executor = signersOf(security.trust).executor;
-  return {
-    signers: Object.fromEntries(Object.keys(REPORT_KINDS).map((subject) => [subject, executor])),
-    admit(subject, message, signer) {
-      const claim = message as Partial<ReportClaim> | null;
-      if (typeof claim !== 'object' || claim === null || [claim.searchId, claim.experimentId, claim.nodeId, claim.executorId].some((v) => typeof v !== 'string')) {
-        return 'not a report (searchId, experimentId, nodeId and executorId are required)';
-      }
-      return ledger.admit(REPORT_KINDS[subject]!, claim as ReportClaim, signer);
-    },
-  };
 }
 
 /**

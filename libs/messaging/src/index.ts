@@ -16,5 +16,6 @@ export {
 } from './auth/identity.js';
 export { DispatchLedger, speaksFor, type ReportClaim } from './auth/ledger.js';
 export { signersOf } from './auth/signers.js';
+export { reportPolicy } from './auth/report-policy.js';
 export { ROLE_PERMISSIONS, permissionsBlock, natsAuthConfig, type BusRole } from './auth/nats-config.js';
 export * from './evidence.js';

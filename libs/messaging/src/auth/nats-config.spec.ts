@@ -26,6 +26,9 @@ describe('the NATS permissions of each role', () => {
     expect(config).toContain(`{ nkey: ${coordinator}, permissions: $COORDINATOR }  # coordinator`);
     expect(config).toContain(`{ nkey: ${executor}, permissions: $EXECUTOR }  # executors`);
     expect(config.match(/\{ nkey: /g)).toHaveLength(2);
+    // Only the blocks of roles present (nats-server refuses an unused variable).
+    expect(config).toContain(permissionsBlock('executor'));
+    expect(config).not.toMatch(/DISTILLER|ANALYTICS/);
     expect(config).not.toMatch(/no_auth_user|password/);
   });
 });

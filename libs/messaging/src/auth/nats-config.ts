@@ -30,9 +30,10 @@ export function permissionsBlock(role: BusRole): string {
   return `${role.toUpperCase()} = {\n${lines.join('\n')}\n}`;
 }
 
-/** A nats-server config: the role permissions, then one nkey user per key (no other user can connect). */
+/** A nats-server config: the permissions of the roles present, then one nkey user per key (no other user can connect). */
 export function natsAuthConfig(users: { role: BusRole; publicKey: string; name: string }[]): string {
-  const roles: BusRole[] = ['coordinator', 'executor', 'distiller', 'analytics'];
+  // nats-server refuses a variable no user refers to: write the blocks of the roles present.
+  const roles = (['coordinator', 'executor', 'distiller', 'analytics'] as BusRole[]).filter((role) => users.some((user) => user.role === role));
   return [
     '# Written by deploy/keys.mjs: one nkey user per hypotree service, each limited to its own subjects.',
     'max_payload: 1MB',

@@ -1,0 +1,194 @@
+// Per-experiment overhead of the distributed path (NATS with per-role nkeys and subject
+// permissions, signed dispatches and reports bound by nonce) against the embedded in-process
+// transport, for null experiments, in one run. The same Nest apps on both transports: a
+// "coordinator" that dispatches and waits for each result, a null executor that answers at once.
+//   - transport only: the executor reports started and a result as soon as a dispatch arrives;
+//   - null experiment: the executor first does what a null experiment costs (git worktree add,
+//     `true` in the candidate's sandbox, remove), as in bench/worktree.mjs.
+// Dispatches run one after another; the transports are interleaved in rounds so they see the
+// same machine load. Needs nats-server on PATH (it starts its own on a free port).
+// Run: npm run build && node bench/dispatch.mjs [dispatches per transport, default 200] [null experiments, default 20]
+import 'reflect-metadata';
+import { execa } from 'execa';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventPattern } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import {
+  createUserKey, DispatchExperimentSchema, DispatchLedger, EXECUTOR_QUEUE, ExperimentResultMessageSchema, identityFromSeed, InProcessBus, InProcessClient,
+  InProcessServer, natsAuthConfig, natsClient, natsMicroservice, parseMessage, parseTrustList, Patterns, reportPolicy, signersOf,
+} from '@hypotree/messaging';
+import { loadTask } from '@hypotree/task';
+import { addWorktree, candidateView, prepareArtifact, removeWorktree, runProcess, sandboxMode } from '@hypotree/workspace';
+
+const DISPATCHES = Number(process.argv[2] ?? 200);
+const EXPERIMENTS = Number(process.argv[3] ?? 20);
+const ROUNDS = 4;
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'hypotree-bench-dispatch-'));
+fs.cpSync(path.resolve('examples/spirals'), path.join(root, 'task'), { recursive: true });
+const task = loadTask(path.join(root, 'task'));
+const repo = await prepareArtifact(task, path.join(root, 'work'));
+
+async function nullExperiment(id) {
+  const worktree = await addWorktree(repo, repo.baseCommit, `bench-${id.replace('#', '-')}`);
+  try {
+    const run = await runProcess({ command: 'true', args: [], view: candidateView(task, worktree.dir, true, 10_000), scratch: repo.workdir, timeoutMs: 10_000, outputCapBytes: 10_000 });
+    if (run.exitCode !== 0) throw new Error(`null run failed: ${run.stderr}`);
+  } finally {
+    await removeWorktree(repo, worktree);
+  }
+}
+
+const evidenceOf = (d) => ({
+  experimentId: d.experimentId, nodeId: d.nodeId, searchId: d.searchId, baseCommit: d.baseCommit, status: 'succeeded', refusals: [], devScore: 0.5,
+  runs: [{ seed: 0, value: 0.5 }], commit: d.baseCommit, ref: 'refs/null', implementation: { implementer: 'params', summary: '', attempts: 1 },
+  report: '', durationMs: 0, stdoutTail: '', stderrTail: '', integrity: { sandbox: 'none', specHash: 'x', evaluatorHash: 'x', changedPaths: [] },
+});
+
+// The null executor: validate the dispatch, (optionally) run the null experiment, report.
+function executorModule(client, state) {
+  class NullExecutor {
+    async dispatch(payload) {
+      const d = parseMessage(DispatchExperimentSchema, Patterns.dispatchExperiment, payload);
+      const who = { searchId: d.searchId, experimentId: d.experimentId, nodeId: d.nodeId, executorId: 'bench', ...(d.nonce ? { nonce: d.nonce } : {}) };
+      await lastValueFrom(client.emit(Patterns.experimentStarted, who), { defaultValue: undefined });
+      if (state.work) await nullExperiment(d.experimentId);
+      await lastValueFrom(client.emit(Patterns.experimentResult, { ...who, evidence: evidenceOf(d) }), { defaultValue: undefined });
+    }
+  }
+  const method = Object.getOwnPropertyDescriptor(NullExecutor.prototype, 'dispatch');
+  EventPattern(Patterns.dispatchExperiment, { queue: EXECUTOR_QUEUE })(NullExecutor.prototype, 'dispatch', method);
+  Controller()(NullExecutor);
+  class M {}
+  Module({ controllers: [NullExecutor] })(M);
+  return M;
+}
+
+// The coordinator's side: each validated result resolves the dispatch waiting for it.
+function coordinatorModule(waiting) {
+  class Reports {
+    result(payload) {
+      const r = parseMessage(ExperimentResultMessageSchema, Patterns.experimentResult, payload);
+      waiting.get(r.experimentId)?.(r);
+    }
+  }
+  const method = Object.getOwnPropertyDescriptor(Reports.prototype, 'result');
+  EventPattern(Patterns.experimentResult)(Reports.prototype, 'result', method);
+  Controller()(Reports);
+  class M {}
+  Module({ controllers: [Reports] })(M);
+  return M;
+}
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// A secured nats-server: the deploy config (deploy/keys.mjs' nats-auth.conf) for these keys.
+const keys = { coordinator: createUserKey(), executor: createUserKey(), distiller: createUserKey() };
+const trust = parseTrustList({ coordinator: [keys.coordinator.publicKey], executors: { bench: keys.executor.publicKey }, distillers: [keys.distiller.publicKey] });
+const security = (role) => ({ identity: identityFromSeed(keys[role].seed), trust });
+fs.writeFileSync(path.join(root, 'nats.conf'), natsAuthConfig([
+  { role: 'coordinator', publicKey: keys.coordinator.publicKey, name: 'coordinator' },
+  { role: 'executor', publicKey: keys.executor.publicKey, name: 'bench' },
+]));
+const port = await freePort();
+const nats = execa('nats-server', ['-c', path.join(root, 'nats.conf'), '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', path.join(root, 'js')], { reject: false });
+for (let i = 0; i < 100; i++) {
+  const up = await new Promise((resolve) => net.connect(port, '127.0.0.1').once('connect', function () { this.destroy(); resolve(true); }).once('error', () => resolve(false)));
+  if (up) break;
+  await new Promise((r) => setTimeout(r, 50));
+}
+const url = `nats://127.0.0.1:${port}`;
+
+/** One transport: the two apps and the coordinator's dispatching client. */
+async function transport(kind) {
+  const waiting = new Map();
+  const state = { work: false };
+  const apps = [];
+  let dispatcher;
+  let executorClient;
+  const start = async (module, options) => {
+    const app = await NestFactory.createMicroservice(module, { ...options, logger: process.env.BENCH_DEBUG ? ['warn', 'error'] : false });
+    await app.listen();
+    apps.push(app);
+  };
+  if (kind === 'in-process') {
+    const bus = new InProcessBus();
+    dispatcher = new InProcessClient(bus);
+    executorClient = new InProcessClient(bus);
+    await start(coordinatorModule(waiting), { strategy: new InProcessServer(bus) });
+    await start(executorModule(executorClient, state), { strategy: new InProcessServer(bus) });
+  } else {
+    const ledger = new DispatchLedger();
+    const coordinator = security('coordinator');
+    const executor = security('executor');
+    dispatcher = natsClient({ servers: [url], name: 'bench-coordinator' }, { security: coordinator, ledger });
+    executorClient = natsClient({ servers: [url], name: 'bench-executor' }, { security: executor });
+    await dispatcher.connect();
+    await executorClient.connect();
+    await start(coordinatorModule(waiting), natsMicroservice({ servers: [url] }, { identity: coordinator.identity, inbound: reportPolicy(coordinator, ledger) }));
+    await start(executorModule(executorClient, state), natsMicroservice({ servers: [url] }, { identity: executor.identity, inbound: { signers: { [Patterns.dispatchExperiment]: signersOf(trust).coordinator } } }));
+  }
+  let n = 0;
+  return {
+    kind,
+    state,
+    /** Dispatches one experiment and waits for its result; its time in ms. */
+    async once() {
+      n += 1;
+      const d = {
+        searchId: `bench-${kind}`, experimentId: `${n}#1`, nodeId: String(n), attempt: 1, baseCommit: repo.baseCommit, leaseMs: 60_000, taskSpec: task.specPath, workdir: repo.workdir,
+        hypothesis: { title: 'null', mechanism: '', prediction: '', change: { kind: 'params', set: {} } }, implementer: { kind: 'params' },
+      };
+      const t = performance.now();
+      const done = new Promise((resolve) => waiting.set(d.experimentId, resolve));
+      await lastValueFrom(dispatcher.emit(Patterns.dispatchExperiment, d), { defaultValue: undefined });
+      await done;
+      waiting.delete(d.experimentId);
+      return performance.now() - t;
+    },
+    async close() {
+      for (const app of apps.reverse()) await app.close();
+      await dispatcher.close();
+      await executorClient.close();
+    },
+  };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const paths = [await transport('in-process'), await transport('nats')];
+const times = { transport: { 'in-process': [], nats: [] }, experiment: { 'in-process': [], nats: [] } };
+try {
+  for (const p of paths) for (let i = 0; i < 20; i++) await p.once(); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const p of paths) {
+      p.state.work = false;
+      for (let i = 0; i < DISPATCHES / ROUNDS; i++) times.transport[p.kind].push(await p.once());
+      p.state.work = true;
+      for (let i = 0; i < EXPERIMENTS / ROUNDS; i++) times.experiment[p.kind].push(await p.once());
+    }
+  }
+} finally {
+  for (const p of paths) await p.close();
+  nats.kill('SIGTERM');
+  await nats;
+  fs.rmSync(root, { recursive: true, force: true });
+}
+
+console.log(`dispatch → started → result, one at a time; ${DISPATCHES} dispatches and ${EXPERIMENTS} null experiments per transport, interleaved in ${ROUNDS} rounds; sandbox: ${sandboxMode().kind}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
+for (const what of ['transport', 'experiment']) {
+  const [a, b] = [times[what]['in-process'], times[what].nats];
+  console.log(`  ${what === 'transport' ? 'transport only ' : 'null experiment'}: in-process median ${median(a).toFixed(2)} ms (mean ${mean(a).toFixed(2)}), NATS+nkeys+signatures median ${median(b).toFixed(2)} ms (mean ${mean(b).toFixed(2)}); ratio ${(median(b) / median(a)).toFixed(2)}, NATS overhead ${(median(b) - median(a)).toFixed(2)} ms per dispatch`);
+}
