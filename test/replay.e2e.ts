@@ -147,6 +147,12 @@ describe('hypotree replay of whole searches (offline proposer, synthetic task)',
     expect((await events(task.workdir, 's2')).length).toBe(count);
     const other = await attempt(['replay', 's2', '--as', 'same1', ...w]);
     expect(other.exitCode).toBe(2);
+    // A replay resumes under the policies it started with, never silently under others.
+    const strictEvents = (await events(task.workdir, 'strict')).length;
+    const switched = await attempt(['replay', 's1', '--as', 'strict', '--policy', 'admission.alpha=0.5', ...w]);
+    expect(switched.exitCode).toBe(2);
+    expect(switched.all).toContain('--as strict: that replay runs under other policies');
+    expect((await events(task.workdir, 'strict')).length).toBe(strictEvents);
   }, 60_000);
 
   it('rebuild checks reused evidence against its source: a replay edited to pass off another score is named, a faithful one is consistent', async () => {

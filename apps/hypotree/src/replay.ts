@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { deterministicEventId, type RecordedSearchEvent } from '@hypotree/events';
 import { ReplayNeeds } from '@hypotree/coordinator';
 import { openEventStore, SearchLog } from '@hypotree/event-store';
@@ -115,12 +116,18 @@ async function prepareReplay(request: ReplayRequest): Promise<{ replayId: string
     const replayId = request.replayId ?? `${request.sourceId}-replay-${Date.now().toString(36)}`;
     const existing = await log.ownEvents(replayId, 0);
     const first = existing[0];
+    const start = replayStart(source, sourceTree, replayId, request);
     if (first) {
       if (first.type !== 'SearchBranched' || first.data.replay?.of !== request.sourceId) {
         throw new Error(`--as ${replayId}: a search of that id exists and is not a replay of ${request.sourceId}; choose another id`);
       }
+      // Resuming: the policies asked for now must be those it started under (none asked: the same).
+      const asked = Object.keys(request.policies).length > 0;
+      if (asked && !isDeepStrictEqual(first.data.policies, start.event.data.policies)) {
+        throw new Error(`--as ${replayId}: that replay runs under other policies (${JSON.stringify(first.data.policies)}); resume it without --policy, or choose another id`);
+      }
     } else {
-      await log.append(replayId, -1, [replayStart(source, sourceTree, replayId, request)]);
+      await log.append(replayId, -1, [start]);
     }
     const members = await log.family(request.sourceId);
     const memo = new FamilyMemo(members, { specHash: task.hash, evaluatorHash: task.evaluatorHash, space: task.spec.parameters?.space ?? [], implementer: started.research.implementer });
@@ -142,7 +149,7 @@ function replayStart(source: RecordedSearchEvent[], sourceTree: SearchTree, repl
     causationId: origin.id,
     event: {
       type: 'SearchBranched' as const,
-      data: { searchId: replayId, parent: { searchId: origin.data.searchId, revision: 0 }, reason, policies: refs, replay: { of: request.sourceId, execute: request.execute } },
+      data: { searchId: replayId, parent: { searchId: origin.data.searchId, revision: 0 }, reason, policies: refs, replay: { of: request.sourceId } },
     },
   };
 }

@@ -61,10 +61,10 @@ export const SearchBranchedSchema = z.object({
   reason: z.string().min(1),
   policies: SearchStartedSchema.shape.policies.partial().optional(),
   /**
-   * A counterfactual replay (`hypotree replay`): the whole search re-run from its start under these
-   * policies, reusing what the family already measured; `execute` when what the memo lacks runs for real.
+   * A counterfactual replay (`hypotree replay`) of the search `of`: the whole search re-run from its
+   * start under these policies, reusing what the family already measured.
    */
-  replay: z.object({ of: z.string().min(1), execute: z.boolean() }).optional(),
+  replay: z.object({ of: z.string().min(1) }).optional(),
 });
 
 export const BaselineMeasuredSchema = z.object({

@@ -119,7 +119,7 @@ describe('FamilyMemo', () => {
   it('counts what a branch shares with its parent once, and points a reuse of a reuse at the original', () => {
     const s = recorded();
     const replay = new EventScript('r');
-    replay.add({ type: 'SearchBranched', data: { searchId: 'r', parent: { searchId: 's', revision: 0 }, reason: 'replay', replay: { of: 's', execute: false } } });
+    replay.add({ type: 'SearchBranched', data: { searchId: 'r', parent: { searchId: 's', revision: 0 }, reason: 'replay', replay: { of: 's' } } });
     const original = s.events.find((e) => e.type === 'GateEvaluated')!;
     replay.add({ type: 'BaselineMeasured', data: { nodeId: '0', commit: 'c0', runs: [{ seed: 9, value: 0.5 }], reusedFrom: { searchId: 's', eventId: 'paid-here' } } });
     const alone = new FamilyMemo([{ searchId: 's', history: s.events }], task).size;
