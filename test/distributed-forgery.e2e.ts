@@ -92,7 +92,7 @@ function forgedEvidence(claim: { searchId: string; experimentId: string; nodeId:
 }
 
 describe('a secured cluster under forgery (nkeys, signed messages, reports bound to dispatches)', () => {
-  it('records none of: forged results, failures, started reports, insights, dispatches, a replayed result, a result for an unknown experiment, an oversized or non-JSON message', async () => {
+  it('records none of: forged results, failures, started reports, insights, dispatches, a replayed result or dispatch, a result for an unknown experiment, an oversized or non-JSON message', async () => {
     const workdir = makeWorkdir('hypotree-forgery-');
     const logger = new CapturingLogger();
     Logger.overrideLogger(logger);
@@ -156,6 +156,8 @@ describe('a secured cluster under forgery (nkeys, signed messages, reports bound
     publish(intruder, Patterns.dispatchExperiment, { ...evil, experimentId: 'evil#2' });
     const altered = { ...first.packet.data, body: JSON.stringify({ ...first.body, experimentId: 'evil#3' }) };
     intruder.publish(Patterns.dispatchExperiment, JSON.stringify({ pattern: Patterns.dispatchExperiment, data: altered }));
+    // A replayed dispatch: the genuine one, sent again byte for byte.
+    intruder.publish(Patterns.dispatchExperiment, JSON.stringify(first.packet));
     await intruder.flush();
 
     // A replayed result: the first genuine one, sent again once the search has moved on past it.
@@ -177,6 +179,7 @@ describe('a secured cluster under forgery (nkeys, signed messages, reports bound
     expect(JSON.stringify(events)).not.toMatch(/FORGED|evil#|"7#1"|0\.99/);
     // Nothing forged was executed: no executor reported starting a forged dispatch.
     expect(started.map((s) => s.body.experimentId).filter((id) => String(id).startsWith('evil'))).toEqual([]);
+    expect(started.filter((s) => s.body.experimentId === claim.experimentId && s.packet.data.signer === nats.trust.executors.exA)).toHaveLength(1);
     expect(forgedReplies.length).toBeGreaterThan(0);
 
     // Each forgery was refused with its reason.
@@ -194,6 +197,7 @@ describe('a secured cluster under forgery (nkeys, signed messages, reports bound
     expect(refused(/rejected hypotree\.experiment\.dispatch: signed by U\w+…, which is not a trusted coordinator key/)).toBe(1);
     expect(refused(/rejected hypotree\.experiment\.dispatch: not a signed message/)).toBe(1);
     expect(refused(/rejected hypotree\.experiment\.dispatch: the signature of coordinator coordinator-1 does not verify/)).toBe(1);
+    expect(refused(new RegExp(`rejected hypotree\\.experiment\\.dispatch: replay: dispatch ${claim.experimentId} was already taken here`))).toBe(1);
     expect(refused(/refused a reply to hypotree\.insight\.distill: signed by U\w+…, which is not a trusted distiller key/)).toBe(forgedReplies.length);
     expect(refused(/refused a reply to hypotree\.insight\.distill: not a signed message/)).toBe(forgedReplies.length);
     // The genuine distiller still answered every request (a forged reply is ignored, not an error).

@@ -19,7 +19,7 @@ export interface DistributedRunOptions extends SearchRunOptions {
   nats: string;
   /** How long to wait for a distiller's reply, over all its retries, before going on without new insights. */
   distillTimeoutMs?: number;
-  /** How a failed distill request is retried (default: 4 tries, 60 s each, 1 s, 2 s, 4 s apart). */
+  /** How a failed distill request is retried (default: 4 tries of up to 30 s, 1 s, 2 s, 4 s apart). */
   distillRetry?: RequestRetry;
   /**
    * The coordinator's nkey and the trust list; default: from HYPOTREE_NKEY_FILE and

@@ -1,4 +1,4 @@
-import type { DispatchExperiment, ExperimentEvidence, ExperimentResultMessage, ExperimentStartedMessage } from '@hypotree/messaging';
+import { MessageRejectedError, Patterns, type DispatchExperiment, type ExperimentEvidence, type ExperimentResultMessage, type ExperimentStartedMessage } from '@hypotree/messaging';
 import { loadTask, type Task } from '@hypotree/task';
 import { prepareArtifact, runExperiment, type ArtifactRepo } from '@hypotree/workspace';
 import { implementerFor } from './implementers.js';
@@ -22,6 +22,7 @@ export class ExperimentRunner {
   private readonly stopping = new AbortController();
   private readonly active = new Set<Promise<void>>();
   private readonly waiting: DispatchExperiment[] = [];
+  private readonly nonces = new Set<string>();
   private readonly tasks = new Map<string, Task>();
   private readonly repos = new Map<string, Promise<ArtifactRepo>>();
 
@@ -32,9 +33,18 @@ export class ExperimentRunner {
     private readonly log: { warn(message: string): void } = console,
   ) {}
 
-  /** Takes an experiment: runs it now or when a slot frees (none once stopping). */
+  /**
+   * Takes an experiment: runs it now or when a slot frees (none once stopping). A dispatch whose
+   * nonce this executor already took is a replay: refused (MessageRejectedError), never run twice.
+   */
   accept(command: DispatchExperiment): void {
     if (this.stopping.signal.aborted) return;
+    if (command.nonce !== undefined) {
+      if (this.nonces.has(command.nonce)) throw new MessageRejectedError(Patterns.dispatchExperiment, [`replay: dispatch ${command.experimentId} was already taken here`]);
+      this.nonces.add(command.nonce);
+      // Bounded: the oldest are forgotten (their experiments are long settled).
+      if (this.nonces.size > 10_000) this.nonces.delete(this.nonces.values().next().value!);
+    }
     this.waiting.push(command);
     this.pump();
   }

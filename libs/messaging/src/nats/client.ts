@@ -21,8 +21,11 @@ export interface RequestRetry {
   maxDelayMs: number;
 }
 
-/** The default: 4 tries, 60 s each, 1 s, 2 s, 4 s apart. */
-export const DEFAULT_REQUEST_RETRY: RequestRetry = { tries: 4, perTryMs: 60_000, firstDelayMs: 1_000, maxDelayMs: 15_000 };
+/**
+ * The default: 4 tries of up to 30 s, 1 s, 2 s, 4 s apart (~2 min at worst, the single 120 s wait it
+ * replaces; with no distiller subscribed each try fails at once, so it gives up within seconds).
+ */
+export const DEFAULT_REQUEST_RETRY: RequestRetry = { tries: 4, perTryMs: 30_000, firstDelayMs: 1_000, maxDelayMs: 15_000 };
 
 /** What a client needs beyond its connection. */
 export interface HypotreeClientOptions {
