@@ -129,3 +129,98 @@ export class InvalidStoreUrlError extends Error {
     this.name = 'InvalidStoreUrlError';
   }
 }
+
+/** What the store was doing when it failed, for messages that say where: `append to s`, `read s`, `subscribe to $all`. */
+export type StoreOperation = 'append' | 'read' | 'readAll' | 'subscribe' | 'subscribeToAll' | 'delete';
+
+function describeOperation(operation: StoreOperation, streamId: string): string {
+  switch (operation) {
+    case 'append': return `append to stream ${streamId}`;
+    case 'read': return `read of stream ${streamId}`;
+    case 'subscribe': return `subscription to stream ${streamId}`;
+    case 'readAll': return 'read of $all';
+    case 'subscribeToAll': return 'subscription to $all';
+    case 'delete': return `delete of stream ${streamId}`;
+  }
+}
+
+/** Why a store could not answer: it did not in time, it is not reachable, or the node is not the leader. */
+export type StoreUnavailableReason = 'deadline-exceeded' | 'unavailable' | 'not-leader';
+
+/**
+ * The store did not answer this operation: its deadline passed, the node is unreachable, or it is a follower
+ * that will not take writes. An append that fails so may or may not have been written: retry it with the same
+ * event ids (the store de-duplicates an exact retry) and the same expected revision.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(
+    readonly store: string,
+    readonly operation: StoreOperation,
+    readonly streamId: string,
+    readonly reason: StoreUnavailableReason,
+    detail: string,
+  ) {
+    const what =
+      reason === 'deadline-exceeded' ? 'did not answer before its deadline' : reason === 'not-leader' ? 'is not the leader node' : 'is unavailable';
+    super(
+      `${store}: ${describeOperation(operation, streamId)} failed: the server ${what} (${detail}); ` +
+        (operation === 'append' ? 'retry with the same event ids and expected revision (an exact retry is not written twice)' : 'retry, or check the server and the connection string'),
+    );
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** The credentials in the connection string may not do this (e.g. read `$all` without being an admin or an ops user). */
+export class StoreAccessDeniedError extends Error {
+  constructor(readonly store: string, readonly operation: StoreOperation, readonly streamId: string) {
+    super(
+      `${store}: ${describeOperation(operation, streamId)} was refused: access denied; ` +
+        'put credentials allowed to do this in the connection string (esdb://user:password@host:2113; reading $all needs $admins or $ops)',
+    );
+    this.name = 'StoreAccessDeniedError';
+  }
+}
+
+/** An append larger than the store accepts in one write; nothing was written. */
+export class AppendTooLargeError extends Error {
+  constructor(
+    readonly store: string,
+    readonly streamId: string,
+    /** The store's limit in bytes. */
+    readonly maxAppendSize: number,
+    readonly eventCount: number,
+  ) {
+    super(
+      `${store}: append of ${eventCount} event(s) to stream ${streamId} exceeds the server's maximum append size of ${maxAppendSize} bytes; ` +
+        'nothing was written: split the batch, or raise MaxAppendSize on the server',
+    );
+    this.name = 'AppendTooLargeError';
+  }
+}
+
+/** How a stream lost its events: deleted for good, soft-deleted, or cut at the front by `$maxCount`/`$maxAge`/`$tb`. */
+export type StreamDeletion = 'tombstoned' | 'soft-deleted' | 'truncated';
+
+/**
+ * A stream whose events are gone: tombstoned (it can never be written again), soft-deleted, or truncated so
+ * that its first revisions no longer exist. Nothing is decided from what is left of it.
+ */
+export class StreamDeletedError extends Error {
+  constructor(
+    readonly store: string,
+    readonly operation: StoreOperation,
+    readonly streamId: string,
+    readonly deletion: StreamDeletion,
+    /** For a truncated stream, the first revision still stored. */
+    readonly firstRevision?: number,
+  ) {
+    const how =
+      deletion === 'tombstoned'
+        ? 'the stream was deleted for good (tombstoned) and can never be written again'
+        : deletion === 'soft-deleted'
+          ? 'the stream was deleted (soft delete)'
+          : `the stream was truncated: its first stored revision is ${firstRevision} (by $maxCount, $maxAge or $tb), so revisions before it are gone`;
+    super(`${store}: ${describeOperation(operation, streamId)} failed: ${how}; use another stream id, or restore the stream from a backup`);
+    this.name = 'StreamDeletedError';
+  }
+}
