@@ -13,6 +13,39 @@ import { EventScript } from '@hypotree/tree/testing';
 
 const pending = (events: RecordedSearchEvent[]): PendingEvent[] => events.map((e) => ({ id: e.id, event: { type: e.type, data: e.data } as SearchEvent }));
 
+/** One SSE message: its id (the log position of the change) and its data (a search's metrics). */
+function sseMessage(text: string): { id?: string; data: SearchMetrics } {
+  const field = (name: string) => text.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+  const id = field('id');
+  return { ...(id === undefined ? {} : { id }), data: JSON.parse(field('data')!) as SearchMetrics };
+}
+
+/** Reads SSE messages from `url` (with these headers) until `enough` holds or 5 s pass; then disconnects. */
+async function readSse(url: string, headers: Record<string, string>, enough: (messages: { id?: string; data: SearchMetrics }[]) => boolean) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 5000);
+  const messages: { id?: string; data: SearchMetrics }[] = [];
+  try {
+    const reader = (await fetch(url, { headers, signal: controller.signal })).body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    while (!enough(messages)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      const parts = buffer.split('\n\n');
+      buffer = parts.pop()!;
+      messages.push(...parts.map(sseMessage));
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return messages;
+}
+
 async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -93,7 +126,7 @@ describe('analytics service', () => {
       buffer += decoder.decode(value, { stream: true });
       const messages = buffer.split('\n\n');
       buffer = messages.pop()!;
-      live = messages.map((m) => JSON.parse(m.replace(/^data: /, '')) as SearchMetrics).find((m) => m.revision === revision);
+      live = messages.map((m) => sseMessage(m).data).find((m) => m.revision === revision);
     }
     clearTimeout(timer);
     controller.abort();
@@ -132,5 +165,54 @@ describe('analytics service', () => {
     expect(errors.some((e) => e.includes('search-bad@1'))).toBe(true);
     expect(await metricsOf('s1', revision)).toMatchObject({ experiments: 4 });
     expect(await (await fetch(`${running.url}/metrics`)).text()).toContain('hypotree_search_errors{search="bad"} 1');
+  });
+
+  it('serves a search\'s tree and a node\'s explanation from the log, 404 for what does not exist, and SSE ids a client resumes from', async () => {
+    running ??= await start();
+    const api = async (p: string) => {
+      const r = await fetch(`${running!.url}${p}`);
+      return { status: r.status, type: r.headers.get('content-type'), body: (await r.json()) as Record<string, unknown> };
+    };
+    const valid = new EventScript('t');
+    valid.start();
+    valid.baseline([0.5, 0.5]);
+    valid.propose('1', '0', { lr: 0.1 });
+    valid.succeed('1', [0.7, 0.72]);
+    valid.gate('1', 0.7);
+    valid.decide('1', true);
+    await log.append('t', -1, pending(valid.events));
+    await metricsOf('t', valid.events.length - 1);
+    const tree = await api('/api/searches/t');
+    expect({ status: tree.status, error: tree.body.error }).toEqual({ status: 200, error: undefined });
+    expect(tree.type).toBe('application/json');
+    const nodes = tree.body.nodes as { id: string; status: string; decision: { admitted: boolean } | null }[];
+    expect(nodes.find((n) => n.id === '1')).toMatchObject({ status: 'admitted', decision: { admitted: true } });
+    expect(tree.body).toMatchObject({ searchId: 't', best: '1', gate: { used: 1 } });
+    const node = await api('/api/searches/t/nodes/1');
+    expect(node.status).toBe(200);
+    expect(node.body).toMatchObject({ nodeId: '1', decision: { outcome: 'admitted', rule: 'verified' } });
+    // What does not exist is a 404 with a reason, whatever the id looks like.
+    expect(await api('/api/searches/nope')).toMatchObject({ status: 404, body: { error: 'no search nope' } });
+    expect(await api('/api/searches/t/nodes/9.9')).toMatchObject({ status: 404, body: { error: 'search t has no node 9.9' } });
+    // A log the fold refuses (s1's script proposes node 2 under node 1) is an error naming the event, not a tree.
+    expect(await api('/api/searches/s1')).toMatchObject({ status: 500, body: { error: 'search-s1@8 (HypothesisProposed): the next child of 1 is 1.1, not 2' } });
+    expect(await api('/api/searches/..%2F..%2Fetc%2Fpasswd')).toMatchObject({ status: 404 });
+    expect((await fetch(`${running!.url}/api/searches/t/nodes/1/more`)).status).toBe(404);
+
+    // Every SSE message names the log position of its change.
+    const first = await readSse(`${running!.url}/events`, {}, (m) => m.length >= 3);
+    expect(first.map((m) => m.data.searchId).sort()).toEqual(['bad', 's1', 't']);
+    for (const m of first) expect(m.id).toEqual(expect.any(String));
+    const seen = first.find((m) => m.data.searchId === 't')!.id!; // the latest change: t was appended last
+    // After a change to another search only, a client resuming from the last id it saw gets that search alone.
+    const other = new EventScript('s2');
+    other.start();
+    await log.append('s2', -1, pending(other.events));
+    await metricsOf('s2', 0);
+    const resumed = await readSse(`${running!.url}/events`, { 'last-event-id': seen }, (m) => m.length >= 1);
+    expect(resumed.map((m) => m.data.searchId)).toEqual(['s2']);
+    // A position this process never handed out gets every search.
+    const unknown = await readSse(`${running!.url}/events`, { 'last-event-id': 'not-a-position' }, (m) => m.length >= 4);
+    expect(unknown.map((m) => m.data.searchId).sort()).toEqual(['bad', 's1', 's2', 't']);
   });
 });

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { MalformedEventError, type EventStore, type StoredEvent, type Subscription } from '@hypotree/event-store';
-import { decodeEvent, EventValidationError } from '@hypotree/events';
+import { MalformedEventError, SearchLog, type EventStore, type StoredEvent, type Subscription } from '@hypotree/event-store';
+import { decodeEvent, EventValidationError, type RecordedSearchEvent } from '@hypotree/events';
 import { evolve, markError, searchIdOf, type SearchMetrics } from './metrics.js';
 import { loadState, saveState, type AnalyticsState } from './state-file.js';
 
@@ -13,8 +13,11 @@ export interface AnalyticsOptions {
   logger?: Pick<Logger, 'log' | 'error'>;
 }
 
-/** Called with a search's metrics each time they change. */
-export type MetricsListener = (metrics: SearchMetrics) => void;
+/** Called with a search's metrics each time they change, and the log position of the change. */
+export type MetricsListener = (metrics: SearchMetrics, position: string | undefined) => void;
+
+/** Recent changes kept to answer a reconnecting SSE client (`Last-Event-ID`); older ones get every search. */
+const RECENT_CHANGES = 10_000;
 
 /**
  * Follows the search streams of the log from a stored checkpoint and keeps every search's metrics.
@@ -26,6 +29,9 @@ export class AnalyticsService {
   private following?: Promise<void>;
   private sinceSave = 0;
   private readonly listeners = new Set<MetricsListener>();
+  /** The log positions of the latest changes, oldest first, and of each search's latest (positions are opaque: only their order here counts). */
+  private readonly recent: { position: string; searchId: string }[] = [];
+  private readonly lastChange = new Map<string, string>();
   private readonly logger: Pick<Logger, 'log' | 'error'>;
 
   constructor(private readonly options: AnalyticsOptions) {
@@ -52,6 +58,23 @@ export class AnalyticsService {
     return Object.values(this.state.searches)
       .map((s) => s.metrics)
       .sort((a, b) => a.searchId.localeCompare(b.searchId));
+  }
+
+  /** The log position of a search's latest change seen by this process (absent: before it started). */
+  positionOf(searchId: string): string | undefined {
+    return this.lastChange.get(searchId) ?? this.state.position;
+  }
+
+  /**
+   * The metrics of the searches that changed after a log position this process handed out (an SSE
+   * message's id), or undefined when it does not know that position (too old, or from another run):
+   * the caller then sends every search.
+   */
+  changedSince(position: string): SearchMetrics[] | undefined {
+    const at = this.recent.findLastIndex((c) => c.position === position);
+    if (at < 0) return undefined;
+    const ids = new Set(this.recent.slice(at + 1).map((c) => c.searchId));
+    return this.searches().filter((m) => ids.has(m.searchId));
   }
 
   /** Subscribes to metric changes; returns the unsubscribe function. */
@@ -85,6 +108,7 @@ export class AnalyticsService {
 
   private apply(stored: StoredEvent): void {
     const searchId = searchIdOf(stored.streamId);
+    this.state.position = stored.position;
     try {
       const event = decodeEvent(stored);
       const searches = this.state.searches;
@@ -94,7 +118,6 @@ export class AnalyticsService {
       const reason = error instanceof EventValidationError ? `${error.type}: ${error.problems.join('; ')}` : (error as Error).message;
       this.record(searchId, stored.revision, `${stored.streamId}@${stored.revision}: ${reason}`);
     }
-    this.state.position = stored.position;
     this.sinceSave += 1;
     if (this.sinceSave >= this.options.saveEvery) this.save();
   }
@@ -107,7 +130,18 @@ export class AnalyticsService {
 
   private changed(searchId: string): void {
     const metrics = this.state.searches[searchId]!.metrics;
-    for (const listener of this.listeners) listener(metrics);
+    const { position } = this.state;
+    if (position !== undefined) {
+      this.recent.push({ position, searchId });
+      if (this.recent.length > RECENT_CHANGES) this.recent.splice(0, this.recent.length - RECENT_CHANGES);
+      this.lastChange.set(searchId, position);
+    }
+    for (const listener of this.listeners) listener(metrics, position);
+  }
+
+  /** A search's history as the log holds it now (empty when there is no such search). */
+  async history(searchId: string): Promise<RecordedSearchEvent[]> {
+    return new SearchLog(this.options.store, { service: 'analytics', instance: 'api' }).history(searchId);
   }
 
   private save(): void {

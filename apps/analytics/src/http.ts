@@ -4,6 +4,7 @@ import type { AnalyticsService } from './analytics.service.js';
 import { dashboardHtml } from './dashboard.js';
 import type { SearchMetrics } from './metrics.js';
 import { prometheusText } from './prometheus.js';
+import { explainNode, fold, treeView } from '@hypotree/tree';
 
 /** The analytics HTTP endpoints, listening. */
 export interface AnalyticsHttp {
@@ -13,12 +14,23 @@ export interface AnalyticsHttp {
   close(): Promise<void>;
 }
 
-/** Serves `/`, `/api/searches`, `/metrics` and `/events` (SSE) over the service's metrics. */
+/**
+ * Serves `/`, `/api/searches`, `/metrics` and `/events` (SSE) over the service's metrics, and
+ * `/api/searches/<id>` (the tree) and `/api/searches/<id>/nodes/<node>` (the explain view) from the log.
+ */
 export async function serveAnalytics(analytics: AnalyticsService, host: string, port: number): Promise<AnalyticsHttp> {
   const streams = new Set<ServerResponse>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET') return send(res, 405, 'text/plain', 'only GET\n');
+    const search = /^\/api\/searches\/([^/]+)(?:\/nodes\/([^/]+))?$/.exec(url.pathname);
+    if (search) {
+      const [, searchId, nodeId] = search.map((part) => (part === undefined ? undefined : decodeURIComponent(part)));
+      return void searchApi(analytics, searchId!, nodeId).then(
+        ({ status, body }) => send(res, status, 'application/json', JSON.stringify(body)),
+        (error: unknown) => send(res, 500, 'application/json', JSON.stringify({ error: (error as Error).message })),
+      );
+    }
     switch (url.pathname) {
       case '/':
         return send(res, 200, 'text/html; charset=utf-8', dashboardHtml);
@@ -28,8 +40,13 @@ export async function serveAnalytics(analytics: AnalyticsService, host: string, 
         return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', prometheusText(analytics.searches()));
       case '/events': {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-        const message = (m: SearchMetrics) => res.write(`data: ${JSON.stringify(m)}\n\n`);
-        for (const m of analytics.searches()) message(m);
+        // Each message is a search's metrics; its id is the log position of that change, so a client
+        // that reconnects with Last-Event-ID gets only the searches that changed since (every search
+        // when the position is unknown to this process).
+        const message = (m: SearchMetrics, position: string | undefined) => res.write(`${position === undefined ? '' : `id: ${position}\n`}data: ${JSON.stringify(m)}\n\n`);
+        const lastId = req.headers['last-event-id'];
+        const since = typeof lastId === 'string' ? analytics.changedSince(lastId) : undefined;
+        for (const m of since ?? analytics.searches()) message(m, analytics.positionOf(m.searchId));
         const unsubscribe = analytics.onChange(message);
         streams.add(res);
         req.on('close', () => {
@@ -39,7 +56,7 @@ export async function serveAnalytics(analytics: AnalyticsService, host: string, 
         return;
       }
       default:
-        return send(res, 404, 'text/plain', `no such endpoint: ${url.pathname} (try /, /api/searches, /metrics, /events)\n`);
+        return send(res, 404, 'text/plain', `no such endpoint: ${url.pathname} (try /, /api/searches, /api/searches/<id>, /api/searches/<id>/nodes/<node>, /metrics, /events)\n`);
     }
   });
   await new Promise<void>((resolve, reject) => {
@@ -56,6 +73,16 @@ export async function serveAnalytics(analytics: AnalyticsService, host: string, 
         server.closeAllConnections();
       }),
   };
+}
+
+/** A search's tree, or one node's explanation, read from the log as it is now; 404 for what does not exist. */
+async function searchApi(analytics: AnalyticsService, searchId: string, nodeId: string | undefined): Promise<{ status: number; body: unknown }> {
+  const history = await analytics.history(searchId);
+  if (history.length === 0) return { status: 404, body: { error: `no search ${searchId}` } };
+  const tree = fold(history);
+  if (nodeId === undefined) return { status: 200, body: treeView(tree) };
+  if (!tree.nodes.has(nodeId)) return { status: 404, body: { error: `search ${searchId} has no node ${nodeId}` } };
+  return { status: 200, body: explainNode(history, nodeId) };
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { execa } from 'execa';
 import { decodeEvent, ROOT_NODE_ID, searchEventSchemas, searchStreamName, type RecordedSearchEvent, type SearchEventData } from '@hypotree/events';
 import { familySpend } from '@hypotree/search';
-import { bestVerified, explainNode, fold, renderTree, type SearchTree } from '@hypotree/tree';
+import { bestVerified, explainNode, fold, renderTree, treeView } from '@hypotree/tree';
 import { git } from '@hypotree/workspace';
 import { int, storeOf, storeOption, workdirOption } from './cli-options.js';
 import { formatExplanation } from './explain-text.js';
@@ -28,7 +28,7 @@ export function registerAuditCommands(program: Command): void {
     .action(async (searchId: string, opts) => {
       const tree = fold(await historyOf(storeOf(opts), searchId));
       const best = tree.completed?.bestNodeId ?? bestVerified(tree)?.id;
-      console.log(opts.json ? JSON.stringify(treeJson(tree, best)) : renderTree(tree, { insights: Boolean(opts.insights), ...(best ? { best } : {}) }));
+      console.log(opts.json ? JSON.stringify(treeView(tree)) : renderTree(tree, { insights: Boolean(opts.insights), ...(best ? { best } : {}) }));
     });
 
   program
@@ -154,31 +154,6 @@ async function historyOf(storeUrl: string, searchId: string): Promise<RecordedSe
     if (history.length === 0) throw new Error(`no search ${searchId} in ${storeUrl}`);
     return history;
   });
-}
-
-/** The tree as data: one entry per node (scores, status, decision) and the insights. */
-function treeJson(tree: SearchTree, best: string | undefined) {
-  return {
-    searchId: tree.searchId,
-    revision: tree.revision,
-    best: best ?? null,
-    status: tree.finalTest ? 'done' : tree.completed ? 'completed' : 'open',
-    nodes: [...tree.nodes.values()].map((n) => ({
-      id: n.id,
-      parentId: n.parentId,
-      title: n.hypothesis?.title ?? 'baseline',
-      change: n.hypothesis?.change ?? null,
-      status: n.status,
-      pruned: Boolean(n.pruned),
-      best: n.id === best,
-      dev: n.result ? { mean: n.result.mean, stdev: n.result.stdev, runs: n.result.runs.length } : null,
-      gate: n.gate ? { mean: n.gate.mean, stdev: n.gate.stdev, runs: n.gate.runs.length } : null,
-      decision: n.decision ? { admitted: n.decision.admitted, rule: n.decision.rule } : null,
-      failure: n.failure ? { kind: n.failure.kind, detail: n.failure.detail } : null,
-      children: n.children,
-    })),
-    insights: [...tree.insights.values()].map((i) => ({ id: i.id, nodeId: i.nodeId, kind: i.kind, scope: i.scope, text: i.text, active: i.active })),
-  };
 }
 
 /** One line per event: revision, time, type, node, and its data in short. */

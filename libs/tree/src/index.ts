@@ -4,3 +4,4 @@ export * from './evolve.js';
 export * from './queries.js';
 export * from './render.js';
 export * from './explain.js';
+export * from './view.js';
