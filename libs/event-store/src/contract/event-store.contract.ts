@@ -96,6 +96,40 @@ export function eventStoreContract(name: string, makeHarness: () => Promise<Cont
       });
     });
 
+    describe('non-exact retries and racing writers', () => {
+      it('refuses a retry that only partly matches the earlier write, and writes nothing of it', async () => {
+        const stream = uniqueStream('retry');
+        await context.store.append(stream, [anEvent('A')], { expectedRevision: 'no-stream' });
+        const batch = [anEvent('B'), anEvent('C')];
+        await context.store.append(stream, batch, { expectedRevision: 0 });
+        const forged = [batch[0]!, anEvent('D')];
+        const retry = context.store.append(stream, forged, { expectedRevision: 0 });
+        await expect(retry).rejects.toMatchObject({ streamId: stream });
+        await expect(context.store.append(stream, forged, { expectedRevision: 0 })).rejects.toThrow(
+          /WrongExpectedRevision|expected revision 0 but the stream is at revision 2|already stored/,
+        );
+        expect(summary(await toArray(context.store.readStream(stream)))).toEqual([`${stream}@0:A`, `${stream}@1:B`, `${stream}@2:C`]);
+      });
+
+      it('lets exactly one of two writers racing on one revision win', async () => {
+        const stream = uniqueStream('race');
+        await context.store.append(stream, [anEvent('A')], { expectedRevision: 'no-stream' });
+        const other = await context.open();
+        const outcomes = await Promise.allSettled([
+          context.store.append(stream, [anEvent('First')], { expectedRevision: 0 }),
+          other.append(stream, [anEvent('Second')], { expectedRevision: 0 }),
+        ]);
+        const won = outcomes.filter((o) => o.status === 'fulfilled');
+        const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        expect(lost[0]!.reason).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(lost[0]!.reason).toMatchObject({ streamId: stream, expected: 0, actual: 1 });
+        const winner = outcomes[0]!.status === 'fulfilled' ? 'First' : 'Second';
+        expect(summary(await toArray(context.store.readStream(stream)))).toEqual([`${stream}@0:A`, `${stream}@1:${winner}`]);
+      });
+    });
+
     describe('reads', () => {
       it('returns data, metadata ($correlationId, $causationId), id, type and time as written', async () => {
         const stream = uniqueStream('read');

@@ -55,3 +55,16 @@ export async function take(iterator: AsyncIterator<StoredEvent>, count: number, 
 export function summary(events: StoredEvent[]): string[] {
   return events.map((event) => `${event.streamId}@${event.revision}:${event.type}`);
 }
+
+/** Waits for `promise`, failing after `timeoutMs` with a message naming what was awaited. */
+export async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`waited ${timeoutMs} ms for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,6 +1,6 @@
 import { MalformedEventError } from '../errors.js';
 import type { EventStore } from '../port.js';
-import { anEvent, summary, take, uniqueStream, type ContractHarness } from './harness.js';
+import { anEvent, summary, take, uniqueStream, withDeadline, type ContractHarness } from './harness.js';
 
 /** Shared state of one contract run: the harness, the store opened for the current test, and a way to open another. */
 export interface ContractContext {
@@ -121,6 +121,75 @@ export function subscriptionContract(context: ContractContext): void {
       const resumed = context.store.subscribeToAll({ from: { position: checkpoints[checkpoints.length - 1]! }, filter });
       expect(summary(await take(resumed[Symbol.asyncIterator](), 1))).toEqual([`${prefix}-match@1:M2`]);
       await resumed.close();
+    });
+
+    it('sends a checkpoint before any matching event once catch-up has scanned events that do not match', async () => {
+      const prefix = uniqueStream('live');
+      const start = await context.store.append(`${prefix}-start`, [anEvent('Start')], { expectedRevision: 'no-stream' });
+      await context.store.append(`${prefix}-skip`, ['S1', 'S2', 'S3'].map((t) => anEvent(t)), { expectedRevision: 'no-stream' });
+      const filter = { streamPrefix: [`${prefix}-match`] };
+      let checkpointed!: (position: string) => void;
+      const firstCheckpoint = new Promise<string>((resolve) => (checkpointed = resolve));
+      const seen: string[] = [];
+      const subscription = context.store.subscribeToAll({
+        from: { position: start.position },
+        filter,
+        onCheckpoint: (position) => {
+          seen.push('checkpoint');
+          checkpointed(position);
+        },
+      });
+      const events = subscription[Symbol.asyncIterator]();
+      // Pull so that checkpoints are delivered; nothing matches yet.
+      const pending = take(events, 1, 5000);
+      const checkpoint = await withDeadline(firstCheckpoint, 5000, 'a checkpoint from a filtered subscription that scanned 3 non-matching events');
+      await context.store.append(`${prefix}-match`, [anEvent('M1')], { expectedRevision: 'no-stream' });
+      seen.push(...summary(await pending));
+      expect(seen[0]).toBe('checkpoint');
+      expect(seen[seen.length - 1]).toBe(`${prefix}-match@0:M1`);
+      await subscription.close();
+      const resumed = context.store.subscribeToAll({ from: { position: checkpoint }, filter });
+      expect(summary(await take(resumed[Symbol.asyncIterator](), 1))).toEqual([`${prefix}-match@0:M1`]);
+      await resumed.close();
+    });
+
+    it('resumes from every checkpoint it reported with the next matching event first', async () => {
+      const prefix = uniqueStream('every');
+      const start = await context.store.append(`${prefix}-start`, [anEvent('Start')], { expectedRevision: 'no-stream' });
+      for (let round = 0; round < 3; round += 1) {
+        for (let i = 0; i < 40; i += 1) await context.store.append(`${prefix}-skip`, [anEvent('S')], { expectedRevision: 'any' });
+        await context.store.append(`${prefix}-match`, [anEvent(`M${round}`)], { expectedRevision: round === 0 ? 'no-stream' : round - 1 });
+      }
+      const filter = { streamPrefix: [`${prefix}-match`] };
+      const trail: ({ checkpoint: string } | { type: string })[] = [];
+      const subscription = context.store.subscribeToAll({
+        from: { position: start.position },
+        filter,
+        onCheckpoint: (position) => {
+          trail.push({ checkpoint: position });
+        },
+      });
+      const events = subscription[Symbol.asyncIterator]();
+      // One at a time, so the trail keeps checkpoints and events in the order they were delivered.
+      for (let i = 0; i < 3; i += 1) trail.push({ type: (await take(events, 1))[0]!.type });
+      await context.store.append(`${prefix}-skip`, [anEvent('S')], { expectedRevision: 'any' });
+      const live = take(events, 1);
+      await context.store.append(`${prefix}-match`, [anEvent('M3')], { expectedRevision: 2 });
+      trail.push({ type: (await live)[0]!.type });
+      await subscription.close();
+      expect(trail.filter((item) => 'type' in item)).toEqual(['M0', 'M1', 'M2', 'M3'].map((type) => ({ type })));
+      const checkpoints = trail.flatMap((item, index) => ('checkpoint' in item ? [{ position: item.checkpoint, index }] : []));
+      // Every checkpoint with a matching event after it: the first event resumed from it is that event.
+      const followed = checkpoints
+        .map(({ position, index }) => ({ position, next: trail.slice(index + 1).find((item): item is { type: string } => 'type' in item) }))
+        .filter((c): c is { position: string; next: { type: string } } => c.next !== undefined);
+      expect(followed.length).toBeGreaterThan(0);
+      for (const { position, next } of followed) {
+        const resumed = context.store.subscribeToAll({ from: { position }, filter });
+        const [first] = await take(resumed[Symbol.asyncIterator](), 1);
+        expect(`${position} -> ${first!.type}`).toBe(`${position} -> ${next.type}`);
+        await resumed.close();
+      }
     });
 
     it('raises a malformed event to the subscriber with its stream and revision', async () => {
