@@ -46,7 +46,8 @@ export function handleAppend(state: ServerState, call: ServerReadableStream<Appe
     events.push(proposedEvent(request.getProposedMessage()!));
   });
   call.on('error', () => undefined);
-  call.on('end', () => {
+  call.on('end', () => (state.writeDelayMs > 0 ? setTimeout(finish, state.writeDelayMs) : finish()));
+  const finish = (): void => {
     if (fault) return callback(state.faultError(fault));
     if (invalidEvent(events)) return callback({ code: status.INVALID_ARGUMENT, details: 'every proposed event needs a string id and a type' });
     const outcome = state.log.append(streamId, events, expected);
@@ -72,7 +73,7 @@ export function handleAppend(state: ServerState, call: ServerReadableStream<Appe
       response.setWrongExpectedVersion(wrong);
     }
     callback(null, response);
-  });
+  };
 }
 
 interface PendingBatch {

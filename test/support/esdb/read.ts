@@ -109,6 +109,7 @@ function read(state: ServerState, call: ReadCall, options: Options): void {
   for (const record of records) {
     if (count <= 0n) break;
     call.write(eventMessage(record));
+    state.eventsRead += 1;
     count -= 1n;
   }
   call.end();

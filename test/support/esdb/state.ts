@@ -11,6 +11,8 @@ export class ServerState {
   writeDelayMs = 0;
   /** Milliseconds a subscription request waits before the server starts it and confirms it. */
   subscribeDelayMs = 0;
+  /** How many events finite reads sent (what a server-side filter saves). */
+  eventsRead = 0;
   /** How many BatchAppend streams clients opened. */
   batchStreams = 0;
   /** Set once the port is bound: where a NotLeader reply points the client. */
