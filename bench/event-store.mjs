@@ -1,12 +1,19 @@
 // Throughput of the SQLite event store against a plain better-sqlite3 loop doing the same inserts and the same scan,
 // with the same pragmas (WAL, synchronous=FULL), measured in one run, interleaved and repeated; prints median ratios.
 // Run after `npm run build`:  node bench/event-store.mjs   (BENCH_DIR=<dir> to measure another disk; ROUNDS=<n>)
+// Then the EventStoreDB adapter against the raw @eventstore/db-client doing the same appends (BatchAppend) and reads
+// over gRPC to the test-only server (test/support/esdb-server.ts, compiled here with swc), interleaved the same way.
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore } from '@hypotree/event-store';
+import { EventStoreDbEventStore, SqliteEventStore } from '@hypotree/event-store';
+import esdb from '@eventstore/db-client';
+import { transformFileSync } from '@swc/core';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const SINGLE_APPENDS = 1000;
@@ -136,5 +143,112 @@ for (const [label, key, goal] of rows) {
   console.log(
     `${label.padEnd(40)} adapter ${Math.round(median(rates.adapter[key])).toString().padStart(8)} ev/s   ` +
       `plain ${Math.round(median(rates.plain[key])).toString().padStart(8)} ev/s   ratio ${ratio.toFixed(2)} (goal >= ${goal}) ${ratio >= goal ? 'ok' : 'BELOW GOAL'}`,
+  );
+}
+
+// --- EventStoreDB: the adapter vs the raw client, over gRPC to the test-only server ---
+
+const ESDB_SINGLES = 500;
+const ESDB_BATCHES = 50;
+
+/** Compiles the test-only server's TypeScript into node_modules/.cache (so its imports resolve) and starts it. */
+async function startServer() {
+  const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const out = join(repo, 'node_modules', '.cache', 'hypotree-bench-esdb');
+  const sources = [join(repo, 'test/support/esdb-server.ts'), ...readdirSync(join(repo, 'test/support/esdb')).map((f) => join(repo, 'test/support/esdb', f))];
+  for (const source of sources) {
+    const target = join(out, relative(repo, source)).replace(/\.ts$/, '.js');
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, transformFileSync(source, { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }).code);
+  }
+  const { startTestEventStoreDb } = await import(pathToFileURL(join(out, 'test/support/esdb-server.js')).href);
+  return startTestEventStoreDb();
+}
+
+async function runEsdbAdapter(connectionString, tag, singles, batches) {
+  const store = EventStoreDbEventStore.connect({ connectionString });
+  const result = await esdbRounds(
+    (stream, events, expected) => store.append(stream, events, { expectedRevision: expected < 0 ? 'no-stream' : expected }),
+    async (stream) => {
+      let count = 0;
+      for await (const event of store.readStream(stream)) if (event.revision >= 0) count += 1;
+      return count;
+    },
+    tag, singles, batches,
+  );
+  await store.close();
+  return result;
+}
+
+async function runEsdbRaw(connectionString, tag, singles, batches) {
+  const client = esdb.EventStoreDBClient.connectionString(connectionString);
+  const result = await esdbRounds(
+    (stream, events, expected) =>
+      client.appendToStream(
+        stream,
+        events.map((e) => esdb.jsonEvent({ id: e.id, type: e.type, data: e.data, metadata: e.metadata })),
+        { expectedRevision: expected < 0 ? esdb.NO_STREAM : BigInt(expected) },
+      ),
+    async (stream) => {
+      let count = 0;
+      for await (const resolved of client.readStream(stream)) if (resolved.event.revision >= 0n) count += 1;
+      return count;
+    },
+    tag, singles, batches,
+  );
+  await client.dispose();
+  return result;
+}
+
+async function esdbRounds(append, read, tag, singles, batches) {
+  const single = await measure(async () => {
+    for (const [i, e] of singles.entries()) await append(`${tag}-single`, [e], i - 1);
+    return singles.length;
+  });
+  const batched = await measure(async () => {
+    for (const [i, batch] of batches.entries()) await append(`${tag}-batched`, batch, i * BATCH_SIZE - 1);
+    return batches.length * BATCH_SIZE;
+  });
+  const readRate = await measure(async () => read(`${tag}-batched`));
+  return { single, batched, read: readRate };
+}
+
+const server = await startServer();
+const esdbRatios = { single: [], batched: [], read: [] };
+const esdbRates = { adapter: { single: [], batched: [], read: [] }, raw: { single: [], batched: [], read: [] } };
+try {
+  for (let round = 0; round <= ROUNDS; round += 1) {
+    const singles = makeEvents(ESDB_SINGLES);
+    const batches = Array.from({ length: ESDB_BATCHES }, () => makeEvents(BATCH_SIZE));
+    const results = {};
+    for (const side of round % 2 === 0 ? ['raw', 'adapter'] : ['adapter', 'raw']) {
+      const tag = `bench-${side}-${round}-${randomUUID().slice(0, 8)}`;
+      const copy = (events) => events.map((e) => ({ ...e, id: randomUUID() }));
+      results[side] =
+        side === 'raw'
+          ? await runEsdbRaw(server.connectionString, tag, copy(singles), batches.map(copy))
+          : await runEsdbAdapter(server.connectionString, tag, copy(singles), batches.map(copy));
+    }
+    if (round === 0) continue;
+    for (const key of Object.keys(esdbRatios)) {
+      esdbRatios[key].push(results.adapter[key] / results.raw[key]);
+      esdbRates.adapter[key].push(results.adapter[key]);
+      esdbRates.raw[key].push(results.raw[key]);
+    }
+  }
+} finally {
+  await server.stop();
+}
+
+console.log(`\nEventStoreDB adapter vs raw @eventstore/db-client 6.2 (BatchAppend, test-only gRPC server on loopback), median of ${ROUNDS} interleaved rounds`);
+for (const [label, key] of [
+  ['single-event appends', 'single'],
+  [`batched appends (${BATCH_SIZE}/append)`, 'batched'],
+  ['stream read (readStream)', 'read'],
+]) {
+  const ratio = median(esdbRatios[key]);
+  console.log(
+    `${label.padEnd(40)} adapter ${Math.round(median(esdbRates.adapter[key])).toString().padStart(8)} ev/s   ` +
+      `raw ${Math.round(median(esdbRates.raw[key])).toString().padStart(8)} ev/s   ratio ${ratio.toFixed(2)} (goal >= 0.9) ${ratio >= 0.9 ? 'ok' : 'BELOW GOAL'}`,
   );
 }
