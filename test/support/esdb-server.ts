@@ -3,6 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import gossipGrpc from '@eventstore/db-client/generated/gossip_grpc_pb.js';
+import gossipPb from '@eventstore/db-client/generated/gossip_pb.js';
+import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
+import { randomUUID } from 'node:crypto';
 import featuresGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
 import featuresPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
 import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
@@ -38,6 +42,8 @@ export interface TestEventStoreDbOptions {
 export interface TestEventStoreDb {
   /** `esdb://127.0.0.1:<port>?tls=false`, or with TLS `esdb://admin:changeit@localhost:<port>?tlsCAFile=<cert>`. */
   connectionString: string;
+  /** `esdb+discover://…`: the client asks Gossip for the cluster's members and connects to the leader (this server). */
+  discoverConnectionString: string;
   /** The same server as a user who may not read `$all` (TLS only). */
   readerConnectionString?: string;
   /** The server's storage, for planting records a client could not write. */
@@ -96,6 +102,28 @@ export async function startTestEventStoreDb(options: TestEventStoreDbOptions = {
       },
     });
   }
+  // Gossip, for `esdb+discover://`: this node is the leader of a three-node cluster whose followers are elsewhere.
+  server.addService(gossipGrpc.GossipService, {
+    read: (_call: unknown, callback: sendUnaryData<InstanceType<typeof gossipPb.ClusterInfo>>) => {
+      const info = new gossipPb.ClusterInfo();
+      const members: [number, number][] = [[gossipPb.MemberInfo.VNodeState.FOLLOWER, 1], [gossipPb.MemberInfo.VNodeState.LEADER, state.leader.port], [gossipPb.MemberInfo.VNodeState.FOLLOWER, 2]];
+      for (const [role, port] of members) {
+        const member = new gossipPb.MemberInfo();
+        const id = new sharedPb.UUID();
+        id.setString(randomUUID());
+        member.setInstanceId(id);
+        member.setTimeStamp(String(Date.now()));
+        member.setState(role);
+        member.setIsAlive(true);
+        const endpoint = new gossipPb.EndPoint();
+        endpoint.setAddress(state.leader.host);
+        endpoint.setPort(port);
+        member.setHttpEndPoint(endpoint);
+        info.addMembers(member);
+      }
+      callback(null, info);
+    },
+  } as unknown as UntypedServiceImplementation);
   const tls = options.secure ? selfSignedCertificate() : undefined;
   const credentials = tls ? ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }]) : ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) =>
@@ -105,6 +133,9 @@ export async function startTestEventStoreDb(options: TestEventStoreDbOptions = {
   const secureString = (user: string, password: string): string => `esdb://${user}:${password}@localhost:${port}?tlsCAFile=${tls!.certFile}`;
   return {
     connectionString: tls ? secureString('admin', 'changeit') : `esdb://127.0.0.1:${port}?tls=false`,
+    discoverConnectionString: tls
+      ? `esdb+discover://admin:changeit@localhost:${port}?tlsCAFile=${tls.certFile}`
+      : `esdb+discover://127.0.0.1:${port}?tls=false`,
     readerConnectionString: tls ? secureString('reader', 'secret') : undefined,
     log,
     state,

@@ -190,7 +190,7 @@ for (const batchAppend of [true, false]) {
   });
 }
 
-describe('EventStoreDB adapter over TLS with credentials', () => {
+describe('EventStoreDB adapter over TLS with credentials, and through cluster discovery', () => {
   let server: TestEventStoreDb;
   const opened: EventStore[] = [];
 
@@ -200,6 +200,14 @@ describe('EventStoreDB adapter over TLS with credentials', () => {
   afterAll(async () => {
     await Promise.all(opened.map((s) => s.close()));
     await server.stop();
+  });
+
+  it('finds the leader through gossip with an esdb+discover:// connection string and works through it', async () => {
+    const store = EventStoreDbEventStore.connect({ connectionString: server.discoverConnectionString });
+    opened.push(store);
+    const stream = uniqueStream('discover');
+    await store.append(stream, [anEvent('A')], { expectedRevision: 'no-stream' });
+    expect((await toArray(store.readStream(stream))).map((e) => e.type)).toEqual(['A']);
   });
 
   it('appends and reads $all as an admin, and names AccessDenied for a user who may not read $all', async () => {
