@@ -341,6 +341,33 @@ describe('the fold: reused evidence (a replay)', () => {
     refuses(s, succeeded('1#1', '1'), /already has a result/);
   });
 
+  it('counts reused dev runs, repeats and held-out scores, and never changes the counts of a tree folded before', () => {
+    const s = new EventScript('s1');
+    s.start();
+    s.add({ type: 'BaselineMeasured', data: { nodeId: '0', commit: 'c0', runs: [{ seed: 1, value: 0.5 }], reusedFrom: paid } });
+    const before = fold(s.events);
+    s.propose('1', '0', { a: 1 });
+    s.dispatch('1');
+    s.add(succeeded('1#1', '1'));
+    s.add({ type: 'ExperimentRepeated', data: { nodeId: '1', commit: 'commit-4', runs: [{ seed: 2, value: 0.7 }], reusedFrom: paid } });
+    s.add({ type: 'ExperimentRepeated', data: { nodeId: '1', commit: 'commit-4', runs: [{ seed: 3, value: 0.7 }] } });
+    s.decide('1', true);
+    s.complete('1');
+    const held = (nodeId: string, commit: string, reused: boolean) => ({ nodeId, commit, value: 0.6, runs: [{ seed: 1, value: 0.6 }], ...(reused ? { reusedFrom: paid } : {}) });
+    s.add({ type: 'FinalTestEvaluated', data: { baseline: held('0', 'c0', true), best: held('1', 'commit-4', false), relativeGain: 0.2, gateEvaluations: 0 } });
+    const tree = fold(s.events);
+    expect(tree.reused).toEqual({ experiments: 0, gateEvaluations: 0, devEvaluations: 2, modelCalls: 0, modelTokens: 0, testScores: 1 });
+    expect(tree.nodes.get('0')!.result!.reusedFrom).toEqual(paid);
+    expect(before.reused.devEvaluations).toBe(1);
+    // The baseline tested as the best is one score, reused once.
+    const alone = new EventScript('s2');
+    alone.start();
+    alone.baseline([0.5]);
+    alone.complete('0');
+    alone.add({ type: 'FinalTestEvaluated', data: { baseline: held('0', 'c0', true), best: held('0', 'c0', true), relativeGain: 0, gateEvaluations: 0 } });
+    expect(fold(alone.events).reused.testScores).toBe(1);
+  });
+
   it('counts reused gate evaluations against the gate budget, and reused model calls and their tokens apart', () => {
     const s = dispatched();
     s.add(succeeded('1#1', '1'));
