@@ -165,70 +165,85 @@ async function startServer() {
   return startTestEventStoreDb();
 }
 
-async function runEsdbAdapter(connectionString, tag, singles, batches) {
+/** The two sides of the comparison: the same appends and reads, through the adapter and through the raw client. */
+function esdbSides(connectionString) {
   const store = EventStoreDbEventStore.connect({ connectionString });
-  const result = await esdbRounds(
-    (stream, events, expected) => store.append(stream, events, { expectedRevision: expected < 0 ? 'no-stream' : expected }),
-    async (stream) => {
-      let count = 0;
-      for await (const event of store.readStream(stream)) if (event.revision >= 0) count += 1;
-      return count;
-    },
-    tag, singles, batches,
-  );
-  await store.close();
-  return result;
-}
-
-async function runEsdbRaw(connectionString, tag, singles, batches) {
   const client = esdb.EventStoreDBClient.connectionString(connectionString);
-  const result = await esdbRounds(
-    (stream, events, expected) =>
-      client.appendToStream(
-        stream,
-        events.map((e) => esdb.jsonEvent({ id: e.id, type: e.type, data: e.data, metadata: e.metadata })),
-        { expectedRevision: expected < 0 ? esdb.NO_STREAM : BigInt(expected) },
-      ),
-    async (stream) => {
-      let count = 0;
-      for await (const resolved of client.readStream(stream)) if (resolved.event.revision >= 0n) count += 1;
-      return count;
+  return {
+    adapter: {
+      append: (stream, events, expected) => store.append(stream, events, { expectedRevision: expected < 0 ? 'no-stream' : expected }),
+      read: async (stream) => {
+        let count = 0;
+        for await (const event of store.readStream(stream)) if (event.revision >= 0) count += 1;
+        return count;
+      },
+      close: () => store.close(),
     },
-    tag, singles, batches,
-  );
-  await client.dispose();
-  return result;
+    raw: {
+      append: (stream, events, expected) =>
+        client.appendToStream(
+          stream,
+          events.map((e) => esdb.jsonEvent({ id: e.id, type: e.type, data: e.data, metadata: e.metadata })),
+          { expectedRevision: expected < 0 ? esdb.NO_STREAM : BigInt(expected) },
+        ),
+      read: async (stream) => {
+        let count = 0;
+        for await (const resolved of client.readStream(stream)) if (resolved.event.revision >= 0n) count += 1;
+        return count;
+      },
+      close: () => client.dispose(),
+    },
+  };
 }
 
-async function esdbRounds(append, read, tag, singles, batches) {
-  const single = await measure(async () => {
-    for (const [i, e] of singles.entries()) await append(`${tag}-single`, [e], i - 1);
-    return singles.length;
+/** Seconds each side spends on the same work, in short alternating chunks so load on a shared machine hits both. */
+async function esdbRound(sides, round) {
+  const seconds = { adapter: { single: 0, batched: 0, read: 0 }, raw: { single: 0, batched: 0, read: 0 } };
+  const timed = async (side, key, fn) => {
+    const start = process.hrtime.bigint();
+    await fn();
+    seconds[side][key] += Number(process.hrtime.bigint() - start) / 1e9;
+  };
+  const next = { adapter: { single: -1, batched: -1 }, raw: { single: -1, batched: -1 } };
+  const tag = (side) => `bench-${side}-${round}-${randomUUID().slice(0, 8)}`;
+  const streams = { adapter: tag('adapter'), raw: tag('raw') };
+  for (let chunk = 0; chunk < 10; chunk += 1) {
+    const order = chunk % 2 === 0 ? ['raw', 'adapter'] : ['adapter', 'raw'];
+    for (const side of order) {
+      const singles = makeEvents(ESDB_SINGLES / 10);
+      await timed(side, 'single', async () => {
+        for (const e of singles) await sides[side].append(`${streams[side]}-single`, [e], next[side].single++);
+      });
+      const batches = Array.from({ length: ESDB_BATCHES / 10 }, () => makeEvents(BATCH_SIZE));
+      await timed(side, 'batched', async () => {
+        for (const batch of batches) {
+          await sides[side].append(`${streams[side]}-batched`, batch, next[side].batched);
+          next[side].batched += BATCH_SIZE;
+        }
+      });
+    }
+  }
+  for (let pass = 0; pass < 4; pass += 1) {
+    for (const side of pass % 2 === 0 ? ['raw', 'adapter'] : ['adapter', 'raw']) {
+      await timed(side, 'read', () => sides[side].read(`${streams[side]}-batched`));
+    }
+  }
+  const rate = (side) => ({
+    single: ESDB_SINGLES / seconds[side].single,
+    batched: (ESDB_BATCHES * BATCH_SIZE) / seconds[side].batched,
+    read: (4 / 2) * ESDB_BATCHES * BATCH_SIZE / seconds[side].read,
   });
-  const batched = await measure(async () => {
-    for (const [i, batch] of batches.entries()) await append(`${tag}-batched`, batch, i * BATCH_SIZE - 1);
-    return batches.length * BATCH_SIZE;
-  });
-  const readRate = await measure(async () => read(`${tag}-batched`));
-  return { single, batched, read: readRate };
+  return { adapter: rate('adapter'), raw: rate('raw') };
 }
 
 const server = await startServer();
 const esdbRatios = { single: [], batched: [], read: [] };
 const esdbRates = { adapter: { single: [], batched: [], read: [] }, raw: { single: [], batched: [], read: [] } };
+const sides = esdbSides(server.connectionString);
 try {
+  // Round 0 warms up (JIT, the gRPC channel, the BatchAppend stream) and is not counted.
   for (let round = 0; round <= ROUNDS; round += 1) {
-    const singles = makeEvents(ESDB_SINGLES);
-    const batches = Array.from({ length: ESDB_BATCHES }, () => makeEvents(BATCH_SIZE));
-    const results = {};
-    for (const side of round % 2 === 0 ? ['raw', 'adapter'] : ['adapter', 'raw']) {
-      const tag = `bench-${side}-${round}-${randomUUID().slice(0, 8)}`;
-      const copy = (events) => events.map((e) => ({ ...e, id: randomUUID() }));
-      results[side] =
-        side === 'raw'
-          ? await runEsdbRaw(server.connectionString, tag, copy(singles), batches.map(copy))
-          : await runEsdbAdapter(server.connectionString, tag, copy(singles), batches.map(copy));
-    }
+    const results = await esdbRound(sides, round);
     if (round === 0) continue;
     for (const key of Object.keys(esdbRatios)) {
       esdbRatios[key].push(results.adapter[key] / results.raw[key]);
@@ -237,6 +252,8 @@ try {
     }
   }
 } finally {
+  await sides.adapter.close();
+  await sides.raw.close();
   await server.stop();
 }
 
