@@ -146,6 +146,9 @@ export class SubscriptionFeed implements Subscription {
 
   /** The server dropped the subscription: open it again after what was received, or give up after too many tries. */
   private dropped(error: unknown): void {
+    // Appends waiting for this subscription's confirmation go ahead: a subscription dropped before it was confirmed
+    // resumes from where it asked to start, and cannot promise more.
+    this.markReady();
     const old = this.source;
     this.source = undefined;
     void old?.unsubscribe().catch(() => undefined);
