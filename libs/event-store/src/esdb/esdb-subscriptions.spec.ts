@@ -144,6 +144,17 @@ describe('EventStoreDB adapter against server behaviour', () => {
   });
 
   describe('reading $all', () => {
+    it('has the server filter by exact event type when no prefix is given, regex characters included', async () => {
+      const store = open();
+      const stream = uniqueStream('types');
+      const wanted = `${stream}.T+x`;
+      await store.append(stream, [anEvent(wanted), anEvent(`${stream}.TTx`), anEvent(`${wanted}y`), anEvent(wanted)], { expectedRevision: 'no-stream' });
+      const before = server.state.eventsRead;
+      const events = await toArray(store.readAll({ filter: { eventTypes: [wanted] } }));
+      expect(events.map((e) => `${e.revision}:${e.type}`)).toEqual([`0:${wanted}`, `3:${wanted}`]);
+      expect(server.state.eventsRead - before).toBe(2);
+    });
+
     it('has the server filter by stream prefix, so system and link events are never sent', async () => {
       const store = open();
       const prefix = uniqueStream('scan');
