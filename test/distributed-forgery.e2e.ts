@@ -8,7 +8,8 @@ import { Patterns, replySubject, seal, type Envelope, type ServiceIdentity } fro
 import { startSecuredNats, type SecuredNats } from './support/nats-secured.js';
 import { startTestNats } from './support/nats-server.js';
 import { CapturingLogger, makeWorkdir, startServices } from './support/nats-services.js';
-import { readSearchLog, TASK } from './support/search-log.js';
+import { readSearchLog } from './support/search-log.js';
+import { createTaskFixture, type TaskFixture } from './support/task-fixture.js';
 
 // The forgery battery (issue #12), on a real nats-server with per-role nkeys and subject
 // permissions (test/support/nats-secured.conf). The attacker is an "intruder" account that got past
@@ -19,13 +20,18 @@ import { readSearchLog, TASK } from './support/search-log.js';
 let nats: SecuredNats;
 const opened: { close(): Promise<unknown> }[] = [];
 
+// A toy task (a scorer and a candidate of a few lines) keeps each search to a few seconds.
+let toy: TaskFixture;
+
 beforeAll(async () => {
   nats = await startSecuredNats();
+  toy = createTaskFixture({ parameters: { file: 'config.json', space: [{ name: 'x', type: 'float', min: 0, max: 10, default: 5 }] } });
 });
 
 afterAll(async () => {
   for (const thing of opened.reverse()) await thing.close().catch(() => undefined);
   await nats?.stop();
+  toy?.cleanup();
 });
 
 async function waitFor<T>(what: string, probe: () => T | undefined, ms = 20_000): Promise<T> {
@@ -129,7 +135,7 @@ describe('a secured cluster under forgery (nkeys, signed messages, reports bound
       nats: nats.url,
       security: nats.security('coordinator'),
       logger,
-      config: { task: TASK, workdir, searchId, budget: { experiments: 4, parallel: 1 } },
+      config: { task: toy.task.specPath, workdir, searchId, budget: { experiments: 4, parallel: 1 } },
     });
     run.catch(() => undefined);
 
@@ -228,7 +234,7 @@ describe('a secured cluster under forgery (nkeys, signed messages, reports bound
     const services = await startServices(open.url, workdir, logger, [{ id: 'exA' }], {});
     opened.push({ close: () => services.stop() });
     const searchId = 'forged-open';
-    const run = runDistributed({ nats: open.url, security: false, logger, config: { task: TASK, workdir, searchId, budget: { experiments: 1, parallel: 1 } } });
+    const run = runDistributed({ nats: open.url, security: false, logger, config: { task: toy.task.specPath, workdir, searchId, budget: { experiments: 1, parallel: 1 } } });
     run.catch(() => undefined);
     const first = await waitFor('the first started report', () => started[0]);
     const claim = { searchId, experimentId: String(first.experimentId), nodeId: String(first.nodeId) };

@@ -2,6 +2,7 @@ import { execa, type ResultPromise } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import { createUserKey, identityFromSeed, parseTrustList, type BusSecurity, type TrustList } from '@hypotree/messaging';
 import { freePort, reachable } from './nats-server.js';
 
@@ -65,6 +66,17 @@ export async function startSecuredNats(): Promise<SecuredNats> {
     if (!(await reachable(port))) {
       server.kill('SIGKILL');
       throw new Error(`nats-server with ${config} did not start on port ${port}: ${(await server).all}`);
+    }
+    // Accepting TCP is not yet serving (a restart recovers its JetStream store first): wait for a real client connection.
+    const seed = identityFromSeed(keys.analytics.seed).seed;
+    for (let i = 0; ; i++) {
+      try {
+        await (await connect({ servers: `nats://127.0.0.1:${port}`, authenticator: nkeyAuthenticator(seed), timeout: 1_000, reconnect: false })).close();
+        break;
+      } catch (error) {
+        if (i >= 20) throw new Error(`nats-server on port ${port} accepts connections but does not serve them: ${(error as Error).message}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
   };
   await start();

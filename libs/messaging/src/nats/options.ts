@@ -45,13 +45,25 @@ export function natsClient(connection: NatsConnection, extras: HypotreeClientOpt
   return new HypotreeNatsClient(connection, extras) as unknown as ClientProxy;
 }
 
-/** Connects a NATS client now, so an unreachable server is one clear error at start-up instead of lost messages later. */
-export async function connectNats(client: { connect(): Promise<unknown> }, connection: NatsConnection): Promise<void> {
-  try {
-    await client.connect();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`cannot reach NATS at ${connection.servers.join(', ')} (${reason}); start nats-server there, pass another --nats URL, or check the service's nkey (HYPOTREE_NKEY_FILE) is one the server knows`);
+/**
+ * Connects a NATS client now, so an unreachable server is one clear error at start-up instead of
+ * lost messages later. A server that is not there yet (restarting) gets `patienceMs` to come back,
+ * tried every 250 ms; credentials it refuses fail at once.
+ */
+export async function connectNats(client: { connect(): Promise<unknown> }, connection: NatsConnection, patienceMs = 15_000): Promise<void> {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    try {
+      await client.connect();
+      return;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const refused = /authori[sz]ation|permission/i.test(reason);
+      if (refused || Date.now() >= deadline) {
+        throw new Error(`cannot reach NATS at ${connection.servers.join(', ')} (${reason}); start nats-server there, pass another --nats URL, or check the service's nkey (HYPOTREE_NKEY_FILE) is one the server knows`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 

@@ -43,5 +43,7 @@ export function connectionOptions(connection: NatsConnection, identity?: Service
     // A broker restart must never end a service: reconnect for ever, a quarter second apart.
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
+    // One connection attempt: a broker that dies mid-handshake must not hold a start-up for 20 s.
+    timeout: 5_000,
   };
 }
