@@ -144,7 +144,13 @@ function subscribe(state: ServerState, call: ReadCall, options: Options): void {
     matches = () => true;
     backlog = all.hasEnd() ? [] : start ? state.log.records.filter((record) => after(record, start[0], start[1])) : [...state.log.records];
   }
-  const checkpoint = (record: LogRecord): void => void call.write(checkpointMessage(record.commit, record.prepare));
+  let lastCheckpoint: LogRecord | undefined;
+  // Never the same checkpoint twice in a row (EventStoreDB's own tests check there is no duplicate).
+  const checkpoint = (record: LogRecord): void => {
+    if (record === lastCheckpoint) return;
+    lastCheckpoint = record;
+    call.write(checkpointMessage(record.commit, record.prepare));
+  };
   const deliver = (record: LogRecord): void => {
     if (!matches(record)) return;
     if (name !== undefined && record.type === '$streamDeleted') {

@@ -127,6 +127,33 @@ describe('EventStoreDB adapter against server behaviour', () => {
     });
   });
 
+  describe('filtered $all checkpoints at the last page end', () => {
+    it('does not repeat the page-end checkpoint when catch-up goes live on it', async () => {
+      const store = EventStoreDbEventStore.connect({ connectionString: server.connectionString, checkpointWindow: 1 });
+      opened.push(store);
+      const prefix = uniqueStream('edge');
+      const start = await store.append(`${prefix}-start`, [anEvent('Start')], { expectedRevision: 'no-stream' });
+      for (let i = 0; i < 3; i += 1) await store.append(`${prefix}-skip`, [anEvent('S')], { expectedRevision: 'any' });
+      const checkpoints: string[] = [];
+      const subscription = store.subscribeToAll({
+        from: { position: start.position },
+        filter: { streamPrefix: [`${prefix}-match`] },
+        onCheckpoint: (position) => {
+          checkpoints.push(position);
+        },
+      });
+      const pending = take(subscription[Symbol.asyncIterator](), 1);
+      // The start event's link, 3 events and their 3 links: 7 scanned, a page each, the last also where it goes live.
+      const deadline = Date.now() + 3000;
+      while (checkpoints.length < 7 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(checkpoints).toHaveLength(7);
+      expect(new Set(checkpoints).size).toBe(7);
+      await store.append(`${prefix}-match`, [anEvent('M')], { expectedRevision: 'no-stream' });
+      expect((await pending).map((e) => e.type)).toEqual(['M']);
+    });
+  });
+
   describe('idempotency as EventStoreDB has it', () => {
     it('de-duplicates an exact-revision retry after a restart, but an any retry only while the server remembers its ids', async () => {
       const store = open();
