@@ -84,6 +84,20 @@ describe('EventStoreDB adapter against server behaviour', () => {
       }
     });
 
+    it('resumes through a node that answers NotLeader first, without loss', async () => {
+      const store = open();
+      const stream = uniqueStream('moved');
+      await store.append(stream, [anEvent('E0')], { expectedRevision: 'no-stream' });
+      const events = store.subscribeToStream(stream)[Symbol.asyncIterator]();
+      expect((await take(events, 1)).map((e) => e.type)).toEqual(['E0']);
+      server.inject('subscribe', 'not-leader', 2);
+      server.dropSubscriptions();
+      await store.append(stream, [anEvent('E1')], { expectedRevision: 0 });
+      expect((await take(events, 1)).map((e) => `${e.revision}:${e.type}`)).toEqual(['1:E1']);
+      await store.append(stream, [anEvent('E2')], { expectedRevision: 1 });
+      expect((await take(events, 1)).map((e) => `${e.revision}:${e.type}`)).toEqual(['2:E2']);
+    });
+
     it('gives up with StoreUnavailableError naming the subscription after the configured tries in a row', async () => {
       const store = open({ initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 2 });
       const stream = uniqueStream('gone');
