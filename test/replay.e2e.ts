@@ -182,6 +182,11 @@ describe('hypotree replay of whole searches (offline proposer, synthetic task)',
     const text = (await hypotree(['compare', 's1', 'same1', ...w])).stdout;
     expect(text).toContain('decisions: identical, decision for decision');
     expect(text).toMatch(/B: \d+ experiments \(all reused\)/);
+    // The listing says which searches are replays, and of what.
+    const listed = JSON.parse((await hypotree(['searches', '--json', ...w])).stdout) as { searchId: string; replayOf: string | null }[];
+    expect(listed.find((l) => l.searchId === 'same1')?.replayOf).toBe('s1');
+    expect(listed.find((l) => l.searchId === 's1')?.replayOf).toBeNull();
+    expect((await hypotree(['searches', ...w])).stdout).toMatch(/same1 .* replay of s1/);
     // Explain shows the test set's use across the family.
     const x = JSON.parse((await hypotree(['explain', 's1', '0', '--json', ...w])).stdout);
     expect(x.family).toMatchObject({ searches: 5, testScores: expect.any(Number) });

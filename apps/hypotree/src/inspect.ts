@@ -121,6 +121,8 @@ export interface SearchListing {
   heldOutGain: number | null;
   /** `parent@revision` for a branch. */
   branchedFrom: string | null;
+  /** The search a replay re-ran (`hypotree replay`); null for any other search. */
+  replayOf: string | null;
   /** Why the search is broken, or the reason it failed. */
   reason: string | null;
 }
@@ -157,13 +159,20 @@ function listing(searchId: string, history: RecordedSearchEvent[]): SearchListin
     best: tree.completed?.bestNodeId ?? bestVerified(tree)?.id ?? null,
     heldOutGain: tree.finalTest?.relativeGain ?? null,
     branchedFrom: tree.branchedFrom ? `${tree.branchedFrom.searchId}@${tree.branchedFrom.revision}` : null,
+    replayOf: replayOf(history, searchId),
     reason: tree.failed ? `failed: ${tree.failed.reason}` : null,
   };
 }
 
+// The search a replay re-ran, from its own SearchBranched event.
+function replayOf(history: RecordedSearchEvent[], searchId: string): string | null {
+  for (const e of history) if (e.type === 'SearchBranched' && e.data.searchId === searchId) return e.data.replay?.of ?? null;
+  return null;
+}
+
 /** What can still be said of a broken stream from its first stored event, if that one reads. */
 async function peek(store: EventStore, streamId: string, searchId: string): Promise<Omit<SearchListing, 'status' | 'reason'>> {
-  const known = { searchId, task: null, createdAt: null, experiments: null, best: null, heldOutGain: null, branchedFrom: null };
+  const known = { searchId, task: null, createdAt: null, experiments: null, best: null, heldOutGain: null, branchedFrom: null, replayOf: null };
   try {
     for await (const first of store.readStream(streamId, { maxCount: 1 })) {
       const task = (first.data as { task?: { name?: unknown } }).task?.name;
@@ -186,7 +195,7 @@ export function formatSearches(listings: SearchListing[]): string {
     s.experiments === null ? '-' : String(s.experiments),
     s.best ?? '-',
     pct(s.heldOutGain),
-    [s.branchedFrom ? `branch of ${s.branchedFrom}` : '', s.reason ?? ''].filter(Boolean).join('; '),
+    [s.replayOf ? `replay of ${s.replayOf}` : s.branchedFrom ? `branch of ${s.branchedFrom}` : '', s.reason ?? ''].filter(Boolean).join('; '),
   ]);
   const header = ['SEARCH', 'TASK', 'CREATED', 'STATUS', 'EXPERIMENTS', 'BEST', 'GAIN', 'NOTE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
