@@ -90,7 +90,10 @@ describe('a secured cluster from deploy/keys.mjs, as separate processes', () => 
     first.kill('SIGKILL');
     expect((await first).signal).toBe('SIGKILL');
 
-    const resumed = await spawnHypotree(args, credentials('coordinator'));
+    const resuming = spawnHypotree(args, credentials('coordinator'));
+    const deadline = setTimeout(() => resuming.kill('SIGKILL'), 60_000);
+    const resumed = await resuming.finally(() => clearTimeout(deadline));
+    expect(resumed.signal === 'SIGKILL' ? 'the resumed search did not finish within 60 s' : 'finished').toBe('finished');
     expect(resumed.exitCode).toBe(0);
     const summary = lastJsonLine<Summary>(String(resumed.stdout));
     const events = await readSearchLog(workdir, searchId);
