@@ -1,8 +1,9 @@
-/** A self-contained page: a table of searches kept current by the /events stream. */
+/** A self-contained page: a table of searches kept current by the /events stream, each linking to its page. */
 export const dashboardHtml = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<link rel="icon" href="data:,">
 <title>hypotree analytics</title>
 <style>
   body { font: 14px system-ui, sans-serif; margin: 2em; }
@@ -27,7 +28,13 @@ export const dashboardHtml = `<!doctype html>
   function show(m) {
     const failed = Object.values(m.failures).reduce((a, b) => a + b, 0);
     const tr = document.createElement('tr');
-    [m.searchId, m.task ?? '', m.status].forEach((t) => tr.appendChild(cell(t, 'text')));
+    const name = cell('', 'text');
+    const link = document.createElement('a');
+    link.href = '/searches/' + encodeURIComponent(m.searchId);
+    link.textContent = m.searchId;
+    name.appendChild(link);
+    tr.appendChild(name);
+    [m.task ?? '', m.status].forEach((t) => tr.appendChild(cell(t, 'text')));
     tr.appendChild(cell(m.sandbox ?? 'unknown', m.sandbox === 'allowlist' ? 'text' : 'text unsandboxed'));
     [m.revision, m.experiments, failed, m.admitted, m.rejected, m.gateEvaluations, m.insights, m.tokens].forEach((n) => tr.appendChild(cell(String(n))));
     tr.appendChild(cell(m.best ? m.best.nodeId : '', 'text'));

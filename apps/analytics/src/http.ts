@@ -5,6 +5,7 @@ import { dashboardHtml } from './dashboard.js';
 import type { SearchMetrics } from './metrics.js';
 import { prometheusText } from './prometheus.js';
 import { explainNode, fold, treeView } from '@hypotree/tree';
+import { PAGE_ASSETS, pageAsset, searchPage, searchPageHtml, type PageAsset } from './search-page.js';
 
 /** The analytics HTTP endpoints, listening. */
 export interface AnalyticsHttp {
@@ -23,10 +24,17 @@ export async function serveAnalytics(analytics: AnalyticsService, host: string, 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET') return send(res, 405, 'text/plain', 'only GET\n');
-    const search = /^\/api\/searches\/([^/]+)(?:\/nodes\/([^/]+))?$/.exec(url.pathname);
+    const asset = /^\/assets\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (asset !== undefined) {
+      if (!Object.hasOwn(PAGE_ASSETS, asset)) return send(res, 404, 'text/plain', `no such asset: ${asset}\n`);
+      return send(res, 200, asset.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8', pageAsset(asset as PageAsset));
+    }
+    const pageOf = /^\/searches\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (pageOf !== undefined) return send(res, 200, 'text/html; charset=utf-8', searchPageHtml({ inline: false, searchId: decodeURIComponent(pageOf) }));
+    const search = /^\/api\/searches\/([^/]+)(?:\/(page)|\/nodes\/([^/]+))?$/.exec(url.pathname);
     if (search) {
-      const [, searchId, nodeId] = search.map((part) => (part === undefined ? undefined : decodeURIComponent(part)));
-      return void searchApi(analytics, searchId!, nodeId).then(
+      const [, searchId, page, nodeId] = search.map((part) => (part === undefined ? undefined : decodeURIComponent(part)));
+      return void searchApi(analytics, searchId!, page ? { page: true } : { nodeId }).then(
         ({ status, body }) => send(res, status, 'application/json', JSON.stringify(body)),
         (error: unknown) => send(res, 500, 'application/json', JSON.stringify({ error: (error as Error).message })),
       );
@@ -56,7 +64,7 @@ export async function serveAnalytics(analytics: AnalyticsService, host: string, 
         return;
       }
       default:
-        return send(res, 404, 'text/plain', `no such endpoint: ${url.pathname} (try /, /api/searches, /api/searches/<id>, /api/searches/<id>/nodes/<node>, /metrics, /events)\n`);
+        return send(res, 404, 'text/plain', `no such endpoint: ${url.pathname} (try /, /searches/<id>, /api/searches, /api/searches/<id>, /api/searches/<id>/page, /api/searches/<id>/nodes/<node>, /metrics, /events)\n`);
     }
   });
   await new Promise<void>((resolve, reject) => {
@@ -76,10 +84,12 @@ export async function serveAnalytics(analytics: AnalyticsService, host: string, 
 }
 
 /** A search's tree, or one node's explanation, read from the log as it is now; 404 for what does not exist. */
-async function searchApi(analytics: AnalyticsService, searchId: string, nodeId: string | undefined): Promise<{ status: number; body: unknown }> {
+async function searchApi(analytics: AnalyticsService, searchId: string, what: { page: true } | { nodeId: string | undefined }): Promise<{ status: number; body: unknown }> {
   const history = await analytics.history(searchId);
   if (history.length === 0) return { status: 404, body: { error: `no search ${searchId}` } };
   const tree = fold(history);
+  if ('page' in what) return { status: 200, body: searchPage(history) };
+  const { nodeId } = what;
   if (nodeId === undefined) return { status: 200, body: treeView(tree) };
   if (!tree.nodes.has(nodeId)) return { status: 404, body: { error: `search ${searchId} has no node ${nodeId}` } };
   return { status: 200, body: explainNode(history, nodeId) };

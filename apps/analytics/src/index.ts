@@ -7,3 +7,4 @@ export { prometheusText } from './prometheus.js';
 export { serveAnalytics, type AnalyticsHttp } from './http.js';
 export { startAnalytics, type RunningAnalytics } from './service.js';
 export { runAnalyticsService, type AnalyticsFlags } from './main.js';
+export { searchPage, searchPageHtml, pageAsset, PAGE_ASSETS, type SearchPage, type CurvePoint, type PageAsset } from './search-page.js';

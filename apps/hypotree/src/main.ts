@@ -7,6 +7,7 @@ import { registerGcCommand } from './gc-command.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerHistoryCommands } from './history-commands.js';
 import { registerInspectCommands } from './inspect-commands.js';
+import { registerReportCommand } from './report-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServiceCommands } from './services.js';
 
@@ -24,6 +25,7 @@ const program = new Command('hypotree')
 registerRunCommand(program);
 registerInspectCommands(program);
 registerAuditCommands(program);
+registerReportCommand(program);
 registerHistoryCommands(program);
 registerServiceCommands(program);
 registerAnalyticsCommand(program);
