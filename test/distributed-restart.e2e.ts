@@ -88,7 +88,7 @@ describe('a secured cluster while the broker is killed and restarted', () => {
         await new Promise((r) => setTimeout(r, RESTART_AFTER_MS));
         await nats.restart();
       })();
-      const summary = await withDeadline(`search ${searchId} (broker killed at ${at} ms, seed ${seed})`, run, 40_000);
+      const summary = await withDeadline(`search ${searchId} (broker killed at ${at} ms, seed ${seed})`, run, 60_000);
       const finishedAt = Date.now();
       await crash;
       const events = await readSearchLog(workdir, searchId);
@@ -107,7 +107,7 @@ describe('a secured cluster while the broker is killed and restarted', () => {
     const host = nats.url.replace('nats://', '');
     expect(logger.matching(new RegExp(`^lost the connection to NATS at ${host}; reconnecting`)).length).toBeGreaterThanOrEqual(SEARCHES);
     expect(logger.matching(new RegExp(`^reconnected to NATS at ${host}$`)).length).toBeGreaterThanOrEqual(SEARCHES);
-  }, 20_000 + SEARCHES * 40_000);
+  }, 20_000 + SEARCHES * 60_000);
 
   it('a distill request that keeps failing is retried with backoff, then the search goes on without that insight, naming the server and the operation', async () => {
     Logger.overrideLogger(logger);
