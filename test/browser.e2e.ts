@@ -114,7 +114,7 @@ describe('the dashboard page of a search', () => {
   let analytics: RunningAnalytics | undefined;
   afterAll(async () => analytics?.stop());
 
-  it('shows the nodes of a running search appear live, and a node\'s explain pane on click', async () => {
+  it('shows the nodes of a running search appear live, a node\'s explain pane on click, and the search beside its replays', async () => {
     const config = parseAnalyticsConfig({ store: `sqlite:${path.join(task.workdir, 'events.db')}`, host: '127.0.0.1', port: 0, stateFile: path.join(task.workdir, 'analytics-browser.json'), saveEvery: 50 });
     analytics = await startAnalytics(config, { logger: false, serviceLogger: { log: () => undefined, error: () => undefined } });
     const run = spawnHypotree(['run', task.root, '--budget', '10', '--parallel', '2', '--search-id', 'live', ...w]);
@@ -144,6 +144,22 @@ describe('the dashboard page of a search', () => {
       await page.screenshot({ path: artifact('dashboard-live.png'), fullPage: true });
       expect(errors).toEqual([]);
       await page.close();
+
+      // A replay of it, side by side with it: identical under the recorded policies; under dev-only
+      // admission the decisions that differ are listed with both rules.
+      await hypotree(['replay', 'live', '--as', 'live-again', ...w]);
+      await hypotree(['replay', 'live', '--as', 'live-dev-only', '--policy', 'admission.mode=dev-only', ...w]);
+      const same = await openPage(`${analytics.url}/compare/live/live-again`);
+      await same.page.locator('#verdict').filter({ hasText: 'identical' }).waitFor();
+      expect(await same.page.locator('#sides').textContent()).toContain('B: live-again');
+      expect(same.errors).toEqual([]);
+      const other = await openPage(`${analytics.url}/compare/live/live-dev-only`);
+      await other.page.locator('#changed tr').nth(1).waitFor();
+      expect(await other.page.locator('#verdict').textContent()).toMatch(/\d+ changed/);
+      expect(await other.page.locator('#changed').textContent()).toContain('(dev-improvement)');
+      await other.page.screenshot({ path: artifact('compare.png'), fullPage: true });
+      expect(other.errors).toEqual([]);
+      expect((await fetch(`${analytics.url}/api/compare/live/nope`)).status).toBe(404);
     } finally {
       run.kill();
     }

@@ -5,7 +5,9 @@ import { dashboardHtml } from './dashboard.js';
 import type { SearchMetrics } from './metrics.js';
 import { prometheusText } from './prometheus.js';
 import { explainNode, fold, treeView } from '@hypotree/tree';
-import { PAGE_ASSETS, pageAsset, searchPage, searchPageHtml, type PageAsset } from './search-page.js';
+import { compareSearches } from '@hypotree/search';
+import { loadTask, type Parameter } from '@hypotree/task';
+import { comparePageHtml, PAGE_ASSETS, pageAsset, searchPage, searchPageHtml, type PageAsset } from './search-page.js';
 
 /** The analytics HTTP endpoints, listening. */
 export interface AnalyticsHttp {
@@ -28,6 +30,15 @@ export async function serveAnalytics(analytics: AnalyticsService, host: string, 
     if (asset !== undefined) {
       if (!Object.hasOwn(PAGE_ASSETS, asset)) return send(res, 404, 'text/plain', `no such asset: ${asset}\n`);
       return send(res, 200, asset.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8', pageAsset(asset as PageAsset));
+    }
+    const pair = /^\/(api\/)?compare\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    if (pair) {
+      const [a, b] = [decodeURIComponent(pair[2]!), decodeURIComponent(pair[3]!)];
+      if (!pair[1]) return send(res, 200, 'text/html; charset=utf-8', comparePageHtml(a, b));
+      return void compareApi(analytics, a, b).then(
+        ({ status, body }) => send(res, status, 'application/json', JSON.stringify(body)),
+        (error: unknown) => send(res, 500, 'application/json', JSON.stringify({ error: (error as Error).message })),
+      );
     }
     const pageOf = /^\/searches\/([^/]+)$/.exec(url.pathname)?.[1];
     if (pageOf !== undefined) return send(res, 200, 'text/html; charset=utf-8', searchPageHtml({ inline: false, searchId: decodeURIComponent(pageOf) }));
@@ -64,7 +75,7 @@ export async function serveAnalytics(analytics: AnalyticsService, host: string, 
         return;
       }
       default:
-        return send(res, 404, 'text/plain', `no such endpoint: ${url.pathname} (try /, /searches/<id>, /api/searches, /api/searches/<id>, /api/searches/<id>/page, /api/searches/<id>/nodes/<node>, /metrics, /events)\n`);
+        return send(res, 404, 'text/plain', `no such endpoint: ${url.pathname} (try /, /searches/<id>, /compare/<a>/<b>, /api/searches, /api/searches/<id>, /api/searches/<id>/page, /api/searches/<id>/nodes/<node>, /metrics, /events)\n`);
     }
   });
   await new Promise<void>((resolve, reject) => {
@@ -93,6 +104,21 @@ async function searchApi(analytics: AnalyticsService, searchId: string, what: { 
   if (nodeId === undefined) return { status: 200, body: treeView(tree) };
   if (!tree.nodes.has(nodeId)) return { status: 404, body: { error: `search ${searchId} has no node ${nodeId}` } };
   return { status: 200, body: explainNode(history, nodeId) };
+}
+
+/** Two searches of one task compared (see compareSearches); nodes are matched by what they test, in the task's parameter space when its spec can be read here. */
+async function compareApi(analytics: AnalyticsService, a: string, b: string): Promise<{ status: number; body: unknown }> {
+  const [ha, hb] = [await analytics.history(a), await analytics.history(b)];
+  for (const [id, h] of [[a, ha], [b, hb]] as const) if (h.length === 0) return { status: 404, body: { error: `no search ${id}` } };
+  const [ta, tb] = [fold(ha), fold(hb)];
+  if (ta.started!.task.specHash !== tb.started!.task.specHash) return { status: 422, body: { error: `${a} and ${b} ran different tasks: their nodes cannot be matched` } };
+  let space: Parameter[] = [];
+  try {
+    space = loadTask(ta.started!.task.specPath).spec.parameters?.space ?? [];
+  } catch {
+    // The spec is not readable here: nodes are matched by their chain of changes instead.
+  }
+  return { status: 200, body: compareSearches({ tree: ta, history: ha }, { tree: tb, history: hb }, space) };
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {

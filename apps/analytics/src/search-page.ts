@@ -145,3 +145,54 @@ ${boot}
 </html>
 `;
 }
+
+/**
+ * The comparison page of two searches (a search and its replay or branch): the best node, held-out
+ * gain and cost of each side by side, then the decisions that differ and the nodes only one has.
+ * Self-contained: it fetches `/api/compare/<a>/<b>` and renders tables, with no library.
+ */
+export function comparePageHtml(a: string, b: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<link rel="icon" href="data:,">
+<title>hypotree: ${escapeHtml(a)} vs ${escapeHtml(b)}</title>
+<link rel="stylesheet" href="/assets/search-view.css">
+</head>
+<body>
+<h1>${escapeHtml(a)} vs ${escapeHtml(b)}</h1>
+<p id="verdict" aria-live="polite">loading…</p>
+<table id="sides"></table>
+<h2>Decisions that differ</h2><table id="changed"></table>
+<h2>Nodes only one search has</h2><table id="only"></table>
+<script>
+(async () => {
+  const res = await fetch('/api/compare/' + encodeURIComponent(${scriptJson(a)}) + '/' + encodeURIComponent(${scriptJson(b)}));
+  const c = await res.json();
+  const verdict = document.getElementById('verdict');
+  if (!res.ok) { verdict.textContent = c.error; return; }
+  const row = (table, cells, head) => { const tr = document.createElement('tr'); for (const text of cells) { const td = document.createElement(head ? 'th' : 'td'); td.textContent = text; tr.appendChild(td); } table.appendChild(tr); };
+  const pct = (v) => (v * 100).toFixed(2) + '%';
+  const held = (s) => s.heldOut ? pct(s.heldOut.gain) + (s.heldOut.low === undefined ? '' : ' [' + pct(s.heldOut.low) + ', ' + pct(s.heldOut.high) + ']') : 'not tested';
+  const cost = (s) => s.cost.experiments + ' experiments (' + s.cost.experimentsReused + ' reused), ' + s.cost.gateEvaluations + ' gate calls (' + s.cost.gateEvaluationsReused + ' reused), ' + s.cost.modelCalls + ' model calls, ' + s.cost.tokens + ' tokens';
+  const outcome = (n) => n.outcome + (n.rule ? ' (' + n.rule + ')' : '') + (n.pruned ? ', pruned' : '');
+  verdict.textContent = c.identical ? 'identical, decision for decision' : c.same + ' nodes the same, ' + c.changed.length + ' changed, ' + c.onlyInA.length + ' only in A, ' + c.onlyInB.length + ' only in B';
+  const sides = document.getElementById('sides');
+  row(sides, ['', 'A: ' + c.a.searchId, 'B: ' + c.b.searchId], true);
+  row(sides, ['best', c.a.bestNodeId + ' ' + c.a.bestTitle, c.b.bestNodeId + ' ' + c.b.bestTitle]);
+  row(sides, ['held-out gain', held(c.a), held(c.b)]);
+  row(sides, ['cost', cost(c.a), cost(c.b)]);
+  const changed = document.getElementById('changed');
+  row(changed, ['hypothesis', 'A', 'B', 'why A', 'why B'], true);
+  for (const d of c.changed) row(changed, [d.a.title, d.a.nodeId + ': ' + outcome(d.a), d.b.nodeId + ': ' + outcome(d.b), d.a.reason || '', d.b.reason || '']);
+  const only = document.getElementById('only');
+  row(only, ['in', 'node', 'outcome', 'hypothesis'], true);
+  for (const n of c.onlyInA) row(only, ['A', n.nodeId, outcome(n), n.title]);
+  for (const n of c.onlyInB) row(only, ['B', n.nodeId, outcome(n), n.title]);
+})();
+</script>
+</body>
+</html>
+`;
+}
