@@ -1,12 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { deterministicEventId, type RecordedSearchEvent } from '@hypotree/events';
 import { ReplayNeeds } from '@hypotree/coordinator';
-import { openEventStore, SearchLog } from '@hypotree/event-store';
 import { buildPolicies, budgetStatus, policyRef, type PolicyParams } from '@hypotree/policy';
 import { compareSearches, FamilyMemo, familySpend, inFlight, type FamilySpend, type SearchComparison } from '@hypotree/search';
 import { loadTask } from '@hypotree/task';
 import { fold, type SearchTree } from '@hypotree/tree';
-import { actor, runEmbedded } from './embedded.js';
+import { runEmbedded } from './embedded.js';
+import { withLog } from './inspect.js';
 import { mergedParams } from './history.js';
 
 /** What `hypotree replay` asks for. */
@@ -69,7 +69,7 @@ export async function replayWholeSearch(request: ReplayRequest): Promise<ReplayR
     if (!(error instanceof ReplayNeeds)) throw error;
     stopped = { need: error.need, detail: error.detail, atMost: { experiments: 0, gateEvaluations: 0, modelCalls: null } };
   }
-  return withLogFor(request.store, async (log) => {
+  return withLog(request.store, async (log) => {
     const history = await log.history(prepared.replayId);
     const tree = fold(history);
     if (stopped) stopped.atMost = atMost(tree);
@@ -85,7 +85,7 @@ export async function replayWholeSearch(request: ReplayRequest): Promise<ReplayR
 
 // What running a stopped replay on could take at most: the experiments its budget has left, a gate
 // call for each (within the gate budget), and, with a model proposing or distilling, a call per
-// experiment for each.
+// experiment for each, plus the call it may have stopped at.
 function atMost(tree: SearchTree): ReplayStop['atMost'] {
   const budget = budgetStatus(tree, new Date());
   // The experiment it stopped at was dispatched (and counted) already.
@@ -96,18 +96,9 @@ function atMost(tree: SearchTree): ReplayStop['atMost'] {
   return { experiments, gateEvaluations: Math.max(0, gateEvaluations), modelCalls: perExperiment === 0 ? 0 : experiments * perExperiment + 1 };
 }
 
-async function withLogFor<T>(store: string, use: (log: SearchLog) => Promise<T>): Promise<T> {
-  const opened = openEventStore(store, { mustExist: true });
-  try {
-    return await use(new SearchLog(opened, actor('cli')));
-  } finally {
-    await opened.close();
-  }
-}
-
 /** The replay's stream (created, or an existing replay of the same source to resume), its task and the family's memo. */
 async function prepareReplay(request: ReplayRequest): Promise<{ replayId: string; specPath: string; memo: FamilyMemo }> {
-  return withLogFor(request.store, async (log) => {
+  return withLog(request.store, async (log) => {
     const source = await log.history(request.sourceId);
     if (source.length === 0) throw new Error(`no search ${request.sourceId} in ${request.store}`);
     const sourceTree = fold(source);
