@@ -20,13 +20,23 @@ function sseMessage(text: string): { id?: string; data: SearchMetrics } {
   return { ...(id === undefined ? {} : { id }), data: JSON.parse(field('data')!) as SearchMetrics };
 }
 
-/** Reads SSE messages from `url` (with these headers) until `enough` holds or 5 s pass; then disconnects. */
-async function readSse(url: string, headers: Record<string, string>, enough: (messages: { id?: string; data: SearchMetrics }[]) => boolean) {
+/**
+ * Reads SSE messages from `url` (with these headers) until `enough` holds or 5 s pass; then disconnects.
+ * `connected` runs once the stream is open, before anything is read (to make the change to watch for).
+ */
+async function readSse(
+  url: string,
+  headers: Record<string, string>,
+  enough: (messages: { id?: string; data: SearchMetrics }[]) => boolean,
+  connected: (response: Response) => Promise<void> = async () => undefined,
+) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 5000);
   const messages: { id?: string; data: SearchMetrics }[] = [];
   try {
-    const reader = (await fetch(url, { headers, signal: controller.signal })).body!.getReader();
+    const response = await fetch(url, { headers, signal: controller.signal });
+    await connected(response);
+    const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
     while (!enough(messages)) {
@@ -106,30 +116,21 @@ describe('analytics service', () => {
     expect(page).toContain("new EventSource('/events')");
 
     // SSE: a message for the change after a further append.
-    const controller = new AbortController();
-    const sse = await fetch(`${running.url}/events`, { signal: controller.signal });
-    expect(sse.headers.get('content-type')).toBe('text/event-stream');
-    const reader = sse.body!.getReader();
-    const before = script.events.length;
-    script.propose('3', '1', { lr: 0.3 });
-    script.succeed('3', [0.8]);
-    script.decide('3', false);
-    await log.append('s1', revision, pending(script.events.slice(before)));
-    revision = script.events.length - 1;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    const timer = setTimeout(() => controller.abort(), 5000);
-    let live: SearchMetrics | undefined;
-    while (!live) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      const messages = buffer.split('\n\n');
-      buffer = messages.pop()!;
-      live = messages.map((m) => sseMessage(m).data).find((m) => m.revision === revision);
-    }
-    clearTimeout(timer);
-    controller.abort();
+    const streamed = await readSse(
+      `${running.url}/events`,
+      {},
+      (messages) => messages.some((m) => m.data.revision === revision),
+      async (sse) => {
+        expect(sse.headers.get('content-type')).toBe('text/event-stream');
+        const before = script.events.length;
+        script.propose('3', '1', { lr: 0.3 });
+        script.succeed('3', [0.8]);
+        script.decide('3', false);
+        await log.append('s1', revision, pending(script.events.slice(before)));
+        revision = script.events.length - 1;
+      },
+    );
+    const live = streamed.map((m) => m.data).find((m) => m.revision === revision);
     expect(live).toMatchObject({ searchId: 's1', experiments: 3, rejected: 1 });
 
     // Restart from the checkpoint: the same counts, not doubled; a later event counts once.

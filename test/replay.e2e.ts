@@ -9,42 +9,20 @@ import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { SearchLog, SqliteEventStore } from '@hypotree/event-store';
 import type { RecordedSearchEvent } from '@hypotree/events';
+import type { FamilySpend, SearchComparison } from '@hypotree/search';
 import { HYPOTREE_BIN, hypotree } from './support/cli.js';
 import { startScriptedOpenAI } from './support/openai-server.js';
 import { spiralsModel } from './support/spirals-model.js';
 import { createSyntheticTask, type SyntheticTask } from './support/synthetic-task.js';
 
-interface Cost {
-  experiments: number;
-  experimentsReused: number;
-  gateEvaluations: number;
-  gateEvaluationsReused: number;
-  modelCalls: number;
-  modelCallsReused: number;
-  testScores: number;
-  testScoresReused: number;
-}
-interface Side {
-  searchId: string;
-  status: string;
-  bestNodeId: string;
-  heldOut?: { gain: number };
-  cost: Cost;
-}
-interface Family {
-  searches: number;
-  experiments: number;
-  gateEvaluations: number;
-  testScores: number;
-  modelCalls: number;
-}
+/** What `hypotree replay --json` prints (see ReplayReport). */
 interface Replay {
   replayId: string;
   finished: boolean;
   stopped?: { need: string; detail: string; atMost: { experiments: number; gateEvaluations: number } };
   resume?: string;
-  comparison: { a: Side; b: Side; identical: boolean; changed: unknown[]; onlyInA: unknown[]; onlyInB: unknown[] };
-  family: Family;
+  comparison: SearchComparison;
+  family: FamilySpend;
 }
 
 const attempt = (args: string[], env: Record<string, string> = {}) => execa('node', [HYPOTREE_BIN, ...args], { reject: false, all: true, env: { ...process.env, ...env } });

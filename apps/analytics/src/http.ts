@@ -98,12 +98,12 @@ export async function serveAnalytics(analytics: AnalyticsService, host: string, 
 async function searchApi(analytics: AnalyticsService, searchId: string, what: { page: true } | { nodeId: string | undefined }): Promise<{ status: number; body: unknown }> {
   const history = await analytics.history(searchId);
   if (history.length === 0) return { status: 404, body: { error: `no search ${searchId}` } };
-  const tree = fold(history);
   if ('page' in what) return { status: 200, body: searchPage(history) };
+  const tree = fold(history);
   const { nodeId } = what;
   if (nodeId === undefined) return { status: 200, body: treeView(tree) };
   if (!tree.nodes.has(nodeId)) return { status: 404, body: { error: `search ${searchId} has no node ${nodeId}` } };
-  return { status: 200, body: explainNode(history, nodeId) };
+  return { status: 200, body: explainNode(history, nodeId, tree) };
 }
 
 /** Two searches of one task compared (see compareSearches); nodes are matched by what they test, in the task's parameter space when its spec can be read here. */

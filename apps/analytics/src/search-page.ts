@@ -74,7 +74,7 @@ export function searchPage(history: readonly RecordedSearchEvent[]): SearchPage 
       : null,
     policies: started.policies,
     sandbox: started.trust?.sandbox ?? 'unknown',
-    nodes: Object.fromEntries([...tree.nodes.keys()].map((id) => [id, explainNode(history, id)])),
+    nodes: Object.fromEntries([...tree.nodes.keys()].map((id) => [id, explainNode(history, id, tree)])),
   };
 }
 

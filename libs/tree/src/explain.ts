@@ -1,6 +1,6 @@
 import { ROOT_NODE_ID, type NodeId, type PolicyRef, type ProducerRef, type RecordedSearchEvent, type RunScore } from '@hypotree/events';
 import { fold } from './evolve.js';
-import type { NodeIntegrity, NodeStatus } from './model.js';
+import type { NodeIntegrity, NodeStatus, SearchTree } from './model.js';
 import { summarize } from './stats.js';
 
 /** An event id resolved to what it is: its type, stream position, time and the node it concerns. */
@@ -75,9 +75,11 @@ export interface Explanation {
   finalTest?: { baseline: number; best: number; bestNodeId: NodeId; relativeGain: number; interval?: [number, number]; withinNoise?: boolean; event: EventRef };
 }
 
-/** The explanation of one node of a search, from its whole history (the search's own and any parent's events). */
-export function explainNode(history: readonly RecordedSearchEvent[], nodeId: NodeId): Explanation {
-  const tree = fold(history);
+/**
+ * The explanation of one node of a search, from its whole history (the search's own and any parent's
+ * events); `tree` is that history folded, when the caller has it already.
+ */
+export function explainNode(history: readonly RecordedSearchEvent[], nodeId: NodeId, tree: SearchTree = fold(history)): Explanation {
   const node = tree.nodes.get(nodeId);
   if (!node) {
     const known = [...tree.nodes.keys()];
