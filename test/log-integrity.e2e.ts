@@ -227,7 +227,7 @@ describe('read-only commands never create a store', () => {
     expect(existsSync(missing)).toBe(false);
     expect(existsSync(path.join(scratch, 'nonexistent'))).toBe(false);
     expect(readdirSync(emptyFolder)).toEqual([]);
-  });
+  }, 120_000); // nine CLI processes, one after another: ~3 s each on a loaded 2-core machine
 });
 
 describe('store URLs and workdirs that cannot be used', () => {
