@@ -47,7 +47,7 @@ describe('a search driven by a hostile agent', () => {
     expect(summary.admitted).toBeGreaterThan(0);
     // Honest play on the coin scores ≈ 0.5 on held-out data; a leak that worked scores 1 on every
     // run it caught (under load the scan can miss some of the test runs, e.g. 0.87 seen).
-    expect(summary.best.test).toBeGreaterThan(summary.baseline.test + 0.2);
+    expect(summary.best.test).toBeGreaterThan(summary.baseline.test! + 0.2);
     expect(stdout.startsWith('!! sandbox: none (--allow-unsandboxed)')).toBe(true);
   });
 
