@@ -187,13 +187,13 @@ describe('hypotree run --nats with executor and distiller services (separate pro
     expect(stderr).not.toMatch(/distiller failed/);
   });
 
-  it('re-dispatches to the other executor when the one running an experiment is killed (its lease expires)', async () => {
+  it('over core NATS, re-dispatches to the other executor when the one running an experiment is killed (its lease expires)', async () => {
     expect(services.filter((s) => s.name.startsWith('executor'))).toHaveLength(2);
     const searchId = 'lost-executor';
     // A slow implementer (the agent sleeps 4 s) so the experiment is surely still running at the kill.
     const run = spawnHypotree([
       'run', TASK, '--budget', '1', '--parallel', '1', '--lease-ms', '1500', '--implementer', 'agent', '--agent', 'sleep 4',
-      '--nats', nats.url, '--workdir', workdir, '--search-id', searchId, '--json',
+      '--nats', nats.url, '--dispatch', 'core', '--workdir', workdir, '--search-id', searchId, '--json',
     ]);
     const first = await waitFor('the first attempt to start', async () => ofType(await readLog(searchId).catch(() => []), 'ExperimentStarted')[0]);
     const victim = services.find((s) => s.name === `executor ${first.data.executorId}`)!;
@@ -218,6 +218,36 @@ describe('hypotree run --nats with executor and distiller services (separate pro
     expect(outcomes.map((e) => e.data.experimentId)).toEqual(['1#2']);
     expect(outcomes[0]!.type === 'ExperimentFailed' ? outcomes[0]!.data.executorId : survivor).toBe(survivor);
     expect(summary.experiments).toBe(1);
+    expect(countOf(events, 'FinalTestEvaluated')).toBe(1);
+  });
+
+  it('through the JetStream work queue, hands the experiment to the other executor when the one running it is killed: no lease runs out, one attempt', async () => {
+    // The previous test killed one executor: start more, until two are alive.
+    const alive = () => services.filter((s) => s.name.startsWith('executor') && s.process.exitCode === null && s.process.signalCode === null);
+    for (const id of ['exC', 'exD']) if (alive().length < 2) await startService(`executor ${id}`, ['executor', '--nats', nats.url, '--id', id, '--capacity', '1'], 'takes experiments');
+    expect(alive()).toHaveLength(2);
+    const searchId = 'lost-executor-queued';
+    const run = spawnHypotree([
+      'run', TASK, '--budget', '1', '--parallel', '1', '--lease-ms', '4000', '--implementer', 'agent', '--agent', 'sleep 4',
+      '--nats', nats.url, '--workdir', workdir, '--search-id', searchId, '--json',
+    ]);
+    const first = await waitFor('the first attempt to start', async () => ofType(await readLog(searchId).catch(() => []), 'ExperimentStarted')[0]);
+    const victim = services.find((s) => s.name === `executor ${first.data.executorId}`)!;
+    victim.process.kill('SIGKILL');
+    await victim.process;
+    const survivor = alive()[0]!.name.replace('executor ', '');
+
+    const result = await run;
+    expect(result.exitCode).toBe(0);
+    const events = await readLog(searchId);
+    // The queue redelivered the dispatch after its ack wait (a quarter of the lease); the survivor's
+    // started report (delivery 2) took it over before the lease ran out: one attempt, no lease-expired.
+    expect(ofType(events, 'ExperimentDispatched').map((e) => e.data.experimentId)).toEqual(['1#1']);
+    expect(ofType(events, 'ExperimentStarted').map((e) => [e.data.experimentId, e.data.executorId])).toEqual([['1#1', first.data.executorId]]);
+    // One outcome, reported by the survivor, recorded once.
+    const outcomes = [...ofType(events, 'ExperimentSucceeded'), ...ofType(events, 'ExperimentFailed')];
+    expect(outcomes.map((e) => [e.data.experimentId, e.data.executorId])).toEqual([['1#1', survivor]]);
+    expect(ofType(events, 'ExperimentFailed').filter((e) => e.data.kind === 'lease-expired')).toEqual([]);
     expect(countOf(events, 'FinalTestEvaluated')).toBe(1);
   });
 });

@@ -58,6 +58,10 @@ export interface SearchWiring {
   colocated?: (context: { config: SearchConfig; store: EventStore }) => DynamicModule[];
   /** How long to wait for a distiller's reply; unset waits as long as it takes. */
   distillTimeoutMs?: number;
+  /** When a dispatch's lease starts (`start`: dispatches wait in a work queue for a free executor). */
+  leaseFrom?: 'dispatch' | 'start';
+  /** Subscribes to dispatches the transport gave up on (dead letters): each is recorded as a crash with the reason. */
+  undeliverable?: (notify: (letter: { searchId: string; experimentId: string; reason: string }) => void) => void;
 }
 
 /** An actor identity for events written by this process. */
@@ -147,6 +151,7 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
           : async (request) => parseMessage(DistillReplySchema, Patterns.distill, await lastValueFrom(reply(request))),
         ...(memo ? { memo } : {}),
         orphans: wiring.orphans,
+        leaseFrom: wiring.leaseFrom,
         onProgress: options.onProgress,
         logger: loopLogger,
         signal,
@@ -155,6 +160,10 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
     );
     const runs = coordinator.get(SearchRuns);
     runs.add(run);
+    const current = run;
+    wiring.undeliverable?.((letter) => {
+      if (letter.searchId === current.searchId) current.undeliverable(letter.experimentId, letter.reason);
+    });
     try {
       const summary = await run.run();
       // The family's test-set use is context: a damaged sibling search leaves it out of the summary.

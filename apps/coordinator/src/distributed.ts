@@ -1,6 +1,7 @@
 import {
   connectNats,
   DispatchLedger,
+  type HypotreeNatsClient,
   natsClient,
   natsMicroservice,
   parseNatsServers,
@@ -9,7 +10,9 @@ import {
   warnOpenBus,
   type BusSecurity,
   type RequestRetry,
+  workQueueFor,
 } from '@hypotree/messaging';
+import { parseSearchConfig } from '@hypotree/search';
 import { actor, coordinateSearch, type SearchRunOptions } from './coordinate.js';
 import type { SearchSummary } from './summary.js';
 
@@ -21,6 +24,15 @@ export interface DistributedRunOptions extends SearchRunOptions {
   distillTimeoutMs?: number;
   /** How a failed distill request is retried (default: 4 tries of up to 30 s, 1 s, 2 s, 4 s apart). */
   distillRetry?: RequestRetry;
+  /**
+   * How dispatches reach executors: `jetstream` (default) queues them in a JetStream work queue,
+   * where they wait for a free executor, are redelivered when one goes silent and are
+   * dead-lettered after `maxDeliver` deliveries; `core` publishes them on core NATS to the
+   * executors' queue group (a dispatch nobody hears is lost until its lease runs out).
+   */
+  dispatch?: 'jetstream' | 'core';
+  /** Deliveries of a queued dispatch before it is dead-lettered (default 3). */
+  maxDeliver?: number;
   /**
    * The coordinator's nkey and the trust list; default: from HYPOTREE_NKEY_FILE and
    * HYPOTREE_TRUST_FILE; `false`: an open bus (a warning, once).
@@ -44,15 +56,28 @@ export async function runDistributed(options: DistributedRunOptions): Promise<Se
   const { logger } = options;
   const warnings = { warn: (m: string) => (logger ? logger.warn(m) : console.error(`hypotree: warning: ${m}`)) };
   if (!security) warnOpenBus(warnings, connection.servers);
-  const ledger = new DispatchLedger();
-  const client = natsClient(connection, { security, ledger, retry: options.distillRetry, logger: warnings });
+  // Nonces derived from the coordinator's key: a restarted coordinator still hears executors working on its predecessor's dispatches.
+  const ledger = new DispatchLedger({ secret: security?.identity.seed });
+  const queued = (options.dispatch ?? 'jetstream') === 'jetstream';
+  const workQueue = queued ? workQueueFor(parseSearchConfig(options.config).leaseMs, options.maxDeliver) : undefined;
+  const client = natsClient(connection, { security, ledger, retry: options.distillRetry, logger: warnings, workQueue });
   try {
     await connectNats(client, connection);
+    const queue = workQueue && (await (client as unknown as HypotreeNatsClient).dispatchQueue());
     return await coordinateSearch(options, {
       server: () => natsMicroservice(connection, { identity: security?.identity, inbound: security ? reportPolicy(security, ledger) : undefined }),
       client,
       orphans: 'wait-for-lease',
       distillTimeoutMs: options.distillTimeoutMs,
+      ...(queue && {
+        leaseFrom: 'start' as const,
+        undeliverable: (notify) =>
+          queue.onDead((letter) => {
+            const reason = `dead-lettered after ${letter.deliveries} deliveries: no executor finished it (kept in ${letter.subject}); not dispatched again`;
+            warnings.warn(`${letter.experimentId} of search ${letter.searchId} ${reason}`);
+            notify({ ...letter, reason });
+          }),
+      }),
     });
   } finally {
     await client.close();

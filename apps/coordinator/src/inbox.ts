@@ -14,6 +14,13 @@ export class Inbox<T> {
     }
   }
 
+  /** Ends the consumer's current wait now, with undefined (something other than an item needs a look). */
+  wake(): void {
+    const wake = this.waiter;
+    this.waiter = undefined;
+    wake?.(undefined);
+  }
+
   /**
    * The next item, or undefined when `timeoutMs` passes first. An aborted `signal` ends the wait at
    * once (the promise rejects with its reason) and clears the timer, so nothing is left pending.

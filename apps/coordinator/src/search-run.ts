@@ -47,6 +47,11 @@ export interface SearchRunDeps {
   memo?: RunMemo;
   /** Experiments in flight at a restart: `wait-for-lease` (remote executors may still report) or `expire-now` (they died with us). */
   orphans?: 'wait-for-lease' | 'expire-now';
+  /**
+   * When a dispatch's lease starts: at once (`dispatch`: a dispatch nobody takes is lost), or with
+   * its executor's first report (`start`: dispatches wait in a work queue until an executor is free).
+   */
+  leaseFrom?: 'dispatch' | 'start';
   clock?: () => Date;
   /**
    * Stops the run: once aborted, `run()` rejects with the signal's reason at its next step, and a
@@ -77,6 +82,9 @@ export class SearchRun {
   private readonly leases: Leases;
   private readonly now: () => Date;
   private readonly settings: SearchSettings; // the decider's, fixed for the search
+  /** Experiments the transport gave up on, with its reason (see `undeliverable`). */
+  private readonly undelivered = new Map<string, string>();
+  private queueSaidAt = 0;
 
   constructor(private readonly deps: SearchRunDeps, searchId: string) {
     this.searchId = searchId;
@@ -91,6 +99,16 @@ export class SearchRun {
       this.leases.refresh(message.message.experimentId, this.now().getTime(), message.kind === 'result' || message.kind === 'reused');
     }
     this.inbox.push(message);
+  }
+
+  /**
+   * The transport gave up on an experiment's dispatch (the work queue dead-lettered it after its
+   * executors kept going silent): its lease ends now, and it is recorded as a crash with `reason`.
+   */
+  undeliverable(experimentId: string, reason: string): void {
+    this.undelivered.set(experimentId, reason);
+    this.leases.expire(experimentId, this.now().getTime());
+    this.inbox.wake();
   }
 
   /** The tree as the coordinator knows it now. */
@@ -170,7 +188,8 @@ export class SearchRun {
         return asked === undefined ? false : this.settle({ kind: 'proposed', parentId: command.parentId, proposals: asked.value, modelCalls: asked.calls });
       }
       case 'dispatch': {
-        this.leases.arm(command.message.experimentId, this.now().getTime() + command.message.leaseMs);
+        if (this.deps.leaseFrom === 'start') this.leases.hold(command.message.experimentId);
+        else this.leases.arm(command.message.experimentId, this.now().getTime() + command.message.leaseMs);
         const reused = deps.memo?.experiment(this.tree, command.message);
         const { searchId, experimentId, nodeId } = command.message;
         if (reused) this.deliver({ kind: 'reused', message: { searchId, experimentId, nodeId }, reused });
@@ -283,7 +302,16 @@ export class SearchRun {
     if (message?.kind === 'result' || message?.kind === 'reused') this.held.push(message);
     else if (message && (await this.settle({ kind: 'reported', report: message }))) return true;
     if (this.releaseNext()) return this.settle({ kind: 'reported', report: this.releaseNext(true)! });
+    if (!message) this.sayWhatWaits();
     return this.expireLeases();
+  }
+
+  // Dispatches in a work queue wait for an executor as long as it takes: say so once a minute.
+  private sayWhatWaits(): void {
+    const now = this.now().getTime();
+    if (this.leases.held === 0 || now - this.queueSaidAt < 60_000) return;
+    if (this.queueSaidAt > 0) this.deps.logger?.warn(`${this.leases.held} dispatch(es) of search ${this.searchId} wait in the work queue for an executor`);
+    this.queueSaidAt = now;
   }
 
   // The held result whose turn has come, if any (taken out of the hold when `take`).
@@ -295,7 +323,9 @@ export class SearchRun {
 
   private async expireLeases(): Promise<boolean> {
     const expired = this.leases.expired(this.now().getTime());
-    return expired.length > 0 && this.settle({ kind: 'leases-expired', experimentIds: expired });
+    if (expired.length === 0) return false;
+    const undeliverable = Object.fromEntries(expired.filter((id) => this.undelivered.has(id)).map((id) => [id, this.undelivered.get(id)!]));
+    return this.settle({ kind: 'leases-expired', experimentIds: expired, ...(Object.keys(undeliverable).length > 0 ? { undeliverable } : {}) });
   }
 
   /** Folds the events onto the tree first (an illegal sequence throws and is never written), then appends them. */

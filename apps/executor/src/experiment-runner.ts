@@ -11,6 +11,20 @@ export interface ExecutorReports {
 }
 
 /**
+ * How a dispatch from the JetStream work queue is held while it runs: `working()` keeps it for this
+ * executor, `ack()` once its result is reported, `nak()` gives it back (this executor stops).
+ */
+export interface Delivery {
+  /** Which delivery of the dispatch this is (1 the first time). */
+  count: number;
+  /** How often to call `working()`. */
+  workingEveryMs: number;
+  working(): void;
+  ack(): void;
+  nak(): void;
+}
+
+/**
  * Runs the experiments this executor takes, at most `capacity` at a time (others wait their turn
  * here, unstarted, so their lease runs out and the coordinator re-dispatches them if this executor
  * stalls). Reports started, heartbeats (a third of the lease) and the evidence. When the service
@@ -21,7 +35,9 @@ export class ExperimentRunner {
   private running = 0;
   private readonly stopping = new AbortController();
   private readonly active = new Set<Promise<void>>();
-  private readonly waiting: DispatchExperiment[] = [];
+  private readonly waiting: { command: DispatchExperiment; delivery?: Delivery }[] = [];
+  /** The work-queue delivery of each queued dispatch this executor runs now, by nonce (a redelivery to this executor replaces it). */
+  private readonly deliveries = new Map<string, Delivery>();
   private readonly nonces = new Set<string>();
   private readonly tasks = new Map<string, Task>();
   private readonly repos = new Map<string, Promise<ArtifactRepo>>();
@@ -37,15 +53,27 @@ export class ExperimentRunner {
    * Takes an experiment: runs it now or when a slot frees (none once stopping). A dispatch whose
    * nonce this executor already took is a replay: refused (MessageRejectedError), never run twice.
    */
-  accept(command: DispatchExperiment): void {
-    if (this.stopping.signal.aborted) return;
+  accept(command: DispatchExperiment, delivery?: Delivery): void {
+    if (this.stopping.signal.aborted) {
+      delivery?.nak();
+      return;
+    }
     if (command.nonce !== undefined) {
-      if (this.nonces.has(command.nonce)) throw new MessageRejectedError(Patterns.dispatchExperiment, [`replay: dispatch ${command.experimentId} was already taken here`]);
+      if (this.nonces.has(command.nonce)) {
+        // The work queue gave this executor back a dispatch it has (its working() went unheard, say
+        // across a broker restart): keep running it under the new delivery, or ack it if it is done.
+        // A copy published again (a replay) is a first delivery, never later than the one held: dropped.
+        const held = this.deliveries.get(command.nonce);
+        if (delivery && held && delivery.count > held.count) return void this.deliveries.set(command.nonce, delivery);
+        if (delivery) return delivery.ack();
+        throw new MessageRejectedError(Patterns.dispatchExperiment, [`replay: dispatch ${command.experimentId} was already taken here`]);
+      }
       this.nonces.add(command.nonce);
       // Bounded: the oldest are forgotten (their experiments are long settled).
       if (this.nonces.size > 10_000) this.nonces.delete(this.nonces.values().next().value!);
     }
-    this.waiting.push(command);
+    if (command.nonce !== undefined && delivery) this.deliveries.set(command.nonce, delivery);
+    this.waiting.push({ command, delivery });
     this.pump();
   }
 
@@ -59,7 +87,7 @@ export class ExperimentRunner {
    * experiment has unwound (its processes killed, its worktree removed).
    */
   async stop(): Promise<void> {
-    this.waiting.splice(0);
+    for (const { delivery } of this.waiting.splice(0)) delivery?.nak();
     this.stopping.abort(new Error(`executor ${this.executorId} is shutting down`));
     await Promise.allSettled([...this.active]);
   }
@@ -71,9 +99,9 @@ export class ExperimentRunner {
 
   private pump(): void {
     while (this.running < this.capacity && this.waiting.length > 0 && !this.stopping.signal.aborted) {
-      const command = this.waiting.shift()!;
+      const { command, delivery } = this.waiting.shift()!;
       this.running += 1;
-      const done = this.execute(command)
+      const done = this.execute(command, delivery)
         .catch((error: unknown) => this.log.warn(`executor ${this.executorId}: ${command.experimentId} could not report: ${(error as Error).message}`))
         .finally(() => {
           this.active.delete(done);
@@ -84,20 +112,35 @@ export class ExperimentRunner {
     }
   }
 
-  private async execute(command: DispatchExperiment): Promise<void> {
+  private async execute(command: DispatchExperiment, first?: Delivery): Promise<void> {
     // Every report echoes the dispatch's nonce (if it had one): on a secured bus it binds the report to the dispatch.
-    const who = { searchId: command.searchId, experimentId: command.experimentId, nodeId: command.nodeId, executorId: this.executorId, ...(command.nonce ? { nonce: command.nonce } : {}) };
-    await this.reports.started(who);
-    const beat = setInterval(() => void this.reports.heartbeat(who).catch(() => undefined), Math.max(50, command.leaseMs / 3));
-    let evidence: ExperimentEvidence;
+    const who = {
+      searchId: command.searchId,
+      experimentId: command.experimentId,
+      nodeId: command.nodeId,
+      executorId: this.executorId,
+      ...(command.nonce ? { nonce: command.nonce } : {}),
+      ...(first ? { delivery: first.count } : {}),
+    };
+    const delivery = () => (command.nonce !== undefined ? this.deliveries.get(command.nonce) : undefined) ?? first;
     try {
-      evidence = await this.runOne(command);
+      await this.reports.started(who);
+      const beat = setInterval(() => void this.reports.heartbeat(who).catch(() => undefined), Math.max(50, command.leaseMs / 3));
+      const keep = first && setInterval(() => delivery()?.working(), first.workingEveryMs);
+      let evidence: ExperimentEvidence;
+      try {
+        evidence = await this.runOne(command);
+      } finally {
+        clearInterval(beat);
+        clearInterval(keep);
+      }
+      // An experiment aborted by the shutdown has no result: it goes back to the queue (or its lease runs out), and it runs again.
+      if (this.stopping.signal.aborted) return delivery()?.nak();
+      await this.reports.result({ ...who, evidence });
+      delivery()?.ack();
     } finally {
-      clearInterval(beat);
+      if (command.nonce !== undefined) this.deliveries.delete(command.nonce);
     }
-    // An experiment aborted by the shutdown has no result: its lease runs out, and it runs again.
-    if (this.stopping.signal.aborted) return;
-    await this.reports.result({ ...who, evidence });
   }
 
   private async runOne(command: DispatchExperiment): Promise<ExperimentEvidence> {

@@ -1,6 +1,9 @@
 import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connectNats, natsClient, natsMicroservice, Patterns, signersOf, speaksFor, warnOpenBus, type BusSecurity } from '@hypotree/messaging';
+import {
+  connectNats, DispatchExperimentSchema, executorInbox, natsClient, natsMicroservice, open, parseMessage, Patterns, pullDispatches, RefusedMessage, signersOf,
+  speaksFor, warnOpenBus, workingEveryMs, type BusSecurity, type HypotreeNatsClient, type QueuedDispatch, type Signers,
+} from '@hypotree/messaging';
 import { sandboxMode } from '@hypotree/workspace';
 import { ExecutorModule } from './executor.module.js';
 import { ExperimentRunner } from './experiment-runner.js';
@@ -33,7 +36,9 @@ export async function startExecutorService(
     );
   }
   if (!security) warnOpenBus(log, config.nats);
-  const connection = { servers: config.nats, name: `hypotree-executor-${config.executorId}` };
+  // Its own reply subjects: the work queue delivers pulled dispatches there, and only this key may listen.
+  const keyName = security && Object.entries(security.trust.executors).find(([name, key]) => key === security.identity.publicKey && speaksFor(name, config.executorId))?.[0];
+  const connection = { servers: config.nats, name: `hypotree-executor-${config.executorId}`, ...(keyName ? { inboxPrefix: executorInbox(keyName) } : {}) };
   const client = natsClient(connection, { security, logger: log });
   await connectNats(client, connection);
   const inbound = security ? { signers: { [Patterns.dispatchExperiment]: signersOf(security.trust).coordinator } } : undefined;
@@ -48,9 +53,20 @@ export async function startExecutorService(
     log.warn(`no sandbox here (${sandbox.reason}): agent and llm experiments fail unless their search allows it, and a search started with the sandbox rejects this executor's evidence`);
   }
   const runner = app.get(ExperimentRunner);
+  // The JetStream work queue, besides the core NATS queue group: pulled one at a time, while there is room.
+  const pulling = new AbortController();
+  const coordinators = security && signersOf(security.trust).coordinator;
+  const pulled = pullDispatches((client as unknown as HypotreeNatsClient).natsConnection, {
+    hasRoom: () => runner.load < config.capacity,
+    take: (queued) => takeQueued(runner, queued, coordinators, log),
+    log,
+    signal: pulling.signal,
+  });
   return {
     executorId: config.executorId,
     async stop() {
+      pulling.abort();
+      await pulled;
       await app.close();
       const deadline = Date.now() + config.drainMs;
       while (runner.load > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -58,4 +74,27 @@ export async function startExecutorService(
       await client.close();
     },
   };
+}
+
+// A dispatch pulled from the work queue: run if a trusted coordinator signed it (on a secured bus)
+// and it keeps the contract. A forgery is dropped for good (term); a signed dispatch this executor
+// cannot read goes back for another executor, and is dead-lettered if none can.
+function takeQueued(runner: ExperimentRunner, queued: QueuedDispatch, coordinators: Signers | undefined, log: Logger): void {
+  let payload = queued.data;
+  if (coordinators) {
+    const opened = open(payload, Patterns.dispatchExperiment, coordinators);
+    if (opened instanceof RefusedMessage) {
+      log.warn(`rejected a queued dispatch: ${opened.reason}`);
+      return queued.term(opened.reason);
+    }
+    payload = opened.message;
+  }
+  try {
+    const command = parseMessage(DispatchExperimentSchema, Patterns.dispatchExperiment, payload);
+    runner.accept(command, { count: queued.deliveryCount, workingEveryMs: workingEveryMs(command.leaseMs), working: queued.working, ack: queued.ack, nak: queued.nak });
+  } catch (error) {
+    log.warn((error as Error).message);
+    if (coordinators) queued.nak();
+    else queued.term((error as Error).message);
+  }
 }

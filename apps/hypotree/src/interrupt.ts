@@ -6,6 +6,8 @@ export interface ResumeHint {
   workdir?: string;
   store?: string;
   nats?: string;
+  /** `--dispatch`, when not the default. */
+  dispatch?: string;
 }
 
 /** The default `--workdir`, left out of the resume command. */
@@ -20,6 +22,7 @@ export function resumeCommand(searchId: string, hint: ResumeHint): string {
   if (hint.workdir !== undefined && hint.workdir !== DEFAULT_WORKDIR) args.push('--workdir', hint.workdir);
   if (hint.store !== undefined) args.push('--store', hint.store);
   if (hint.nats !== undefined) args.push('--nats', hint.nats);
+  if (hint.nats !== undefined && hint.dispatch !== undefined && hint.dispatch !== 'jetstream') args.push('--dispatch', hint.dispatch);
   return args.map(shellWord).join(' ');
 }
 

@@ -23,7 +23,7 @@ export function registerRunCommand(program: Command): void {
     .option('--max-tokens <n>', 'model token budget (proposer, distiller and implementer calls)', int)
     .option('--seed <n>', 'search seed', int)
     .option('--policy <assignment...>', 'policy parameters, e.g. selection.strategy=greedy admission.sigmas=1.5')
-    .addOption(new Option('--proposer <kind>', 'who proposes hypotheses').choices(['offline', 'random', 'llm']))
+    .addOption(new Option('--proposer <kind>', 'who proposes hypotheses').choices(['offline', 'random', 'tpe', 'llm']))
     .addOption(new Option('--distiller <kind>', 'who distills insights').choices(['offline', 'llm']))
     .addOption(new Option('--implementer <kind>', 'who implements hypotheses').choices(['params', 'agent', 'llm']))
     .option('--agent <command>', 'coding-agent command line for --implementer agent (hypothesis on stdin; runs in the sandbox at /work)')
@@ -35,6 +35,7 @@ export function registerRunCommand(program: Command): void {
     .option('--search-id <id>', 'name the search; an existing id resumes it from the log')
     .option('--lease-ms <ms>', 'executor lease', int)
     .option('--nats <url>', 'distributed: coordinate remote executors and a distiller over NATS (nats://host:4222) instead of in-process ones')
+    .addOption(new Option('--dispatch <how>', 'with --nats: queue dispatches in a JetStream work queue (they wait for a free executor, are redelivered when one dies) or publish them on core NATS').choices(['jetstream', 'core']).default('jetstream'))
     .addOption(storeOption())
     .addOption(workdirOption())
     .option('--json', 'print the summary as one JSON object on the last line of stdout')
@@ -78,8 +79,8 @@ export function registerRunCommand(program: Command): void {
         };
         // Ctrl-C stops the search cleanly and prints the command that resumes it (exit 130); a failed search prints why (exit 1).
         const summary = await runInterruptibly(
-          (signal) => (opts.nats ? runDistributed({ ...options, nats: opts.nats, signal }) : runEmbedded({ ...options, signal })),
-          { task, workdir: opts.workdir, store: opts.store, nats: opts.nats },
+          (signal) => (opts.nats ? runDistributed({ ...options, nats: opts.nats, dispatch: opts.dispatch, signal }) : runEmbedded({ ...options, signal })),
+          { task, workdir: opts.workdir, store: opts.store, nats: opts.nats, dispatch: opts.dispatch },
           { json: Boolean(opts.json), beforeMessage: () => progress.stop() },
         );
         progress.stop();

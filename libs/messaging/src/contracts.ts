@@ -65,6 +65,8 @@ export const ExperimentStartedMessageSchema = z.object({
   executorId: z.string().min(1),
   /** The nonce of the dispatch this reports on (a secured bus requires it). */
   nonce: z.string().min(1).max(64).optional(),
+  /** From the JetStream work queue: which delivery of the dispatch this executor took (a later one takes over from an executor that went silent). */
+  delivery: z.number().int().positive().optional(),
 });
 export type ExperimentStartedMessage = z.infer<typeof ExperimentStartedMessageSchema>;
 
@@ -80,6 +82,7 @@ export const ExperimentResultMessageSchema = z.object({
   executorId: z.string().min(1),
   /** The nonce of the dispatch this reports on (a secured bus requires it). */
   nonce: z.string().min(1).max(64).optional(),
+  delivery: z.number().int().positive().optional(),
   evidence: ExperimentEvidenceSchema,
 });
 export type ExperimentResultMessage = z.infer<typeof ExperimentResultMessageSchema>;

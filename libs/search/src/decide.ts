@@ -54,7 +54,7 @@ export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext)
     case 'distilled':
       return distilled(tree, ctx, input.nodeId, input.drafts, input.modelCalls);
     case 'leases-expired':
-      return leasesExpired(tree, ctx, input.experimentIds);
+      return leasesExpired(tree, ctx, input.experimentIds, input.undeliverable);
     case 'tested':
       return tested(tree, ctx, input.baseline, input.best);
     case 'test-failed':

@@ -59,7 +59,8 @@ export type SearchInput =
   | { kind: 'gated'; nodeId: NodeId; commit: string; outcome: GateOutcome }
   | { kind: 'repeated'; nodeId: NodeId; commit: string; measured: Measured }
   | { kind: 'distilled'; nodeId: NodeId; drafts: DistillReply['drafts']; modelCalls?: ModelCall[] }
-  | { kind: 'leases-expired'; experimentIds: string[] }
+  /** Experiments whose lease ran out; those in `undeliverable` (with the reason) will not be delivered again and fail for good. */
+  | { kind: 'leases-expired'; experimentIds: string[]; undeliverable?: Record<string, string> }
   | { kind: 'tested'; baseline: TestRuns; best: TestRuns }
   /** The held-out test of a node (the baseline or the best) produced no score. */
   | { kind: 'test-failed'; nodeId: NodeId; commit: string; failure: EvaluationFailure };

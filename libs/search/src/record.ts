@@ -99,8 +99,13 @@ export function reported(tree: SearchTree, ctx: SearchContext, report: ExecutorR
   return recorded([{ id: eventId(ctx, 'result', experimentId), causationId: attempt.eventId, event }], [{ level: 'log', message: `${experimentId} ${outcome}` }]);
 }
 
-/** Experiments whose executor went silent past the lease: re-dispatched, or a crash after the last attempt. */
-export function leasesExpired(tree: SearchTree, ctx: SearchContext, experimentIds: readonly string[]): SearchDecision {
+/**
+ * Experiments whose executor went silent past the lease: re-dispatched, or a crash after the last
+ * attempt. One the transport gave up on (`undeliverable`: a dispatch dead-lettered after its
+ * executors kept dying) is a crash at once, with the transport's reason: dispatching it again would
+ * only kill more executors.
+ */
+export function leasesExpired(tree: SearchTree, ctx: SearchContext, experimentIds: readonly string[], undeliverable: Readonly<Record<string, string>> = {}): SearchDecision {
   const events: PendingEvent[] = [];
   const notes: Note[] = [];
   for (const experimentId of experimentIds) {
@@ -108,9 +113,12 @@ export function leasesExpired(tree: SearchTree, ctx: SearchContext, experimentId
     const attempt = nodeId === undefined ? undefined : tree.nodes.get(nodeId)!.experiments.find((e) => e.experimentId === experimentId);
     if (!attempt || (attempt.state !== 'dispatched' && attempt.state !== 'started')) continue;
     const final = attempt.attempt >= ctx.settings.maxAttempts;
-    const data = final
-      ? { experimentId, nodeId: nodeId!, kind: 'crash' as const, detail: `lease expired on ${attempt.attempt} attempts; no executor reported a result` }
-      : { experimentId, nodeId: nodeId!, kind: 'lease-expired' as const, detail: `no word from an executor for ${ctx.settings.leaseMs} ms; re-dispatching` };
+    const dead = undeliverable[experimentId];
+    const data = dead !== undefined
+      ? { experimentId, nodeId: nodeId!, kind: 'crash' as const, detail: dead }
+      : final
+        ? { experimentId, nodeId: nodeId!, kind: 'crash' as const, detail: `lease expired on ${attempt.attempt} attempts; no executor reported a result` }
+        : { experimentId, nodeId: nodeId!, kind: 'lease-expired' as const, detail: `no word from an executor for ${ctx.settings.leaseMs} ms; re-dispatching` };
     events.push({ id: eventId(ctx, 'result', experimentId), causationId: attempt.eventId, event: { type: 'ExperimentFailed', data } });
     notes.push({ level: 'log', message: `${experimentId} ${data.kind}` });
   }

@@ -1,14 +1,36 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createUserKey } from './identity.js';
-import { natsAuthConfig, permissionsBlock, ROLE_PERMISSIONS, type BusRole } from './nats-config.js';
+import { executorPermissions, natsAuthConfig, permissionsBlock, ROLE_PERMISSIONS, type BusRole } from './nats-config.js';
 
 const ROLES = Object.keys(ROLE_PERMISSIONS) as BusRole[];
 
 describe('the NATS permissions of each role', () => {
   it('are the ones the test server runs with (test/support/nats-secured.conf), block for block', () => {
     const testConfig = fs.readFileSync(path.resolve('test/support/nats-secured.conf'), 'utf8');
-    for (const role of ROLES) expect(testConfig).toContain(permissionsBlock(role));
+    for (const role of ROLES.filter((r) => r !== 'executor')) expect(testConfig).toContain(permissionsBlock(role));
+    expect(testConfig).toContain(permissionsBlock('executor', 'EXECUTOR_A', executorPermissions('exA')));
+    expect(testConfig).toContain(permissionsBlock('executor', 'EXECUTOR_B', executorPermissions('exB')));
+  });
+
+  it('let each executor key hear its own reply subjects (where pulled dispatches arrive) and no other', () => {
+    expect(executorPermissions('gpu').subscribe).toContain('_INBOX_gpu.>');
+    expect(executorPermissions('gpu').subscribe).not.toContain('_INBOX_cpu.>');
+    for (const role of ROLES) expect(ROLE_PERMISSIONS[role].subscribe.filter((s) => s.startsWith('_INBOX_'))).toEqual([]);
+    // The shared inbox space is the coordinator's alone; executors pull with their own prefix.
+    expect(ROLES.filter((role) => ROLE_PERMISSIONS[role].subscribe.includes('_INBOX.>'))).toEqual(['coordinator']);
+  });
+
+  it('give the work queue to the coordinator (publish, set up) and only pulls and acks to executors', () => {
+    const may = (role: BusRole, subject: string) => { const p = ROLE_PERMISSIONS[role].publish; return Array.isArray(p) && p.includes(subject); };
+    expect(ROLES.filter((role) => may(role, 'hypotree.work.dispatch.>'))).toEqual(['coordinator']);
+    expect(ROLES.filter((role) => may(role, '$JS.API.CONSUMER.MSG.NEXT.HYPOTREE_DISPATCH.hypotree-executors'))).toEqual(['executor']);
+    expect(ROLES.filter((role) => may(role, '$JS.API.STREAM.PURGE.HYPOTREE_DISPATCH'))).toEqual(['coordinator']);
+    // No role may delete a stream or a consumer.
+    for (const role of ROLES) {
+      const p = ROLE_PERMISSIONS[role].publish;
+      if (Array.isArray(p)) expect(p.filter((s) => /DELETE\.HYPOTREE|STREAM\.DELETE|CONSUMER\.DELETE|\$JS\.API\.>/.test(s) && !s.includes('MSG.DELETE'))).toEqual([]);
+    }
   });
 
   it('give no role but the coordinator a dispatch, and none but the executors a report', () => {
@@ -24,10 +46,10 @@ describe('the NATS permissions of each role', () => {
     const executor = createUserKey().publicKey;
     const config = natsAuthConfig([{ role: 'coordinator', publicKey: coordinator, name: 'coordinator' }, { role: 'executor', publicKey: executor, name: 'executors' }]);
     expect(config).toContain(`{ nkey: ${coordinator}, permissions: $COORDINATOR }  # coordinator`);
-    expect(config).toContain(`{ nkey: ${executor}, permissions: $EXECUTOR }  # executors`);
+    expect(config).toContain(`{ nkey: ${executor}, permissions: $EXECUTOR_1 }  # executors`);
     expect(config.match(/\{ nkey: /g)).toHaveLength(2);
-    // Only the blocks of roles present (nats-server refuses an unused variable).
-    expect(config).toContain(permissionsBlock('executor'));
+    // Only the blocks of roles present (nats-server refuses an unused variable); each executor key its own.
+    expect(config).toContain(permissionsBlock('executor', 'EXECUTOR_1', executorPermissions('executors')));
     expect(config).not.toMatch(/DISTILLER|ANALYTICS/);
     expect(config).not.toMatch(/no_auth_user|password/);
   });

@@ -7,8 +7,10 @@ import type { BusSecurity } from '../auth/identity.js';
 import type { DispatchLedger } from '../auth/ledger.js';
 import { signersOf } from '../auth/signers.js';
 import { Patterns } from '../contracts.js';
+import { DispatchQueue, type WorkQueueSettings } from '../jetstream/work-queue.js';
 import { SealedReplyDeserializer } from './replies.js';
 import { connectionOptions, type NatsConnection } from './servers.js';
+import type { NatsConnection as NatsConnectionHandle } from '@nats-io/transport-node';
 
 /** How a client retries a request that failed (no answer in time, the broker gone, an error reply). */
 export interface RequestRetry {
@@ -35,6 +37,8 @@ export interface HypotreeClientOptions {
   ledger?: DispatchLedger;
   /** Retries of request/reply (distill). */
   retry?: RequestRetry;
+  /** Dispatches go to the JetStream work queue (created with these settings) instead of core NATS. */
+  workQueue?: WorkQueueSettings;
   logger?: { warn(message: string): void };
 }
 
@@ -58,6 +62,7 @@ export class HypotreeNatsClient extends ClientNats {
   private readonly pending = new Set<string>();
   private readonly retryPolicy: RequestRetry;
   private readonly warn: (message: string) => void;
+  private queue?: Promise<DispatchQueue>;
 
   constructor(
     private readonly connection: NatsConnection,
@@ -76,6 +81,12 @@ export class HypotreeNatsClient extends ClientNats {
     this.retryPolicy = extras.retry ?? DEFAULT_REQUEST_RETRY;
   }
 
+  /** The connection underneath (JetStream clients are built on it); only once connected. */
+  get natsConnection(): NatsConnectionHandle {
+    if (!this.natsClient) throw new Error(`not connected to NATS at ${this.where}`);
+    return this.natsClient as unknown as NatsConnectionHandle;
+  }
+
   /** The servers this client talks to, for messages. */
   get where(): string {
     return this.connection.servers.join(', ');
@@ -87,7 +98,25 @@ export class HypotreeNatsClient extends ClientNats {
     if (this.natsClient && !this.natsClient.isClosed()) return this.natsClient;
     const client = await super.connect();
     void this.reportConnection(client);
+    if (this.extras.workQueue) await this.dispatchQueue();
     return client;
+  }
+
+  /** The JetStream work queue dispatches go to (set up on first use); only with `workQueue`. */
+  dispatchQueue(): Promise<DispatchQueue> {
+    const settings = this.extras.workQueue;
+    if (!settings) return Promise.reject(new Error('this client sends dispatches over core NATS (no workQueue)'));
+    this.queue ??= DispatchQueue.open(this.natsConnection, settings, { warn: this.warn }).catch((error: unknown) => {
+      this.queue = undefined;
+      throw new Error(`cannot set up the JetStream work queue on ${this.where} (${reasonOf(error)}); is nats-server running with JetStream (-js)?`);
+    });
+    return this.queue;
+  }
+
+  override async close(): Promise<void> {
+    const queue = await this.queue?.catch(() => undefined);
+    queue?.close();
+    await super.close();
   }
 
   // Nest logs a bare `NatsError: type: "disconnect"`; say which server, and that nothing is lost yet.
@@ -136,12 +165,15 @@ export class HypotreeNatsClient extends ClientNats {
     const { security, ledger } = this.extras;
     const subject = String(packet.pattern);
     try {
-      if (!security) return await super.dispatchEvent(packet);
+      const queued = subject === Patterns.dispatchExperiment && this.extras.workQueue !== undefined;
+      if (!security && !queued) return await super.dispatchEvent(packet);
       let message = packet.data as Record<string, unknown>;
       if (subject === Patterns.dispatchExperiment && ledger) {
         message = { ...message, nonce: ledger.issue(message as { searchId: string; experimentId: string; nodeId: string }) };
       }
-      return await super.dispatchEvent({ ...packet, data: seal(security.identity, subject, message) });
+      const data = security ? seal(security.identity, subject, message) : message;
+      if (!queued) return await super.dispatchEvent({ ...packet, data });
+      await (await this.dispatchQueue()).publish(message as { searchId: string; experimentId: string; nodeId: string }, JSON.stringify(data));
     } catch (error) {
       throw new Error(`publish to ${subject} on ${this.where} failed: ${reasonOf(error)}`);
     }

@@ -19,6 +19,16 @@ export const NatsServersSchema = z
 export interface NatsConnection {
   servers: string[];
   name?: string;
+  /**
+   * The prefix of this connection's reply subjects (default `_INBOX`). An executor on a secured bus
+   * uses its own (`executorInbox`), so its permissions can let it hear its replies and no one else's.
+   */
+  inboxPrefix?: string;
+}
+
+/** The reply-subject prefix of the executors whose key the trust list names `name`. */
+export function executorInbox(name: string): string {
+  return `_INBOX_${name}`;
 }
 
 /** Parses `--nats` / `HYPOTREE_NATS_URL`; throws one error naming the value and what to write instead. */
@@ -39,6 +49,7 @@ export function connectionOptions(connection: NatsConnection, identity?: Service
     waitOnFirstConnect,
     servers: connection.servers,
     name: connection.name,
+    ...(connection.inboxPrefix ? { inboxPrefix: connection.inboxPrefix } : {}),
     ...(identity ? { authenticator: nkeyAuthenticator(identity.seed) } : {}),
     // A broker restart must never end a service: reconnect for ever, a quarter second apart.
     maxReconnectAttempts: -1,
