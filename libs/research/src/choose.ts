@@ -3,6 +3,7 @@ import { LlmProposer } from './llm/proposer.js';
 import { OfflineDistiller } from './offline/distiller.js';
 import { OfflineProposer } from './offline/proposer.js';
 import { RandomProposer } from './offline/random-proposer.js';
+import { TpeProposer } from './offline/tpe-proposer.js';
 import type { Distiller, Proposer } from './types.js';
 
 /** An OpenAI-compatible endpoint and the model to ask there. */
@@ -23,12 +24,14 @@ export function llmEndpoint(model: string | undefined, env: NodeJS.ProcessEnv = 
 }
 
 /** The proposer of a kind; `endpoint` is asked only for the llm kind. */
-export function proposerFor(kind: 'offline' | 'random' | 'llm', endpoint: () => LlmEndpoint): Proposer {
+export function proposerFor(kind: 'offline' | 'random' | 'tpe' | 'llm', endpoint: () => LlmEndpoint): Proposer {
   switch (kind) {
     case 'offline':
       return new OfflineProposer();
     case 'random':
       return new RandomProposer();
+    case 'tpe':
+      return new TpeProposer();
     case 'llm':
       return new LlmProposer(endpoint());
   }

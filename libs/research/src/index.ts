@@ -4,6 +4,7 @@ export { inClaimRegion } from './offline/claims.js';
 export { observe, observationsUnder, type Observation, type Outcome, type ParamMove } from './offline/observations.js';
 export { OfflineProposer, type OfflineProposerOptions } from './offline/proposer.js';
 export { RandomProposer, sampleParameter } from './offline/random-proposer.js';
+export { TpeProposer } from './offline/tpe-proposer.js';
 export { OfflineDistiller, type OfflineDistillerOptions } from './offline/distiller.js';
 export { StructuredChat, LlmReplyError, LlmEndpointError, endpointError, promptHash, responseFormat, type LlmConfig, type ChatMessage, type StructuredReply } from './llm/chat.js';
 export { LlmProposer, type LlmProposerOptions, type ChangeKinds } from './llm/proposer.js';

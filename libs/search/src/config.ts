@@ -26,7 +26,7 @@ export const SearchConfigSchema = z.object({
   policies: PolicyParamsSchema.prefault({}),
   research: z
     .object({
-      proposer: z.enum(['offline', 'random', 'llm']).default('offline'),
+      proposer: z.enum(['offline', 'random', 'tpe', 'llm']).default('offline'),
       distiller: z.enum(['offline', 'llm']).default('offline'),
       implementer: ImplementerConfigSchema.default({ kind: 'params' }),
       insights: z.boolean().default(true),

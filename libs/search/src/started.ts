@@ -47,7 +47,7 @@ export function searchStarted(searchId: string, origin: SearchOrigin): SearchEve
   };
 }
 
-const PROPOSERS = ['offline', 'random', 'llm'] as const;
+const PROPOSERS = ['offline', 'random', 'tpe', 'llm'] as const;
 const DISTILLERS = ['offline', 'llm'] as const;
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], field: string): T {

@@ -1,10 +1,23 @@
 import type { Parameter, ParameterValue } from '@hypotree/task';
-import { decode, encode, isNumeric, type ParamConfig } from '../space.js';
+import { devScore, type SearchTree } from '@hypotree/tree';
+import { decode, effectiveParams, encode, isNumeric, type ParamConfig } from '../space.js';
 
 /** One evaluated configuration: its oriented dev score (higher is better), or a failure. */
 export interface Evaluated {
   config: ParamConfig;
   score: number | 'failed';
+}
+
+/** Every evaluated configuration of the tree with its oriented dev score, failures included (the model's data). */
+export function evaluatedConfigs(tree: SearchTree, space: readonly Parameter[]): Evaluated[] {
+  const found: Evaluated[] = [];
+  for (const n of tree.nodes.values()) {
+    const score = devScore(tree, n);
+    const failed = n.failure && n.failure.kind !== 'refused' && n.failure.kind !== 'lease-expired' && n.failure.kind !== 'cancelled';
+    if (score !== undefined) found.push({ config: effectiveParams(tree, n.id, space), score });
+    else if (failed) found.push({ config: effectiveParams(tree, n.id, space), score: 'failed' });
+  }
+  return found;
 }
 
 /** A configuration the model favours, and how strongly (log of the good/bad density ratio). */

@@ -1,12 +1,12 @@
 import { ROOT_NODE_ID } from '@hypotree/events';
 import { hashString, seededRandom } from '@hypotree/policy';
 import { outOfSpace, type Parameter, type ParameterValue } from '@hypotree/task';
-import { devScore, lineage, type SearchTree } from '@hypotree/tree';
+import { lineage, type SearchTree } from '@hypotree/tree';
 import type { ClaimedInsight } from './claims.js';
 import { DESIGN_SIZE, spaceFillingSamples } from './explore.js';
 import { candidateMoves, describeMove, forbiddenBy, splitClaims, type Candidate, type MoveContext, type Plateau, type Step } from './moves.js';
 import { observationsUnder, observe } from './observations.js';
-import { favouredConfigs, type Evaluated } from './parzen.js';
+import { evaluatedConfigs, favouredConfigs } from './parzen.js';
 import { configKey, declaredSpace, decode, effectiveParams, encode, formatValue, isNumeric, triedConfigs, type ParamConfig } from '../space.js';
 import type { Proposal, ProposalRequest, Proposer } from '../types.js';
 
@@ -102,7 +102,7 @@ export class OfflineProposer implements Proposer {
     const stalled = ctx.siblings.length >= 2 && ctx.siblings.slice(-3).every((o) => o.outcome !== 'helped');
     // Once the tree holds enough evaluations, one hypothesis of each batch (and every leap) goes where
     // a model of all of them says good configurations lie; the others are local steps that teach.
-    const modelled = favouredConfigs(space, evaluations(tree, space), {
+    const modelled = favouredConfigs(space, evaluatedConfigs(tree, space), {
       count,
       random,
       accept: (c) => Object.entries(c).every(([k, v]) => legal(k, v)) && fresh(diff(c, base)),
@@ -325,18 +325,6 @@ function plateaus(tree: SearchTree, parentId: string, space: readonly Parameter[
 // so its outcome says nothing about any one direction.
 function isLocal(o: { moves: readonly unknown[] }): boolean {
   return o.moves.length <= 2;
-}
-
-// Every evaluated configuration of the tree with its oriented dev score, failures included (the model's data).
-function evaluations(tree: SearchTree, space: readonly Parameter[]): Evaluated[] {
-  const found: Evaluated[] = [];
-  for (const n of tree.nodes.values()) {
-    const score = devScore(tree, n);
-    const failed = n.failure && n.failure.kind !== 'refused' && n.failure.kind !== 'lease-expired' && n.failure.kind !== 'cancelled';
-    if (score !== undefined) found.push({ config: effectiveParams(tree, n.id, space), score });
-    else if (failed) found.push({ config: effectiveParams(tree, n.id, space), score: 'failed' });
-  }
-  return found;
 }
 
 // The parameters of `config` that differ from `base`.

@@ -30,22 +30,26 @@ export class RandomProposer implements Proposer {
     const parent = tree.nodes.get(parentId);
     if (!parent) throw new Error(`random proposer: parent node ${parentId} is not in search ${tree.searchId}`);
     const random = seededRandom(this.options.seed ?? tree.started?.seed ?? 0, hashString(`random:${parentId}`), parent.children.length);
-    const tried = triedConfigs(tree, space);
-    const proposals: Proposal[] = [];
-    for (let attempt = 0; proposals.length < count && attempt < count * 50; attempt++) {
-      const set = Object.fromEntries(space.map((p) => [p.name, sampleParameter(p, random)]));
-      const key = configKey(set, space);
-      if (tried.has(key)) continue;
-      tried.add(key);
-      proposals.push({
-        title: `random sample ${space.map((p) => `${p.name}=${formatValue(set[p.name])}`).join(', ')}`,
-        mechanism: 'a uniform draw from the declared parameter space (log-uniform on log scales), independent of the tree: the random-search baseline',
-        prediction: `dev ${task.spec.objective.metric} differs from node ${parentId}'s; random search finds good regions by coverage, not by reasoning`,
-        change: { kind: 'params', set },
-        proposer: { kind: this.kind },
-        insightsConsidered: [],
-      });
-    }
-    return proposals;
+    return uniformConfigs(space, triedConfigs(tree, space), count, random).map((set) => ({
+      title: `random sample ${space.map((p) => `${p.name}=${formatValue(set[p.name])}`).join(', ')}`,
+      mechanism: 'a uniform draw from the declared parameter space (log-uniform on log scales), independent of the tree: the random-search baseline',
+      prediction: `dev ${task.spec.objective.metric} differs from node ${parentId}'s; random search finds good regions by coverage, not by reasoning`,
+      change: { kind: 'params', set },
+      proposer: { kind: this.kind },
+      insightsConsidered: [],
+    }));
   }
+}
+
+/** Up to `count` uniform draws from the space that are not in `tried` (added to it as they are drawn). */
+export function uniformConfigs(space: readonly Parameter[], tried: Set<string>, count: number, random: () => number): Record<string, ParameterValue>[] {
+  const found: Record<string, ParameterValue>[] = [];
+  for (let attempt = 0; found.length < count && attempt < count * 50; attempt++) {
+    const set = Object.fromEntries(space.map((p) => [p.name, sampleParameter(p, random)]));
+    const key = configKey(set, space);
+    if (tried.has(key)) continue;
+    tried.add(key);
+    found.push(set);
+  }
+  return found;
 }

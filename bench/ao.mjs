@@ -1,0 +1,189 @@
+// The AO benchmark: hypotree's search (HTR) against its ablations and strong baselines on every
+// bundled task, at equal experiment budgets, over seeds; each search run through the CLI as a user
+// runs it (`hypotree run … --json`, real sandboxes and evaluators). Methods:
+//   htr          the default search: offline proposer on the tree, best-first selection, insights
+//   no-insights  the same without insights (--no-insights)
+//   flat         the offline proposer, every hypothesis a child of the root
+//   greedy       the offline proposer, always expanding the best admitted node
+//   random       fair random search: independent uniform samples, each a child of the best node so
+//                far on dev (so it is compared with the best so far, under the same admission and
+//                gate rules and the same gate budget, not with the root as in bench/search.mjs)
+//   tpe          a tree-structured Parzen estimator without the tree (--proposer tpe), laid out
+//                like the random search: whole configurations, each a child of the best so far
+// Reports, per task, budget and method: the relative held-out gain and the fraction of the
+// achievable gain (bench/best-known.json, from bench/headroom.mjs) as mean ± sd over seeds, the gate
+// calls used, HTR / best other method, and whether the issue's bar is met; writes the raw results
+// (ao.json), the table (ao.md) and a plot of best-so-far dev gain against experiments (ao.svg).
+// Run after `npm run build`:
+//   node bench/ao.mjs [--quick] [--tasks spirals,movies,routing,penguins] [--budgets 24,96]
+//                     [--seeds 5] [--methods htr,no-insights,flat,greedy,random,tpe] [--out reports/ao]
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    tasks: { type: 'string' },
+    budgets: { type: 'string' },
+    seeds: { type: 'string' },
+    methods: { type: 'string' },
+    out: { type: 'string', default: 'reports/ao' },
+  },
+});
+const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+// --quick: the pipeline end to end on the two fastest tasks, one seed, budget 4 (CI, under 3 minutes).
+const tasks = list(opts.tasks ?? (opts.quick ? 'penguins,routing' : 'spirals,movies,routing,penguins'));
+const budgets = list(opts.budgets ?? (opts.quick ? '4' : '24,96')).map(Number);
+const seeds = Number(opts.seeds ?? (opts.quick ? 1 : 5));
+const bestKnown = JSON.parse(fs.readFileSync('bench/best-known.json', 'utf8'));
+const bin = path.resolve('apps/hypotree/bin/hypotree.js');
+
+const treeless = (budget) => ['--policy', 'selection.strategy=greedy', '--policy', 'selection.initialDesign=0', '--policy', `selection.maxChildren=${budget}`];
+const METHODS = {
+  htr: () => [],
+  'no-insights': () => ['--no-insights'],
+  flat: () => ['--policy', 'selection.strategy=flat'],
+  greedy: () => ['--policy', 'selection.strategy=greedy'],
+  random: (budget) => ['--proposer', 'random', ...treeless(budget)],
+  tpe: (budget) => ['--proposer', 'tpe', ...treeless(budget)],
+};
+const methods = list(opts.methods ?? Object.keys(METHODS).join(','));
+for (const m of methods) if (!METHODS[m]) throw new Error(`unknown method '${m}' (${Object.keys(METHODS).join(', ')})`);
+for (const t of tasks) if (!bestKnown[t]) throw new Error(`no best-known result for task '${t}' in bench/best-known.json: run node bench/headroom.mjs examples/${t}`);
+
+const hypotree = (args) => execFileSync('node', [bin, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+
+// Best-so-far relative dev gain after each experiment, in the order experiments finished.
+function curveOf(searchId, workdir, direction) {
+  const events = hypotree(['events', searchId, '--workdir', workdir, '--type', 'BaselineMeasured', 'ExperimentSucceeded', 'ExperimentFailed', '--ndjson'])
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  const mean = (runs) => runs.reduce((a, r) => a + r.value, 0) / runs.length;
+  const sign = direction === 'maximize' ? 1 : -1;
+  const baseline = mean(events.find((e) => e.type === 'BaselineMeasured').data.runs);
+  let best = 0;
+  const curve = [];
+  for (const e of events) {
+    if (e.type === 'ExperimentSucceeded') best = Math.max(best, (sign * (mean(e.data.runs) - baseline)) / Math.abs(baseline));
+    if (e.type !== 'BaselineMeasured') curve.push(best);
+  }
+  return curve;
+}
+
+function search(task, method, budget, seed) {
+  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), `hypotree-ao-${method}-`));
+  fs.chmodSync(workdir, 0o755);
+  try {
+    const started = Date.now();
+    const out = hypotree(['run', `examples/${task}`, '--budget', String(budget), '--seed', String(seed), '--workdir', workdir, '--json', ...METHODS[method](budget)]);
+    const summary = JSON.parse(out.trim().split('\n').at(-1));
+    return {
+      task,
+      method,
+      budget,
+      seed,
+      searchId: summary.searchId,
+      relativeGain: summary.relativeGain,
+      fraction: summary.relativeGain / bestKnown[task].gain,
+      baselineTest: summary.baseline.test,
+      bestTest: summary.best.test,
+      bestNode: summary.best.nodeId,
+      experiments: summary.experiments,
+      admitted: summary.admitted,
+      gateEvaluations: summary.gateEvaluations,
+      seconds: (Date.now() - started) / 1000,
+      curve: curveOf(summary.searchId, workdir, bestKnown[task].direction),
+    };
+  } finally {
+    fs.rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const pct = (xs) => `${(mean(xs) * 100).toFixed(1)} ± ${(sd(xs) * 100).toFixed(1)}`;
+
+fs.mkdirSync(opts.out, { recursive: true });
+const results = [];
+const save = () => fs.writeFileSync(path.join(opts.out, 'ao.json'), `${JSON.stringify({ tasks, budgets, seeds, methods, bestKnown, results }, null, 1)}\n`);
+for (const budget of budgets) {
+  for (const task of tasks) {
+    for (let seed = 1; seed <= seeds; seed++) {
+      for (const method of methods) {
+        const r = search(task, method, budget, seed);
+        results.push(r);
+        save();
+        console.log(`${task.padEnd(9)} budget ${String(budget).padStart(3)} seed ${seed} ${method.padEnd(12)} gain ${(r.relativeGain * 100).toFixed(1).padStart(6)}%  fraction ${r.fraction.toFixed(2).padStart(5)}  gate ${String(r.gateEvaluations).padStart(2)}  best ${r.bestNode} (${r.seconds.toFixed(0)} s)`);
+      }
+    }
+  }
+}
+
+// The table, HTR against the best other method by mean fraction, and the issue's bar.
+const lines = [
+  `| task | budget | method | held-out gain % (mean ± sd) | fraction of achievable % | gate calls |`,
+  `|---|---|---|---|---|---|`,
+];
+const verdict = [];
+for (const budget of budgets) {
+  let above = 0;
+  let below = 0;
+  for (const task of tasks) {
+    const of = (m) => results.filter((r) => r.task === task && r.budget === budget && r.method === m);
+    for (const m of methods) {
+      const rs = of(m);
+      lines.push(`| ${task} | ${budget} | ${m} | ${pct(rs.map((r) => r.relativeGain))} | ${pct(rs.map((r) => r.fraction))} | ${mean(rs.map((r) => r.gateEvaluations)).toFixed(1)} |`);
+    }
+    if (methods.includes('htr') && methods.length > 1) {
+      const others = methods.filter((m) => m !== 'htr').map((m) => ({ m, f: mean(of(m).map((r) => r.fraction)) }));
+      const best = others.reduce((a, b) => (b.f > a.f ? b : a));
+      const htr = mean(of('htr').map((r) => r.fraction));
+      const ratio = best.f > 0 ? htr / best.f : Infinity;
+      if (ratio >= 1.2) above += 1;
+      if (ratio < 0.95) below += 1;
+      verdict.push(`${task}, budget ${budget}: HTR ${(htr * 100).toFixed(1)}% of achievable, best other ${best.m} ${(best.f * 100).toFixed(1)}%, ratio ${Number.isFinite(ratio) ? ratio.toFixed(2) : '∞'}`);
+    }
+  }
+  verdict.push(`budget ${budget}: HTR ≥ 1.2× the best other on ${above} of ${tasks.length} tasks, below 0.95× on ${below}`);
+}
+const table = `${lines.join('\n')}\n\n${verdict.map((v) => `- ${v}`).join('\n')}\n`;
+fs.writeFileSync(path.join(opts.out, 'ao.md'), table);
+console.log(`\n${table}`);
+
+// The plot: one panel per task and budget, mean best-so-far dev gain against experiments per method.
+const colours = { htr: '#d62728', 'no-insights': '#ff7f0e', flat: '#2ca02c', greedy: '#9467bd', random: '#7f7f7f', tpe: '#1f77b4' };
+const W = 320;
+const H = 220;
+const panels = budgets.flatMap((budget) => tasks.map((task) => ({ task, budget })));
+const cols = tasks.length;
+let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * W}" height="${budgets.length * H + 30}" font-family="sans-serif" font-size="11">\n`;
+panels.forEach(({ task, budget }, k) => {
+  const x0 = (k % cols) * W + 40;
+  const y0 = Math.floor(k / cols) * H + 20;
+  const w = W - 60;
+  const h = H - 60;
+  const curves = methods.map((m) => {
+    const cs = results.filter((r) => r.task === task && r.budget === budget && r.method === m).map((r) => r.curve);
+    const n = Math.max(0, ...cs.map((c) => c.length));
+    return { m, points: Array.from({ length: n }, (_, i) => mean(cs.map((c) => c[Math.min(i, c.length - 1)] ?? 0))) };
+  });
+  const top = Math.max(1e-9, ...curves.flatMap((c) => c.points));
+  svg += `<text x="${x0}" y="${y0 - 5}">${task}, budget ${budget}: best-so-far dev gain (max ${(top * 100).toFixed(1)}%)</text>\n`;
+  svg += `<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="none" stroke="#999"/>\n`;
+  svg += `<text x="${x0 + w / 2}" y="${y0 + h + 15}" text-anchor="middle">experiments (1–${budget})</text>\n`;
+  for (const { m, points } of curves) {
+    if (points.length === 0) continue;
+    const d = points.map((v, i) => `${i === 0 ? 'M' : 'L'}${(x0 + (i / Math.max(1, budget - 1)) * w).toFixed(1)},${(y0 + h - (v / top) * h).toFixed(1)}`).join(' ');
+    svg += `<path d="${d}" fill="none" stroke="${colours[m]}" stroke-width="1.5"/>\n`;
+  }
+});
+methods.forEach((m, i) => {
+  svg += `<text x="${40 + i * 110}" y="${budgets.length * H + 20}" fill="${colours[m]}">— ${m}</text>\n`;
+});
+svg += '</svg>\n';
+fs.writeFileSync(path.join(opts.out, 'ao.svg'), svg);
+console.log(`raw results ${path.join(opts.out, 'ao.json')}, table ${path.join(opts.out, 'ao.md')}, plot ${path.join(opts.out, 'ao.svg')}`);
