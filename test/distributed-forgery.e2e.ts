@@ -135,6 +135,8 @@ describe('a secured cluster under forgery (nkeys, signed messages, reports bound
       nats: nats.url,
       security: nats.security('coordinator'),
       logger,
+      // Dispatches on core NATS, where the intruder hears them; the work queue's own forgeries are in distributed-jetstream.e2e.ts.
+      dispatch: 'core',
       config: { task: toy.task.specPath, workdir, searchId, budget: { experiments: 4, parallel: 1 } },
     });
     run.catch(() => undefined);
@@ -234,7 +236,7 @@ describe('a secured cluster under forgery (nkeys, signed messages, reports bound
     const services = await startServices(open.url, workdir, logger, [{ id: 'exA' }], {});
     opened.push({ close: () => services.stop() });
     const searchId = 'forged-open';
-    const run = runDistributed({ nats: open.url, security: false, logger, config: { task: toy.task.specPath, workdir, searchId, budget: { experiments: 1, parallel: 1 } } });
+    const run = runDistributed({ nats: open.url, security: false, dispatch: 'core', logger, config: { task: toy.task.specPath, workdir, searchId, budget: { experiments: 1, parallel: 1 } } });
     run.catch(() => undefined);
     const first = await waitFor('the first started report', () => started[0]);
     const claim = { searchId, experimentId: String(first.experimentId), nodeId: String(first.nodeId) };

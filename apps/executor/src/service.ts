@@ -77,7 +77,7 @@ export async function startExecutorService(
 }
 
 // A dispatch pulled from the work queue: run if a trusted coordinator signed it (on a secured bus)
-// and it keeps the contract. A forgery is dropped for good (term); a signed dispatch this executor
+// and it keeps the contract. A forgery is dropped for good (discarded); a signed dispatch this executor
 // cannot read goes back for another executor, and is dead-lettered if none can.
 function takeQueued(runner: ExperimentRunner, queued: QueuedDispatch, coordinators: Signers | undefined, log: Logger): void {
   let payload = queued.data;
@@ -85,7 +85,7 @@ function takeQueued(runner: ExperimentRunner, queued: QueuedDispatch, coordinato
     const opened = open(payload, Patterns.dispatchExperiment, coordinators);
     if (opened instanceof RefusedMessage) {
       log.warn(`rejected a queued dispatch: ${opened.reason}`);
-      return queued.term(opened.reason);
+      return queued.discard();
     }
     payload = opened.message;
   }
@@ -95,6 +95,6 @@ function takeQueued(runner: ExperimentRunner, queued: QueuedDispatch, coordinato
   } catch (error) {
     log.warn((error as Error).message);
     if (coordinators) queued.nak();
-    else queued.term((error as Error).message);
+    else queued.discard();
   }
 }
