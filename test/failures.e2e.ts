@@ -260,6 +260,9 @@ describe('an LLM that answers nonsense, or is not there (end to end)', () => {
       expect(countOf(events, 'ExperimentSucceeded')).toBe(2);
       expect(model.calls.implementer).toBe(5); // three for the failed experiment, one for each other
       expect(countOf(events, 'InsightDistilled')).toBeGreaterThan(0); // later distillations worked
+      // The one that failed is in the log, with its reason: an audit sees the missing lesson.
+      const gaps = events.filter((e) => e.type === 'DistillationFailed').map((e) => e.data as { nodeId: string; reason: string });
+      expect(gaps).toEqual([{ nodeId: expect.any(String), reason: expect.stringContaining('llm distiller: model scripted-model gave no valid reply after 2 attempts') }]);
     } finally {
       await server.close();
       fx.cleanup();

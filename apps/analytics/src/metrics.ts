@@ -133,6 +133,7 @@ export function evolve(state: SearchProjection | undefined, event: RecordedSearc
     case 'InsightSuperseded':
     case 'NodePruned':
     case 'ExpansionExhausted':
+    case 'DistillationFailed':
     case 'ExperimentRepeated':
     case 'ModelCalled': // the proposal or insight it produced carries the tokens
       break;

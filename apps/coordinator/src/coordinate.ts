@@ -17,7 +17,7 @@ import { CoordinatorModule } from './coordinator.module.js';
 import { SearchFailedError, SearchInterrupted } from './errors.js';
 import { worktreeEvaluators } from './evaluators.js';
 import { refuseDispatch, refusingEvaluators, runMemo } from './replay-memo.js';
-import { SearchRun } from './search-run.js';
+import { SearchRun, type SearchRunDeps } from './search-run.js';
 import { SearchRuns } from './search-runs.js';
 import type { SearchSummary } from './summary.js';
 
@@ -60,6 +60,8 @@ export interface SearchWiring {
   distillTimeoutMs?: number;
   /** When a dispatch's lease starts (`start`: dispatches wait in a work queue for a free executor). */
   leaseFrom?: 'dispatch' | 'start';
+  /** With `leaseFrom: 'start'`: whether a dispatch is still in the work queue. */
+  stillQueued?: SearchRunDeps['stillQueued'];
   /** Subscribes to dispatches the transport gave up on (dead letters): each is recorded as a crash with the reason. */
   undeliverable?: (notify: (letter: { searchId: string; experimentId: string; reason: string }) => void) => void;
 }
@@ -152,6 +154,7 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
         ...(memo ? { memo } : {}),
         orphans: wiring.orphans,
         leaseFrom: wiring.leaseFrom,
+        stillQueued: wiring.stillQueued,
         onProgress: options.onProgress,
         logger: loopLogger,
         signal,

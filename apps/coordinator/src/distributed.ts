@@ -47,7 +47,7 @@ export interface DistributedRunOptions extends SearchRunOptions {
  * In-flight experiments found on resume keep a lease, since their executors may still report
  * (on a secured bus their reports are refused: the nonces died with the previous coordinator, so
  * those experiments run again when their leases end). The connection rides out broker restarts;
- * a distill request that keeps failing is a warning, and the search goes on without that insight.
+ * a distill request that keeps failing is recorded (DistillationFailed), and the search goes on without that insight.
  */
 export async function runDistributed(options: DistributedRunOptions): Promise<SearchSummary> {
   const connection = { servers: parseNatsServers(options.nats), name: `hypotree-coordinator-${actor('coordinator').instance}` };
@@ -71,6 +71,7 @@ export async function runDistributed(options: DistributedRunOptions): Promise<Se
       distillTimeoutMs: options.distillTimeoutMs,
       ...(queue && {
         leaseFrom: 'start' as const,
+        stillQueued: (dispatch) => queue.holds(dispatch),
         undeliverable: (notify) =>
           queue.onDead((letter) => {
             const reason = `dead-lettered after ${letter.deliveries} deliveries: no executor finished it (kept in ${letter.subject}); not dispatched again`;

@@ -62,6 +62,11 @@ export class Leases {
     return this.waiting.size;
   }
 
+  /** The ids of the held experiments. */
+  heldIds(): string[] {
+    return [...this.waiting];
+  }
+
   /** Milliseconds until the next lease runs out (at least `floor`, at most `ceiling`: a wait on held dispatches only is finite). */
   msUntilNext(now: number, floor = 10, ceiling = 60_000): number {
     return Math.min(ceiling, Math.max(floor, Math.min(...this.deadlines.values()) - now));

@@ -52,6 +52,12 @@ export interface SearchRunDeps {
    * its executor's first report (`start`: dispatches wait in a work queue until an executor is free).
    */
   leaseFrom?: 'dispatch' | 'start';
+  /**
+   * With `leaseFrom: 'start'`: whether a dispatch is still in the work queue (waiting, or taken and
+   * not acked). One that is not, with no report heard, gets an ordinary lease from then: its reports
+   * were lost (a broker restart) or so was the dispatch, and the lease brings it back.
+   */
+  stillQueued?: (dispatch: { searchId: string; experimentId: string; nodeId: string }) => Promise<boolean>;
   clock?: () => Date;
   /**
    * Stops the run: once aborted, `run()` rejects with the signal's reason at its next step, and a
@@ -85,6 +91,7 @@ export class SearchRun {
   /** Experiments the transport gave up on, with its reason (see `undeliverable`). */
   private readonly undelivered = new Map<string, string>();
   private queueSaidAt = 0;
+  private heldCheckedAt = 0;
 
   constructor(private readonly deps: SearchRunDeps, searchId: string) {
     this.searchId = searchId;
@@ -283,8 +290,7 @@ export class SearchRun {
     } catch (error) {
       if (this.deps.signal?.aborted) throw this.deps.signal.reason;
       if (error instanceof ReplayNeeds) throw error; // a replay stops where its memo ends, it does not go on without the lesson
-      this.deps.logger?.warn(`distiller failed after ${nodeId}: ${(error as Error).message}; the search goes on without new insights`);
-      return false;
+      return this.settle({ kind: 'distill-failed', nodeId, reason: (error as Error).message });
     }
     return this.settle({ kind: 'distilled', nodeId, drafts: reply.drafts, modelCalls: reply.modelCalls });
   }
@@ -298,12 +304,39 @@ export class SearchRun {
   private async awaitReport(): Promise<boolean> {
     if (this.releaseNext()) return this.settle({ kind: 'reported', report: this.releaseNext(true)! });
     if (this.leases.size === 0) throw new Error(`search ${this.searchId}: nothing is in flight and nothing can start, yet the search is not complete`);
-    const message = await this.inbox.next(this.leases.msUntilNext(this.now().getTime()), this.deps.signal);
+    const checkEvery = this.heldCheckEveryMs();
+    const message = await this.inbox.next(this.leases.msUntilNext(this.now().getTime(), 10, checkEvery), this.deps.signal);
+    await this.checkHeld(checkEvery);
     if (message?.kind === 'result' || message?.kind === 'reused') this.held.push(message);
     else if (message && (await this.settle({ kind: 'reported', report: message }))) return true;
     if (this.releaseNext()) return this.settle({ kind: 'reported', report: this.releaseNext(true)! });
     if (!message) this.sayWhatWaits();
     return this.expireLeases();
+  }
+
+  // How often held dispatches are looked up in the work queue: four times per lease.
+  private heldCheckEveryMs(): number {
+    return this.leases.held > 0 && this.deps.stillQueued ? Math.max(250, Math.floor(this.deps.config.leaseMs / 4)) : 60_000;
+  }
+
+  // A held dispatch that left the work queue with no report heard gets an ordinary lease from now.
+  private async checkHeld(every: number): Promise<void> {
+    const { stillQueued } = this.deps;
+    const now = this.now().getTime();
+    if (!stillQueued || this.leases.held === 0 || now - this.heldCheckedAt < every) return;
+    this.heldCheckedAt = now;
+    for (const experimentId of this.leases.heldIds()) {
+      const nodeId = this.tree.experiments.get(experimentId);
+      if (nodeId === undefined) continue;
+      const queued = await stillQueued({ searchId: this.searchId, experimentId, nodeId }).catch((error: unknown) => {
+        this.deps.logger?.warn(`could not look up ${experimentId} in the work queue: ${(error as Error).message}`);
+        return true;
+      });
+      if (!queued && this.leases.heldIds().includes(experimentId)) {
+        this.deps.logger?.warn(`${experimentId} left the work queue but no executor reported on it; its lease (${this.deps.config.leaseMs} ms) starts now`);
+        this.leases.arm(experimentId, now + this.deps.config.leaseMs);
+      }
+    }
   }
 
   // Dispatches in a work queue wait for an executor as long as it takes: say so once a minute.

@@ -248,6 +248,15 @@ export const InsightSupersededSchema = z.object({
   reason: z.string().min(1),
 });
 
+/**
+ * No lesson could be drawn after a node's decision: the distiller kept failing (no answer, an
+ * error) through its retries, and the search went on without it. Recorded so an audit sees the gap.
+ */
+export const DistillationFailedSchema = z.object({
+  nodeId: NodeIdSchema,
+  reason: z.string().min(1),
+});
+
 /** The proposer had nothing new under a node: it is no longer expanded (the rest of the tree still is). */
 export const ExpansionExhaustedSchema = z.object({
   nodeId: NodeIdSchema,
@@ -329,6 +338,7 @@ export const searchEventSchemas = {
   HypothesisRejected: HypothesisRejectedSchema,
   InsightDistilled: InsightDistilledSchema,
   InsightSuperseded: InsightSupersededSchema,
+  DistillationFailed: DistillationFailedSchema,
   NodePruned: NodePrunedSchema,
   ExpansionExhausted: ExpansionExhaustedSchema,
   SearchCompleted: SearchCompletedSchema,

@@ -143,6 +143,9 @@ export function decisionSequence(history: readonly RecordedSearchEvent[], space:
       case 'ExpansionExhausted':
         out.push(`exhausted ${id(e.data.nodeId)}`);
         break;
+      case 'DistillationFailed':
+        out.push(`no lesson after ${id(e.data.nodeId)}`);
+        break;
       case 'SearchCompleted':
         out.push(`complete: ${e.data.reason}; best ${id(e.data.bestNodeId)}`);
         break;

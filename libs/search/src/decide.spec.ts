@@ -1,4 +1,5 @@
 import { given } from '@hypotree/search/testing';
+import { fold } from '@hypotree/tree';
 import { EventScript } from '@hypotree/tree/testing';
 import { loadTaskLike } from './task.fixture.js';
 import { taskChanges } from './started.js';
@@ -231,6 +232,26 @@ describe('the search decider', () => {
       done.decide('1', false);
       done.complete();
       given(done.events).when({ kind: 'resume' }).then({ commands: [] });
+    });
+
+    it('records a distillation that kept failing, with its reason, and does not ask for it again on resume', () => {
+      const s = searchWithBaseline();
+      s.propose('1', '0', { lr: 0.1 });
+      s.succeed('1', [0.9]);
+      s.decide('1', false);
+      const reason = 'hypotree.insight.distill request on nats://127.0.0.1:4222 failed after 4 tries: timeout';
+      given(s.events)
+        .when({ kind: 'distill-failed', nodeId: '1', reason })
+        .then({ events: [{ type: 'DistillationFailed', data: { nodeId: '1', reason } }], commands: [] });
+      s.add({ type: 'DistillationFailed', data: { nodeId: '1', reason } });
+      given(s.events).when({ kind: 'resume' }).then({ commands: [] });
+    });
+
+    it('a failed distillation of a node that has no decision is refused by the fold (never written)', () => {
+      const s = searchWithBaseline();
+      s.propose('1', '0', { lr: 0.1 });
+      s.add({ type: 'DistillationFailed', data: { nodeId: '1', reason: 'x' } });
+      expect(() => fold(s.events)).toThrow(/node 1 has no decision to distill/);
     });
   });
 

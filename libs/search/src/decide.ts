@@ -53,6 +53,11 @@ export function decide(tree: SearchTree, input: SearchInput, ctx: SearchContext)
       return repeated(ctx, input.nodeId, input.commit, input.measured);
     case 'distilled':
       return distilled(tree, ctx, input.nodeId, input.drafts, input.modelCalls);
+    case 'distill-failed': {
+      const data = { nodeId: input.nodeId, reason: input.reason };
+      const note = { level: 'warn' as const, message: `distiller failed after ${input.nodeId}: ${input.reason}; the search goes on without new insights` };
+      return recorded([{ id: eventId(ctx, 'distill-failed', input.nodeId, String(tree.revision)), event: { type: 'DistillationFailed', data } }], [note]);
+    }
     case 'leases-expired':
       return leasesExpired(tree, ctx, input.experimentIds, input.undeliverable);
     case 'tested':

@@ -59,6 +59,8 @@ export type SearchInput =
   | { kind: 'gated'; nodeId: NodeId; commit: string; outcome: GateOutcome }
   | { kind: 'repeated'; nodeId: NodeId; commit: string; measured: Measured }
   | { kind: 'distilled'; nodeId: NodeId; drafts: DistillReply['drafts']; modelCalls?: ModelCall[] }
+  /** The distiller kept failing after a node's decision: the search goes on without that lesson, and records why. */
+  | { kind: 'distill-failed'; nodeId: NodeId; reason: string }
   /** Experiments whose lease ran out; those in `undeliverable` (with the reason) will not be delivered again and fail for good. */
   | { kind: 'leases-expired'; experimentIds: string[]; undeliverable?: Record<string, string> }
   | { kind: 'tested'; baseline: TestRuns; best: TestRuns }

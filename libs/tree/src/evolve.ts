@@ -27,6 +27,7 @@ export function emptyTree(searchId = ''): SearchTree {
     tokensUsed: 0,
     reused: { experiments: 0, gateEvaluations: 0, devEvaluations: 0, modelCalls: 0, modelTokens: 0, testScores: 0 },
     modelCalls: 0,
+    distillationsFailed: [],
   };
 }
 
@@ -266,6 +267,13 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       tree.insights.set(insightId, { id: insightId, nodeId, scope, kind, text, evidence, distiller, claim, basis, active: true, eventId: event.id });
       tree.tokensUsed += tokens(distiller.usage);
       state.own(current).insights.push(insightId);
+      tree.awaitingDistillation = undefined;
+      break;
+    }
+    case 'DistillationFailed': {
+      const current = nodeOf(event.data.nodeId);
+      if (!current.decision) fail(`node ${current.id} has no decision to distill`);
+      tree.distillationsFailed = [...tree.distillationsFailed, { nodeId: current.id, reason: event.data.reason, eventId: event.id }];
       tree.awaitingDistillation = undefined;
       break;
     }

@@ -163,6 +163,8 @@ export interface SearchTree {
   reused: Reuse;
   /** Model calls recorded (ModelCalled), reused ones included. */
   modelCalls: number;
+  /** Decisions after which no lesson could be drawn (DistillationFailed): the distiller kept failing. */
+  distillationsFailed: { nodeId: NodeId; reason: string; eventId: string }[];
   /**
    * The node of the last decision when no insight event has followed it yet: a coordinator that
    * stopped between deciding and distilling left it, and a resume distills it.

@@ -163,6 +163,25 @@ export class DispatchQueue {
     }
   }
 
+  /**
+   * Whether this dispatch is still in the queue: waiting, or taken and not yet acked (a work queue
+   * removes a message on its ack). False once its executor acked it, or if it was lost.
+   */
+  async holds(dispatch: { searchId: string; experimentId: string; nodeId: string }): Promise<boolean> {
+    const stored = await this.jsm.streams.getMessage(WORK_QUEUE.stream, { last_by_subj: workSubject(dispatch.searchId, dispatch.nodeId) }).catch((error: unknown) => {
+      if (isNotFound(error)) return null;
+      throw error;
+    });
+    if (!stored) return false;
+    try {
+      const payload = JSON.parse(stored.string()) as { body?: unknown; experimentId?: unknown };
+      const message = typeof payload.body === 'string' ? (JSON.parse(payload.body) as { experimentId?: unknown }) : payload;
+      return message.experimentId === dispatch.experimentId;
+    } catch {
+      return false;
+    }
+  }
+
   /** Dispatches waiting in the queue (not yet taken or acked). */
   async waiting(): Promise<number> {
     return (await this.jsm.streams.info(WORK_QUEUE.stream)).state.messages;
