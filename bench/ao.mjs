@@ -17,6 +17,7 @@
 // Run after `npm run build`:
 //   node bench/ao.mjs [--quick] [--tasks spirals,movies,routing,penguins] [--budgets 24,96]
 //                     [--seeds 5] [--methods htr,no-insights,flat,greedy,random,tpe] [--out reports/ao]
+//   node bench/ao.mjs --from reports/ao/ao.json   (the table and plot again from raw results, e.g. of a run cut short)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,13 +32,15 @@ const { values: opts } = parseArgs({
     seeds: { type: 'string' },
     methods: { type: 'string' },
     out: { type: 'string', default: 'reports/ao' },
+    from: { type: 'string' },
   },
 });
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 // --quick: the pipeline end to end on the two fastest tasks, one seed, budget 4 (CI, under 3 minutes).
-const tasks = list(opts.tasks ?? (opts.quick ? 'penguins,routing' : 'spirals,movies,routing,penguins'));
-const budgets = list(opts.budgets ?? (opts.quick ? '4' : '24,96')).map(Number);
-const seeds = Number(opts.seeds ?? (opts.quick ? 1 : 5));
+const earlier = opts.from ? JSON.parse(fs.readFileSync(opts.from, 'utf8')) : undefined;
+const tasks = opts.tasks ? list(opts.tasks) : (earlier?.tasks ?? (opts.quick ? ['penguins', 'routing'] : ['spirals', 'movies', 'routing', 'penguins']));
+const budgets = opts.budgets ? list(opts.budgets).map(Number) : (earlier?.budgets ?? (opts.quick ? [4] : [24, 96]));
+const seeds = Number(opts.seeds ?? earlier?.seeds ?? (opts.quick ? 1 : 5));
 const bestKnown = JSON.parse(fs.readFileSync('bench/best-known.json', 'utf8'));
 const bin = path.resolve('apps/hypotree/bin/hypotree.js');
 
@@ -50,7 +53,7 @@ const METHODS = {
   random: (budget) => ['--proposer', 'random', ...treeless(budget)],
   tpe: (budget) => ['--proposer', 'tpe', ...treeless(budget)],
 };
-const methods = list(opts.methods ?? Object.keys(METHODS).join(','));
+const methods = opts.methods ? list(opts.methods) : (earlier?.methods ?? Object.keys(METHODS));
 for (const m of methods) if (!METHODS[m]) throw new Error(`unknown method '${m}' (${Object.keys(METHODS).join(', ')})`);
 for (const t of tasks) if (!bestKnown[t]) throw new Error(`no best-known result for task '${t}' in bench/best-known.json: run node bench/headroom.mjs examples/${t}`);
 
@@ -108,11 +111,12 @@ const sd = (xs) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - m
 const pct = (xs) => `${(mean(xs) * 100).toFixed(1)} ± ${(sd(xs) * 100).toFixed(1)}`;
 
 fs.mkdirSync(opts.out, { recursive: true });
-const results = [];
+const results = earlier?.results ?? [];
 const save = () => fs.writeFileSync(path.join(opts.out, 'ao.json'), `${JSON.stringify({ tasks, budgets, seeds, methods, bestKnown, results }, null, 1)}\n`);
-for (const budget of budgets) {
-  for (const task of tasks) {
-    for (let seed = 1; seed <= seeds; seed++) {
+// Seeds outermost, so that a run cut short still has every task and method at the seeds it finished.
+for (const budget of earlier ? [] : budgets) {
+  for (let seed = 1; seed <= seeds; seed++) {
+    for (const task of tasks) {
       for (const method of methods) {
         const r = search(task, method, budget, seed);
         results.push(r);
@@ -142,10 +146,12 @@ for (const budget of budgets) {
       const others = methods.filter((m) => m !== 'htr').map((m) => ({ m, f: mean(of(m).map((r) => r.fraction)) }));
       const best = others.reduce((a, b) => (b.f > a.f ? b : a));
       const htr = mean(of('htr').map((r) => r.fraction));
-      const ratio = best.f > 0 ? htr / best.f : Infinity;
+      // No other method gained: HTR's ratio is infinite if it gained, undefined (counted neither way) if not.
+      const ratio = best.f > 0 ? htr / best.f : htr > 0 ? Infinity : NaN;
       if (ratio >= 1.2) above += 1;
       if (ratio < 0.95) below += 1;
-      verdict.push(`${task}, budget ${budget}: HTR ${(htr * 100).toFixed(1)}% of achievable, best other ${best.m} ${(best.f * 100).toFixed(1)}%, ratio ${Number.isFinite(ratio) ? ratio.toFixed(2) : '∞'}`);
+      const n = of('htr').length;
+      verdict.push(`${task}, budget ${budget} (${n} seeds): HTR ${(htr * 100).toFixed(1)}% of achievable, best other ${best.m} ${(best.f * 100).toFixed(1)}%, ratio ${Number.isNaN(ratio) ? 'n/a' : Number.isFinite(ratio) ? ratio.toFixed(2) : '∞'}`);
     }
   }
   verdict.push(`budget ${budget}: HTR ≥ 1.2× the best other on ${above} of ${tasks.length} tasks, below 0.95× on ${below}`);
