@@ -52,4 +52,30 @@ describe('experiment leases', () => {
     expect(leases.msUntilNext(t0 + 40_000, 0)).toBe(0);
     expect(leases.expired(t0 + 40_000)).toEqual(['2#1']);
   });
+
+  it('hold a dispatch waiting in a work queue without a deadline until its executor first reports; then it runs for leaseMs', () => {
+    const leases = new Leases(LEASE);
+    leases.hold('1#1');
+    expect(leases.held).toBe(1);
+    expect(leases.heldIds()).toEqual(['1#1']);
+    expect(leases.expired(t0 + 100 * LEASE)).toEqual([]);
+    // A wait on held dispatches alone is finite (the loop looks at the queue now and then).
+    expect(leases.msUntilNext(t0, 10, 5_000)).toBe(5_000);
+    leases.refresh('1#1', t0);
+    expect(leases.held).toBe(0);
+    expect(leases.expired(t0 + LEASE - 1)).toEqual([]);
+    expect(leases.expired(t0 + LEASE)).toEqual(['1#1']);
+  });
+
+  it('expire at once a dispatch the transport gave up on (dead-lettered), held or not', () => {
+    const leases = new Leases(LEASE);
+    leases.hold('1#1');
+    leases.arm('2#1', t0 + LEASE);
+    leases.expire('1#1', t0);
+    leases.expire('2#1', t0);
+    leases.expire('3#1', t0); // unknown: nothing happens
+    expect(leases.expired(t0)).toEqual(['1#1', '2#1']);
+    expect(leases.held).toBe(0);
+    expect(leases.size).toBe(2);
+  });
 });

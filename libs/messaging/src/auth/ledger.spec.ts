@@ -1,7 +1,7 @@
 import { DispatchLedger } from './ledger.js';
 
 const dispatch = { searchId: 's', experimentId: '1#1', nodeId: '1' };
-const report = (nonce: string | undefined, over: Partial<typeof dispatch & { executorId: string }> = {}) => ({ ...dispatch, executorId: 'exA', nonce, ...over });
+const report = (nonce: string | undefined, over: Partial<typeof dispatch & { executorId: string; delivery: number }> = {}) => ({ ...dispatch, executorId: 'exA', nonce, ...over });
 
 describe('DispatchLedger: reports bound to their dispatch', () => {
   it('admits started, heartbeats and one result from the executor that took the dispatch, then refuses anything more as a replay', () => {
@@ -53,5 +53,37 @@ describe('DispatchLedger: reports bound to their dispatch', () => {
     expect(first).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(ledger.admit('result', report(again), 'exA')).toBeUndefined();
     expect(ledger.admit('result', report(first), 'exA')).toBe('replay: a result for 1#1 was already accepted');
+  });
+
+  it('a later JetStream delivery of the dispatch takes it over from the executor that went silent; an earlier or equal one cannot', () => {
+    const ledger = new DispatchLedger();
+    const nonce = ledger.issue(dispatch);
+    expect(ledger.admit('started', report(nonce, { delivery: 1 }), 'exA')).toBeUndefined();
+    // exB got the same delivery (a replayed copy): refused; a result cannot take over either.
+    expect(ledger.admit('started', report(nonce, { executorId: 'exB', delivery: 1 }), 'exB')).toBe('1#1 was taken by executor exA, not exB');
+    expect(ledger.admit('result', report(nonce, { executorId: 'exB', delivery: 2 }), 'exB')).toBe('1#1 was taken by executor exA, not exB');
+    // The queue redelivered it to exB after exA's ack wait ran out: exB's started report takes it over.
+    expect(ledger.admit('started', report(nonce, { executorId: 'exB', delivery: 2 }), 'exB')).toBeUndefined();
+    expect(ledger.admit('heartbeat', report(nonce, { delivery: 1 }), 'exA')).toBe('1#1 was taken by executor exB, not exA');
+    expect(ledger.admit('started', report(nonce, { delivery: 2 }), 'exA')).toBe('1#1 was taken by executor exB, not exA');
+    expect(ledger.admit('result', report(nonce, { executorId: 'exB', delivery: 2 }), 'exB')).toBeUndefined();
+    expect(ledger.admit('result', report(nonce, { delivery: 1 }), 'exA')).toBe('replay: a result for 1#1 was already accepted');
+  });
+
+  it('with a secret, nonces are an HMAC of the dispatch: a new ledger with the same secret (a restarted coordinator) admits them; another secret does not', () => {
+    const secret = new TextEncoder().encode('SUAEXAMPLESEED');
+    const before = new DispatchLedger({ secret });
+    const nonce = before.issue(dispatch);
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(before.issue(dispatch)).toBe(nonce);
+    expect(before.issue({ ...dispatch, experimentId: '1#2' })).not.toBe(nonce);
+    const after = new DispatchLedger({ secret });
+    expect(after.admit('started', report(nonce), 'exA')).toBeUndefined();
+    expect(after.admit('result', report(nonce), 'exA')).toBeUndefined();
+    expect(after.admit('result', report(nonce), 'exA')).toBe('replay: a result for 1#1 was already accepted');
+    // The nonce of one dispatch does not speak for another, and another key's ledger knows none of them.
+    expect(new DispatchLedger({ secret }).admit('result', report(nonce, { experimentId: '2#1', nodeId: '2' }), 'exA')).toMatch(/^2#1: no dispatch with this nonce/);
+    expect(new DispatchLedger({ secret: 'another key' }).admit('result', report(nonce), 'exA')).toMatch(/^1#1: no dispatch with this nonce/);
+    expect(new DispatchLedger().admit('result', report(nonce), 'exA')).toMatch(/^1#1: no dispatch with this nonce/);
   });
 });
