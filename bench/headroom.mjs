@@ -10,6 +10,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mulberry32 } from '../examples/generate-support.mjs';
 
 const [taskDir, budget = '24', repetitions = '10', long = '300'] = process.argv.slice(2);
 const spec = JSON.parse(readFileSync(path.join(taskDir, 'hypotree.task.json'), 'utf8'));
@@ -18,16 +19,6 @@ const { evaluate } = await import(pathToFileURL(existsSync(own) ? own : path.res
 const space = spec.parameters.space;
 const sign = spec.objective.direction === 'maximize' ? 1 : -1;
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 // The same draw as the random proposer (libs/research/src/offline/random-proposer.ts).
 function sample(p, random) {
   if (p.type === 'float' || p.type === 'int') {

@@ -2,17 +2,7 @@
 // Euclidean travelling-salesman instances: cities in clusters over the unit square (clustered
 // instances are where construction rules and local search differ most).
 import { writeFileSync } from 'node:fs';
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../generate-support.mjs';
 
 function instance(n, seed) {
   const rand = mulberry32(seed);
