@@ -1,6 +1,8 @@
 // Per-experiment overhead of the distributed path (NATS with per-role nkeys and subject
 // permissions, signed dispatches and reports bound by nonce) against the embedded in-process
-// transport, for null experiments, in one run. The same Nest apps on both transports: a
+// transport, for null experiments, in one run: dispatches over core NATS (`--dispatch core`) and
+// through the JetStream work queue (the default: published to a stream, pulled by the executor,
+// acked after its result). The same Nest apps on both transports: a
 // "coordinator" that dispatches and waits for each result, a null executor that answers at once.
 //   - transport only: the executor reports started and a result as soon as a dispatch arrives;
 //   - null experiment: the executor first does what a null experiment costs (git worktree add,
@@ -19,8 +21,8 @@ import { NestFactory } from '@nestjs/core';
 import { EventPattern } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import {
-  createUserKey, DispatchExperimentSchema, DispatchLedger, EXECUTOR_QUEUE, ExperimentResultMessageSchema, identityFromSeed, InProcessBus, InProcessClient,
-  InProcessServer, natsAuthConfig, natsClient, natsMicroservice, parseMessage, parseTrustList, Patterns, reportPolicy, signersOf,
+  createUserKey, DispatchExperimentSchema, DispatchLedger, EXECUTOR_QUEUE, executorInbox, ExperimentResultMessageSchema, identityFromSeed, InProcessBus, InProcessClient,
+  InProcessServer, natsAuthConfig, natsClient, natsMicroservice, open, parseMessage, parseTrustList, Patterns, pullDispatches, reportPolicy, signersOf, workQueueFor,
 } from '@hypotree/messaging';
 import { loadTask } from '@hypotree/task';
 import { addWorktree, candidateView, prepareArtifact, removeWorktree, runProcess, sandboxMode } from '@hypotree/workspace';
@@ -51,14 +53,18 @@ const evidenceOf = (d) => ({
 });
 
 // The null executor: validate the dispatch, (optionally) run the null experiment, report.
+async function nullExecute(client, state, payload) {
+  const d = parseMessage(DispatchExperimentSchema, Patterns.dispatchExperiment, payload);
+  const who = { searchId: d.searchId, experimentId: d.experimentId, nodeId: d.nodeId, executorId: 'bench', ...(d.nonce ? { nonce: d.nonce } : {}) };
+  await lastValueFrom(client.emit(Patterns.experimentStarted, who), { defaultValue: undefined });
+  if (state.work) await nullExperiment(d.experimentId);
+  await lastValueFrom(client.emit(Patterns.experimentResult, { ...who, evidence: evidenceOf(d) }), { defaultValue: undefined });
+}
+
 function executorModule(client, state) {
   class NullExecutor {
     async dispatch(payload) {
-      const d = parseMessage(DispatchExperimentSchema, Patterns.dispatchExperiment, payload);
-      const who = { searchId: d.searchId, experimentId: d.experimentId, nodeId: d.nodeId, executorId: 'bench', ...(d.nonce ? { nonce: d.nonce } : {}) };
-      await lastValueFrom(client.emit(Patterns.experimentStarted, who), { defaultValue: undefined });
-      if (state.work) await nullExperiment(d.experimentId);
-      await lastValueFrom(client.emit(Patterns.experimentResult, { ...who, evidence: evidenceOf(d) }), { defaultValue: undefined });
+      return nullExecute(client, state, payload);
     }
   }
   const method = Object.getOwnPropertyDescriptor(NullExecutor.prototype, 'dispatch');
@@ -130,15 +136,32 @@ async function transport(kind) {
     await start(coordinatorModule(waiting), { strategy: new InProcessServer(bus) });
     await start(executorModule(executorClient, state), { strategy: new InProcessServer(bus) });
   } else {
-    const ledger = new DispatchLedger();
+    const ledger = new DispatchLedger({ secret: keys.coordinator.seed });
     const coordinator = security('coordinator');
     const executor = security('executor');
-    dispatcher = natsClient({ servers: [url], name: 'bench-coordinator' }, { security: coordinator, ledger });
-    executorClient = natsClient({ servers: [url], name: 'bench-executor' }, { security: executor });
+    const queued = kind === 'jetstream';
+    dispatcher = natsClient({ servers: [url], name: 'bench-coordinator' }, { security: coordinator, ledger, ...(queued ? { workQueue: workQueueFor(60_000) } : {}) });
+    executorClient = natsClient({ servers: [url], name: 'bench-executor', inboxPrefix: executorInbox('bench') }, { security: executor });
     await dispatcher.connect();
     await executorClient.connect();
     await start(coordinatorModule(waiting), natsMicroservice({ servers: [url] }, { identity: coordinator.identity, inbound: reportPolicy(coordinator, ledger) }));
-    await start(executorModule(executorClient, state), natsMicroservice({ servers: [url] }, { identity: executor.identity, inbound: { signers: { [Patterns.dispatchExperiment]: signersOf(trust).coordinator } } }));
+    if (queued) {
+      // The executor service's pull loop: one dispatch at a time, verified, run, acked after its result.
+      const stop = new AbortController();
+      const coordinators = signersOf(trust).coordinator;
+      let idle = Promise.resolve();
+      const pulling = pullDispatches(executorClient.natsConnection, {
+        room: () => idle,
+        take: (q) => {
+          idle = nullExecute(executorClient, state, open(q.data, Patterns.dispatchExperiment, coordinators).message).then(() => q.ack());
+        },
+        log: { log() {}, warn: (m) => process.env.BENCH_DEBUG && console.error(m) },
+        signal: stop.signal,
+      });
+      apps.push({ close: async () => (stop.abort(), await pulling) });
+    } else {
+      await start(executorModule(executorClient, state), natsMicroservice({ servers: [url] }, { identity: executor.identity, inbound: { signers: { [Patterns.dispatchExperiment]: signersOf(trust).coordinator } } }));
+    }
   }
   let n = 0;
   return {
@@ -168,8 +191,8 @@ async function transport(kind) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const paths = [await transport('in-process'), await transport('nats')];
-const times = { transport: { 'in-process': [], nats: [] }, experiment: { 'in-process': [], nats: [] } };
+const paths = [await transport('in-process'), await transport('nats'), await transport('jetstream')];
+const times = { transport: { 'in-process': [], nats: [], jetstream: [] }, experiment: { 'in-process': [], nats: [], jetstream: [] } };
 try {
   for (const p of paths) for (let i = 0; i < 20; i++) await p.once(); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
@@ -188,7 +211,12 @@ try {
 }
 
 console.log(`dispatch → started → result, one at a time; ${DISPATCHES} dispatches and ${EXPERIMENTS} null experiments per transport, interleaved in ${ROUNDS} rounds; sandbox: ${sandboxMode().kind}; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
+const label = { nats: 'core NATS', jetstream: 'JetStream work queue' };
 for (const what of ['transport', 'experiment']) {
-  const [a, b] = [times[what]['in-process'], times[what].nats];
-  console.log(`  ${what === 'transport' ? 'transport only ' : 'null experiment'}: in-process median ${median(a).toFixed(2)} ms (mean ${mean(a).toFixed(2)}), NATS+nkeys+signatures median ${median(b).toFixed(2)} ms (mean ${mean(b).toFixed(2)}); ratio ${(median(b) / median(a)).toFixed(2)}, NATS overhead ${(median(b) - median(a)).toFixed(2)} ms per dispatch`);
+  const a = times[what]['in-process'];
+  console.log(`  ${what === 'transport' ? 'transport only ' : 'null experiment'}: in-process median ${median(a).toFixed(2)} ms (mean ${mean(a).toFixed(2)})`);
+  for (const kind of ['nats', 'jetstream']) {
+    const b = times[what][kind];
+    console.log(`    ${label[kind]} + nkeys + signatures: median ${median(b).toFixed(2)} ms (mean ${mean(b).toFixed(2)}); ratio ${(median(b) / median(a)).toFixed(2)}, overhead ${(median(b) - median(a)).toFixed(2)} ms per dispatch`);
+  }
 }

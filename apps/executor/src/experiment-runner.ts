@@ -39,6 +39,7 @@ export class ExperimentRunner {
   /** The work-queue delivery of each queued dispatch this executor runs now, by nonce (a redelivery to this executor replaces it). */
   private readonly deliveries = new Map<string, Delivery>();
   private readonly nonces = new Set<string>();
+  private roomWaiters: (() => void)[] = [];
   private readonly tasks = new Map<string, Task>();
   private readonly repos = new Map<string, Promise<ArtifactRepo>>();
 
@@ -77,6 +78,12 @@ export class ExperimentRunner {
     this.pump();
   }
 
+  /** Resolves once fewer than `capacity` experiments are running or waiting here (at once if so). */
+  room(): Promise<void> {
+    if (this.load < this.capacity) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
   /** How many experiments are running or waiting here. */
   get load(): number {
     return this.running + this.waiting.length;
@@ -107,6 +114,7 @@ export class ExperimentRunner {
           this.active.delete(done);
           this.running -= 1;
           this.pump();
+          if (this.load < this.capacity) for (const wake of this.roomWaiters.splice(0)) wake();
         });
       this.active.add(done);
     }

@@ -57,7 +57,7 @@ export async function startExecutorService(
   const pulling = new AbortController();
   const coordinators = security && signersOf(security.trust).coordinator;
   const pulled = pullDispatches((client as unknown as HypotreeNatsClient).natsConnection, {
-    hasRoom: () => runner.load < config.capacity,
+    room: () => runner.room(),
     take: (queued) => takeQueued(runner, queued, coordinators, log),
     log,
     signal: pulling.signal,

@@ -246,8 +246,8 @@ function queued(msg: JsMsg): QueuedDispatch {
 
 /** What an executor's pull loop needs. */
 export interface WorkQueuePull {
-  /** Whether there is room for another experiment now. */
-  hasRoom(): boolean;
+  /** Resolves once there is room for another experiment (at once if there is). */
+  room(): Promise<void>;
   /** A dispatch pulled from the queue. */
   take(dispatch: QueuedDispatch): void;
   log: { log(message: string): void; warn(message: string): void };
@@ -275,11 +275,10 @@ export async function pullDispatches(nc: NatsConnection, pull: WorkQueuePull): P
       const timer = setTimeout(done, ms);
       pull.signal.addEventListener('abort', done, { once: true });
     });
+  const stopped = new Promise<void>((resolve) => pull.signal.addEventListener('abort', () => resolve(), { once: true }));
   while (!pull.signal.aborted) {
-    if (!pull.hasRoom()) {
-      await pause(50);
-      continue;
-    }
+    await Promise.race([pull.room(), stopped]);
+    if (pull.signal.aborted) break;
     try {
       consumer ??= await js.consumers.get(WORK_QUEUE.stream, WORK_QUEUE.consumer);
       const msg = await consumer.next({ expires: pull.expiresMs ?? 5_000 });
