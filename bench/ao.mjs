@@ -166,7 +166,7 @@ const W = 320;
 const H = 220;
 const panels = budgets.flatMap((budget) => tasks.map((task) => ({ task, budget })));
 const cols = tasks.length;
-let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cols * W}" height="${budgets.length * H + 30}" font-family="sans-serif" font-size="11">\n`;
+let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.max(cols * W, methods.length * 110 + 40)}" height="${budgets.length * H + 30}" font-family="sans-serif" font-size="11">\n`;
 panels.forEach(({ task, budget }, k) => {
   const x0 = (k % cols) * W + 40;
   const y0 = Math.floor(k / cols) * H + 20;
@@ -178,9 +178,10 @@ panels.forEach(({ task, budget }, k) => {
     return { m, points: Array.from({ length: n }, (_, i) => mean(cs.map((c) => c[Math.min(i, c.length - 1)] ?? 0))) };
   });
   const top = Math.max(1e-9, ...curves.flatMap((c) => c.points));
-  svg += `<text x="${x0}" y="${y0 - 5}">${task}, budget ${budget}: best-so-far dev gain (max ${(top * 100).toFixed(1)}%)</text>\n`;
+  svg += `<text x="${x0}" y="${y0 - 5}">${task}, budget ${budget}: mean best-so-far dev gain</text>\n`;
   svg += `<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="none" stroke="#999"/>\n`;
   svg += `<text x="${x0 + w / 2}" y="${y0 + h + 15}" text-anchor="middle">experiments (1–${budget})</text>\n`;
+  svg += `<text x="${x0 - 4}" y="${y0 + 4}" text-anchor="end">${(top * 100).toFixed(0)}%</text><text x="${x0 - 4}" y="${y0 + h}" text-anchor="end">0</text>\n`;
   for (const { m, points } of curves) {
     if (points.length === 0) continue;
     const d = points.map((v, i) => `${i === 0 ? 'M' : 'L'}${(x0 + (i / Math.max(1, budget - 1)) * w).toFixed(1)},${(y0 + h - (v / top) * h).toFixed(1)}`).join(' ');
