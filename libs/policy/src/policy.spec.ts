@@ -152,6 +152,28 @@ describe('selection', () => {
     expect([...drawn].sort()).toEqual(['0', '1']);
   });
 
+  it('balances directions when asked: a direction holding most of the tree loses its best node to another admitted direction', () => {
+    const s = searchWithBaseline();
+    const node = (id: string, parent: string, dev: number, admitted: boolean) => {
+      s.propose(id, parent, { lr: dev });
+      s.succeed(id, [dev]);
+      s.decide(id, admitted);
+    };
+    node('1', '0', 0.9, true);
+    node('2', '0', 0.88, true);
+    node('1.1', '1', 0.92, true);
+    node('1.2', '1', 0.85, false);
+    node('1.1.1', '1.1', 0.93, true);
+    const tree = fold(s.events);
+    // Direction 1 holds 4 of the 5 nodes; its newest node 1.1.1 is best and childless, so plain UCB picks it.
+    expect(selectionPolicy({ initialDesign: 0 }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '1.1.1', rule: 'ucb' });
+    expect(selectionPolicy({ initialDesign: 0, lineageBalance: 0 }).decide(tree)).toEqual(selectionPolicy({ initialDesign: 0 }).decide(tree));
+    // Weighted by 2, its 80 % share costs 1.6 against direction 2's 0.4: node 2 is expanded.
+    const balanced = selectionPolicy({ initialDesign: 0, lineageBalance: 2 }).decide(tree);
+    expect(balanced).toMatchObject({ kind: 'expand', parentId: '2', rule: 'ucb' });
+    expect(balanced.reason).toMatch(/^2: rank 0\.25 \+ exploration 0\.67 − balance 0\.40 \(direction 2 holds 20% of the nodes\)/);
+  });
+
   it('stops expanding a node at its maximum of children, but the root stays open for new directions', () => {
     const s = searchWithBaseline();
     s.propose('1', '0', { lr: 0.1 });

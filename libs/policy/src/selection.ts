@@ -1,5 +1,5 @@
 import { ROOT_NODE_ID, type NodeId } from '@hypotree/events';
-import { admitted, devScore, frontier, type SearchTree, type TreeNode } from '@hypotree/tree';
+import { admitted, devScore, frontier, lineage, type SearchTree, type TreeNode } from '@hypotree/tree';
 import { z } from 'zod';
 import { policyRef, type Reasoned } from './decision.js';
 import { seededRandom } from './random.js';
@@ -21,6 +21,12 @@ export const SelectionParamsSchema = z.object({
   initialDesign: z.number().int().nonnegative().default(8),
   /** An admitted node (other than the root, where new directions open) with this many children is no longer expanded. */
   maxChildren: z.number().int().positive().default(8),
+  /**
+   * Weight of the lineage balance in best-first (0: off, as before it existed): a node's value loses
+   * this times the share of the tree's nodes under its direction (the root's child it descends
+   * from), so one direction does not take every expansion while other admitted directions wait.
+   */
+  lineageBalance: z.number().nonnegative().default(0),
 });
 export type SelectionParams = z.infer<typeof SelectionParamsSchema>;
 
@@ -72,23 +78,45 @@ function choose(tree: SearchTree, open: TreeNode[], params: SelectionParams): { 
       return { node, rule: 'greedy-best', reason: `${node.id} has the best dev score among open admitted nodes` };
     }
     case 'best-first':
-      return upperConfidence(tree, open, params.exploration);
+      return upperConfidence(tree, open, params.exploration, params.lineageBalance);
   }
 }
 
-// UCB1 over rank-normalised dev scores (scale-free across metrics): rank/(n-1) + c·sqrt(ln N / (children + 1)).
-function upperConfidence(tree: SearchTree, open: TreeNode[], c: number): { node: TreeNode; rule: string; reason: string } {
+// UCB1 over rank-normalised dev scores (scale-free across metrics): rank/(n-1) + c·sqrt(ln N / (children + 1)),
+// less `balance` times the share of the tree's nodes under the node's direction.
+function upperConfidence(tree: SearchTree, open: TreeNode[], c: number, balance: number): { node: TreeNode; rule: string; reason: string } {
   const sorted = [...open].sort((a, b) => (devScore(tree, a) ?? -Infinity) - (devScore(tree, b) ?? -Infinity));
   const rank = new Map(sorted.map((n, i) => [n.id, sorted.length > 1 ? i / (sorted.length - 1) : 1]));
   const total = open.reduce((sum, n) => sum + n.children.length, 0);
+  const share = balance > 0 ? directionShares(tree) : new Map<NodeId, number>();
+  const shareOf = (n: TreeNode) => share.get(direction(tree, n)) ?? 0;
   let best = open[0]!;
   let bestValue = -Infinity;
   let bestBonus = 0;
   for (const n of open) {
     const bonus = c * Math.sqrt(Math.log(total + 1) / (n.children.length + 1));
-    const value = rank.get(n.id)! + bonus;
+    const value = rank.get(n.id)! + bonus - balance * shareOf(n);
     if (value > bestValue) [best, bestValue, bestBonus] = [n, value, bonus];
   }
-  const reason = `${best.id}: rank ${rank.get(best.id)!.toFixed(2)} + exploration ${bestBonus.toFixed(2)} is the highest of ${open.length} open admitted nodes`;
+  const balanced = balance > 0 ? ` − balance ${(balance * shareOf(best)).toFixed(2)} (direction ${direction(tree, best)} holds ${(shareOf(best) * 100).toFixed(0)}% of the nodes)` : '';
+  const reason = `${best.id}: rank ${rank.get(best.id)!.toFixed(2)} + exploration ${bestBonus.toFixed(2)}${balanced} is the highest of ${open.length} open admitted nodes`;
   return { node: best, rule: 'ucb', reason };
+}
+
+// The direction a node belongs to: the root's child on its lineage (the root is its own).
+function direction(tree: SearchTree, n: TreeNode): NodeId {
+  return lineage(tree, n.id)[1]?.id ?? ROOT_NODE_ID;
+}
+
+// The share of the tree's non-root nodes under each direction.
+function directionShares(tree: SearchTree): Map<NodeId, number> {
+  const counts = new Map<NodeId, number>();
+  let total = 0;
+  for (const n of tree.nodes.values()) {
+    if (n.id === ROOT_NODE_ID) continue;
+    const d = direction(tree, n);
+    counts.set(d, (counts.get(d) ?? 0) + 1);
+    total += 1;
+  }
+  return new Map([...counts].map(([d, k]) => [d, k / total]));
 }
