@@ -10,13 +10,15 @@
 //                gate rules and the same gate budget, not with the root as in bench/search.mjs)
 //   tpe          a tree-structured Parzen estimator without the tree (--proposer tpe), laid out
 //                like the random search: whole configurations, each a child of the best so far
+//   balanced     (not in the default list) HTR with selection.lineageBalance=1: best-first
+//                discounts a node by its direction's share of the tree
 // Reports, per task, budget and method: the relative held-out gain and the fraction of the
 // achievable gain (bench/best-known.json, from bench/headroom.mjs) as mean ± sd over seeds, the gate
 // calls used, HTR / best other method, and whether the issue's bar is met; writes the raw results
 // (ao.json), the table (ao.md) and a plot of best-so-far dev gain against experiments (ao.svg).
 // Run after `npm run build`:
 //   node bench/ao.mjs [--quick] [--tasks spirals,movies,routing,penguins] [--budgets 24,96]
-//                     [--seeds 5] [--methods htr,no-insights,flat,greedy,random,tpe] [--out reports/ao]
+//                     [--seeds 5] [--methods htr,no-insights,flat,greedy,random,tpe[,balanced]] [--out reports/ao]
 //   node bench/ao.mjs --from reports/ao/ao.json   (the table and plot again from raw results, e.g. of a run cut short)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -52,8 +54,10 @@ const METHODS = {
   greedy: () => ['--policy', 'selection.strategy=greedy'],
   random: (budget) => ['--proposer', 'random', ...treeless(budget)],
   tpe: (budget) => ['--proposer', 'tpe', ...treeless(budget)],
+  balanced: () => ['--policy', 'selection.lineageBalance=1'],
 };
-const methods = opts.methods ? list(opts.methods) : (earlier?.methods ?? Object.keys(METHODS));
+const ISSUE_METHODS = ['htr', 'no-insights', 'flat', 'greedy', 'random', 'tpe'];
+const methods = opts.methods ? list(opts.methods) : (earlier?.methods ?? ISSUE_METHODS);
 for (const m of methods) if (!METHODS[m]) throw new Error(`unknown method '${m}' (${Object.keys(METHODS).join(', ')})`);
 for (const t of tasks) if (!bestKnown[t]) throw new Error(`no best-known result for task '${t}' in bench/best-known.json: run node bench/headroom.mjs examples/${t}`);
 
@@ -161,7 +165,7 @@ fs.writeFileSync(path.join(opts.out, 'ao.md'), table);
 console.log(`\n${table}`);
 
 // The plot: one panel per task and budget, mean best-so-far dev gain against experiments per method.
-const colours = { htr: '#d62728', 'no-insights': '#ff7f0e', flat: '#2ca02c', greedy: '#9467bd', random: '#7f7f7f', tpe: '#1f77b4' };
+const colours = { htr: '#d62728', 'no-insights': '#ff7f0e', flat: '#2ca02c', greedy: '#9467bd', random: '#7f7f7f', tpe: '#1f77b4', balanced: '#8c564b' };
 const W = 320;
 const H = 220;
 const panels = budgets.flatMap((budget) => tasks.map((task) => ({ task, budget })));
