@@ -1,5 +1,5 @@
 import { connect, createInbox, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { createUserKey, identityFromSeed, Patterns } from '@hypotree/messaging';
+import { createUserKey, executorInbox, identityFromSeed, Patterns, WORK_QUEUE, workSubject } from '@hypotree/messaging';
 import { ROLES, startSecuredNats, type Role, type SecuredNats } from './support/nats-secured.js';
 
 // Subject permissions per role (test/support/nats-secured.conf) on a real nats-server: each role's
@@ -92,6 +92,44 @@ describe('NATS permissions per role', () => {
     expect(dispatchesToB).toEqual(['from the coordinator']);
     expect(requests).toEqual(['from the coordinator']);
     expect(coordinator.errors).toEqual([]);
+  });
+
+  it("an executor cannot put work in the queue, hear the queue's subjects or another executor's inbox, or manage the streams; it can pull into its own inbox", async () => {
+    const coordinator = await as('coordinator');
+    const exA = await as('exA');
+    // The intruder (test only) hears everything: it shows what reached the queue's subjects.
+    const intruder = await as('intruder');
+    const queued = hear(intruder.nc, `${WORK_QUEUE.subject}.>`);
+    await settle(intruder.nc);
+
+    exA.nc.publish(workSubject('s', '1'), 'from exA');
+    exA.nc.subscribe(`${WORK_QUEUE.subject}.>`); // would see every dispatch and nonce as it is queued
+    exA.nc.subscribe(`${executorInbox('exB')}.>`); // would see what exB pulls
+    exA.nc.subscribe('_INBOX.>'); // would see the coordinator's replies
+    exA.nc.publish(`$JS.API.STREAM.PURGE.${WORK_QUEUE.stream}`, '{}');
+    exA.nc.publish(`$JS.API.STREAM.DELETE.${WORK_QUEUE.stream}`, '{}');
+    exA.nc.publish(`$JS.API.CONSUMER.DELETE.${WORK_QUEUE.stream}.${WORK_QUEUE.consumer}`, '{}');
+    await settle(exA.nc);
+    expect(exA.errors.sort()).toEqual([
+      `PermissionViolationError: Permissions Violation for Publish to "$JS.API.CONSUMER.DELETE.${WORK_QUEUE.stream}.${WORK_QUEUE.consumer}"`,
+      `PermissionViolationError: Permissions Violation for Publish to "$JS.API.STREAM.DELETE.${WORK_QUEUE.stream}"`,
+      `PermissionViolationError: Permissions Violation for Publish to "$JS.API.STREAM.PURGE.${WORK_QUEUE.stream}"`,
+      `PermissionViolationError: Permissions Violation for Publish to "${workSubject('s', '1')}"`,
+      `PermissionViolationError: Permissions Violation for Subscription to "${WORK_QUEUE.subject}.>"`,
+      `PermissionViolationError: Permissions Violation for Subscription to "${executorInbox('exB')}.>"`,
+      'PermissionViolationError: Permissions Violation for Subscription to "_INBOX.>"',
+    ].sort());
+    expect(queued).toEqual([]);
+
+    // Control: the coordinator may queue work; an executor's requests (its pulls) are answered in its own inbox.
+    coordinator.nc.publish(workSubject('s', '1'), 'from the coordinator');
+    await settle(coordinator.nc);
+    expect(queued).toEqual(['from the coordinator']);
+    expect(coordinator.errors).toEqual([]);
+    const ownInbox = await connect({ servers: nats.url, authenticator: nkeyAuthenticator(nats.security('exB').identity.seed), inboxPrefix: executorInbox('exB') });
+    connections.push(ownInbox);
+    const info = JSON.parse((await ownInbox.request('$JS.API.INFO', '', { timeout: 2_000 })).string()) as { type?: string };
+    expect(info.type).toBe('io.nats.jetstream.api.v1.account_info_response');
   });
 
   it('a distiller may only answer the requests it receives; the coordinator cannot forge reports; analytics publishes nothing', async () => {
