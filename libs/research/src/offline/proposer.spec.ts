@@ -177,6 +177,25 @@ describe('OfflineProposer', () => {
     expect(first!.mechanism).toContain('node 1 moved lr the same way and was admitted (+0.105)');
   });
 
+  it('searches around the root once a whole design of directions from it was rejected, and not before', async () => {
+    const s = started();
+    for (let k = 1; k <= 8; k++) {
+      s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
+      s.succeed(String(k), [0.3, 0.31]);
+      if (k < 8) s.decide(String(k), false);
+    }
+    // Seven of the eight directions decided: the root still opens new ones.
+    const before = await proposer.propose(request(fold(s.events), '0'));
+    expect(before.map((p) => p.title)).toEqual([expect.stringMatching(/^explore a new direction/), expect.stringMatching(/^explore a new direction/)]);
+    s.decide('8', false);
+    const after = await proposer.propose(request(fold(s.events), '0'));
+    expect(after).toHaveLength(2);
+    for (const p of after) {
+      expect(p.title).not.toMatch(/^explore a new direction/);
+      expect(p.change.kind === 'params' && Object.keys(p.change.set).length).toBeGreaterThan(0);
+    }
+  });
+
   it('says what is missing when the task declares no parameter space', async () => {
     const bare = { ...task, spec: { ...task.spec, parameters: undefined } };
     await expect(proposer.propose({ ...request(fold(started().events), '0'), task: bare })).rejects.toThrow(/declares no parameter space/);

@@ -25,7 +25,8 @@ export interface OfflineProposerOptions {
 /**
  * Proposes parameter changes without a language model. From the root it opens new directions with
  * a stratified sample of the whole declared space (a local step from a poor default shows no
- * signal). Under any other node each batch mixes local steps around the parent's configuration
+ * signal) — until a whole design of them was decided and none beat the root: the defaults are then
+ * better than where the design looked, and the root is searched locally, as any node. Under any other node each batch mixes local steps around the parent's configuration
  * (following admitted trends along the lineage, avoiding what siblings showed to hurt, never
  * repeating a move that changed nothing) with a proposal where a Parzen model of every evaluation
  * so far puts good configurations. It honours constraint insights, builds on findings, never
@@ -49,7 +50,7 @@ export class OfflineProposer implements Proposer {
     let constraints = claims.constraints;
     for (;;) {
       const proposals =
-        parentId === ROOT_NODE_ID
+        parentId === ROOT_NODE_ID && !designFailed(tree)
           ? this.explore(request, space, config, constraints, claims.findings)
           : this.local(request, space, config, { ...claims, constraints });
       if (proposals.length > 0 || constraints.length === 0) return proposals.map((p) => withRelaxed(p, relaxed));
@@ -179,6 +180,12 @@ export class OfflineProposer implements Proposer {
       insightsConsidered: [...new Set(group.flatMap((c) => c.insights))],
     };
   }
+}
+
+// Whether a whole design of directions from the root was decided and none was admitted.
+function designFailed(tree: SearchTree): boolean {
+  const decided = tree.nodes.get(ROOT_NODE_ID)!.children.map((id) => tree.nodes.get(id)!).filter((n) => n.decision || n.failure);
+  return decided.length >= DESIGN_SIZE && decided.every((n) => !n.decision?.admitted);
 }
 
 function setOf(group: readonly Candidate[]): Record<string, ParameterValue> {
