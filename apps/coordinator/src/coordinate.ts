@@ -7,18 +7,18 @@ import type { ClientProxy, MicroserviceOptions } from '@nestjs/microservices';
 import { lastValueFrom, timeout } from 'rxjs';
 import { configFromStarted, familySpend, parseSearchConfig, taskChanges, type FamilyMemo, type SearchConfig, type SearchConfigInput } from '@hypotree/search';
 import { defaultStoreUrl, openEventStore, SearchLog, type EventStore } from '@hypotree/event-store';
-import { DistillReplySchema, parseMessage, Patterns } from '@hypotree/messaging';
+import { DistillReplySchema, parseMessage, Patterns, type DispatchExperiment } from '@hypotree/messaging';
 import { buildPolicies } from '@hypotree/policy';
 import { loadTask, type Task } from '@hypotree/task';
 import { fold, type SearchTree } from '@hypotree/tree';
-import { prepareArtifact, removeOrphanedWorktrees, sandboxMode } from '@hypotree/workspace';
+import { prepareArtifact, removeOrphanedWorktrees, sandboxMode, type ArtifactRepo } from '@hypotree/workspace';
 import { collectModelCalls, distillerFor, llmEndpoint, proposerFor, type LlmEndpoint } from '@hypotree/research';
 import { CoordinatorModule } from './coordinator.module.js';
 import { SearchFailedError, SearchInterrupted } from './errors.js';
 import { worktreeEvaluators } from './evaluators.js';
 import { refuseDispatch, refusingEvaluators, runMemo } from './replay-memo.js';
 import { SearchRun, type SearchRunDeps } from './search-run.js';
-import { SearchRuns } from './search-runs.js';
+import { SearchRuns, type ResultCheck } from './search-runs.js';
 import type { SearchSummary } from './summary.js';
 
 /** What `hypotree run` asks for, whichever transport carries the messages. */
@@ -62,6 +62,15 @@ export interface SearchWiring {
   leaseFrom?: 'dispatch' | 'start';
   /** With `leaseFrom: 'start'`: whether a dispatch is still in the work queue. */
   stillQueued?: SearchRunDeps['stillQueued'];
+  /**
+   * Executors without the coordinator's filesystem: `prepare` (once the task and its repository are
+   * ready) sends what executors need and says how each dispatch names it; `admitResult` imports a
+   * result's commit before the result is recorded (a refusal changes nothing).
+   */
+  transfer?: {
+    prepare(context: { task: Task; repo: ArtifactRepo }): Promise<(command: DispatchExperiment) => DispatchExperiment>;
+    admitResult(context: { task: Task; repo: ArtifactRepo }, message: Parameters<ResultCheck>[0]): Promise<string | undefined>;
+  };
   /** Subscribes to dispatches the transport gave up on (dead letters): each is recorded as a crash with the reason. */
   undeliverable?: (notify: (letter: { searchId: string; experimentId: string; reason: string }) => void) => void;
 }
@@ -131,6 +140,7 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
     const sandbox = sandboxMode().kind;
     const memo = replay && runMemo(replay.memo, { execute: replay.execute, repeats: task.spec.budgets.repeats, sandbox });
     // A replay from the memo alone asks no model (a call it lacks is refused first), so it needs no endpoint.
+    const sent = wiring.transfer && !dryReplay ? await wiring.transfer.prepare({ task, repo }) : (command: DispatchExperiment) => command;
     const endpoint = (): LlmEndpoint => (dryReplay ? memoEndpoint(config.research.model) : llmEndpoint(config.research.model));
     const distiller = replay && distillerFor(config.research.distiller, endpoint);
     run = new SearchRun(
@@ -142,7 +152,7 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
         policies: buildPolicies(config.policies),
         proposer: proposerFor(config.research.proposer, endpoint),
         evaluators: dryReplay ? refusingEvaluators(sandbox) : worktreeEvaluators(task, repo, signal),
-        dispatch: dryReplay ? refuseDispatch : async (command) => void (await lastValueFrom(client.emit(Patterns.dispatchExperiment, command), { defaultValue: undefined })),
+        dispatch: dryReplay ? refuseDispatch : async (command) => void (await lastValueFrom(client.emit(Patterns.dispatchExperiment, sent(command)), { defaultValue: undefined })),
         // A replay distills in this process, so the distiller's model calls are answered from the memo too.
         distill: distiller
           ? async (request) => {
@@ -162,7 +172,8 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
       searchId,
     );
     const runs = coordinator.get(SearchRuns);
-    runs.add(run);
+    const { transfer } = wiring;
+    runs.add(run, transfer && ((message) => transfer.admitResult({ task, repo }, message)));
     const current = run;
     wiring.undeliverable?.((letter) => {
       if (letter.searchId === current.searchId) current.undeliverable(letter.experimentId, letter.reason);

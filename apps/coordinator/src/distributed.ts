@@ -11,9 +11,15 @@ import {
   type BusSecurity,
   type RequestRetry,
   workQueueFor,
+  ArtifactStore,
+  commitObjectName,
+  sha256,
+  taskObjectName,
 } from '@hypotree/messaging';
+import type { NatsConnection as NatsConnectionHandle } from '@nats-io/transport-node';
+import { bundleCommit, importCommit, nodeRef, packTask } from '@hypotree/workspace';
 import { parseSearchConfig } from '@hypotree/search';
-import { actor, coordinateSearch, type SearchRunOptions } from './coordinate.js';
+import { actor, coordinateSearch, type SearchRunOptions, type SearchWiring } from './coordinate.js';
 import type { SearchSummary } from './summary.js';
 
 /** A `hypotree run` whose executors and distiller are remote services on NATS. */
@@ -33,6 +39,12 @@ export interface DistributedRunOptions extends SearchRunOptions {
   dispatch?: 'jetstream' | 'core';
   /** Deliveries of a queued dispatch before it is dead-lettered (default 3). */
   maxDeliver?: number;
+  /**
+   * How executors get the task and the commits: `shared` (default) reads them from the coordinator's
+   * paths (a shared filesystem); `bundles` sends them through JetStream's object store (the task
+   * without its sealed data, each commit as a git bundle), so executors need no shared folder.
+   */
+  transfer?: 'shared' | 'bundles';
   /**
    * The coordinator's nkey and the trust list; default: from HYPOTREE_NKEY_FILE and
    * HYPOTREE_TRUST_FILE; `false`: an open bus (a warning, once).
@@ -69,6 +81,7 @@ export async function runDistributed(options: DistributedRunOptions): Promise<Se
       client,
       orphans: 'wait-for-lease',
       distillTimeoutMs: options.distillTimeoutMs,
+      ...(options.transfer === 'bundles' && { transfer: bundleTransfer((client as unknown as HypotreeNatsClient).natsConnection) }),
       ...(queue && {
         leaseFrom: 'start' as const,
         stillQueued: (dispatch) => queue.holds(dispatch),
@@ -83,4 +96,43 @@ export async function runDistributed(options: DistributedRunOptions): Promise<Se
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The coordinator's side of executors without a shared filesystem: the task bundle and the base
+ * commit go into the object store before the first dispatch, and each result's commit is fetched
+ * from it and checked (the bundle carries exactly the commit the signed result names, under the
+ * node's own ref) before the result is recorded.
+ */
+function bundleTransfer(nc: NatsConnectionHandle): NonNullable<SearchWiring['transfer']> {
+  let artifacts: ArtifactStore | undefined;
+  return {
+    async prepare({ task, repo }) {
+      const store = await ArtifactStore.open(nc, { create: true });
+      const bytes = packTask(task, repo.baseCommit);
+      const digest = sha256(bytes);
+      await store.put(taskObjectName(digest), bytes);
+      await store.put(commitObjectName(repo.baseCommit), await bundleCommit(repo, repo.baseCommit));
+      artifacts = store;
+      return (command) => ({ ...command, transfer: { task: taskObjectName(digest), sha256: digest } });
+    },
+    async admitResult({ repo }, message) {
+      const { commit, ref } = message.evidence;
+      if (commit === undefined) return undefined;
+      const expected = nodeRef(message.searchId, message.nodeId);
+      if (ref !== expected) return `its commit is kept under ${String(ref)}, not the node's ref ${expected}`;
+      let bytes: Uint8Array;
+      try {
+        bytes = await artifacts!.get(commitObjectName(commit));
+      } catch (error) {
+        return `its commit ${commit} is not available as a bundle: ${(error as Error).message}`;
+      }
+      try {
+        await importCommit(repo.path, bytes, commit, expected);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return undefined;
+    },
+  };
 }

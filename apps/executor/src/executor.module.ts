@@ -3,7 +3,7 @@ import type { ClientProxy } from '@nestjs/microservices';
 import { Patterns } from '@hypotree/messaging';
 import { lastValueFrom } from 'rxjs';
 import { ExecutorController } from './executor.controller.js';
-import { ExperimentRunner } from './experiment-runner.js';
+import { ExperimentRunner, type BundleSite } from './experiment-runner.js';
 
 export interface ExecutorOptions {
   executorId: string;
@@ -11,6 +11,8 @@ export interface ExecutorOptions {
   capacity: number;
   /** Where reports go: a client of the same transport the dispatches come from. */
   client: ClientProxy;
+  /** For tasks that travel as bundles (no shared filesystem): this executor's own folder and the object store. */
+  bundles?: BundleSite;
 }
 
 /** The executor service: takes dispatches, runs experiments in worktrees, reports evidence. */
@@ -23,7 +25,7 @@ export class ExecutorModule {
       started: emit(Patterns.experimentStarted),
       heartbeat: emit(Patterns.experimentHeartbeat),
       result: emit(Patterns.experimentResult),
-    }, options.capacity);
+    }, options.capacity, undefined, options.bundles);
     return { module: ExecutorModule, controllers: [ExecutorController], providers: [{ provide: ExperimentRunner, useValue: runner }] };
   }
 }

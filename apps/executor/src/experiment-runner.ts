@@ -1,6 +1,9 @@
-import { MessageRejectedError, Patterns, type DispatchExperiment, type ExperimentEvidence, type ExperimentResultMessage, type ExperimentStartedMessage } from '@hypotree/messaging';
+import path from 'node:path';
+import {
+  commitObjectName, MessageRejectedError, Patterns, type ArtifactStore, type DispatchExperiment, type ExperimentEvidence, type ExperimentResultMessage, type ExperimentStartedMessage,
+} from '@hypotree/messaging';
 import { loadTask, type Task } from '@hypotree/task';
-import { prepareArtifact, runExperiment, type ArtifactRepo } from '@hypotree/workspace';
+import { bundleCommit, hasCommit, importCommit, localArtifact, prepareArtifact, runExperiment, unpackTask, type ArtifactRepo } from '@hypotree/workspace';
 import { implementerFor } from './implementers.js';
 
 /** Where an executor reports to: the coordinator, over whichever transport the wiring chose. */
@@ -25,6 +28,16 @@ export interface Delivery {
 }
 
 /**
+ * Where an executor without the coordinator's filesystem keeps tasks that travel as bundles, and
+ * the object store they travel through.
+ */
+export interface BundleSite {
+  /** This executor's own folder: task copies, local repositories and worktrees. */
+  workdir: string;
+  artifacts: () => Promise<ArtifactStore>;
+}
+
+/**
  * Runs the experiments this executor takes, at most `capacity` at a time (others wait their turn
  * here, unstarted, so their lease runs out and the coordinator re-dispatches them if this executor
  * stalls). Reports started, heartbeats (a third of the lease) and the evidence. When the service
@@ -43,11 +56,14 @@ export class ExperimentRunner {
   private readonly tasks = new Map<string, Task>();
   private readonly repos = new Map<string, Promise<ArtifactRepo>>();
 
+  private readonly bundled = new Map<string, Promise<{ task: Task; repo: ArtifactRepo }>>();
+
   constructor(
     readonly executorId: string,
     private readonly reports: ExecutorReports,
     private readonly capacity = 1,
     private readonly log: { warn(message: string): void } = console,
+    private readonly bundles?: BundleSite,
   ) {}
 
   /**
@@ -152,10 +168,9 @@ export class ExperimentRunner {
   }
 
   private async runOne(command: DispatchExperiment): Promise<ExperimentEvidence> {
-    const task = this.task(command.taskSpec);
-    const repo = await this.repo(task, command.workdir);
     try {
-      return await runExperiment({
+      const { task, repo } = command.transfer ? await this.fromBundles(command) : { task: this.task(command.taskSpec), repo: await this.repo(this.task(command.taskSpec), command.workdir) };
+      const evidence = await runExperiment({
         task,
         repo,
         experimentId: command.experimentId,
@@ -167,10 +182,40 @@ export class ExperimentRunner {
         allowUnsandboxed: command.allowUnsandboxed,
         signal: this.stopping.signal,
       });
+      // The commit goes to the coordinator as a git bundle before the result names it.
+      if (command.transfer && evidence.commit && !this.stopping.signal.aborted) {
+        await (await this.bundles!.artifacts()).put(commitObjectName(evidence.commit), await bundleCommit(repo, evidence.commit));
+      }
+      return evidence;
     } catch (error) {
       // Broken infrastructure (not an experiment failure) still comes back as evidence, so the search records it.
       return infrastructureFailure(command, error as Error);
     }
+  }
+
+  // A task sent as a bundle: its copy and local repository under this executor's own folder (once
+  // per task), and the dispatch's base commit fetched as a bundle when this executor lacks it.
+  private async fromBundles(command: DispatchExperiment): Promise<{ task: Task; repo: ArtifactRepo }> {
+    const { transfer } = command;
+    if (!this.bundles) throw new Error('this executor has no artifact store for tasks sent as bundles');
+    const artifacts = await this.bundles.artifacts();
+    const workdir = path.resolve(this.bundles.workdir);
+    let local = this.bundled.get(transfer!.sha256);
+    if (!local) {
+      local = (async () => {
+        const unpacked = unpackTask(await artifacts.get(transfer!.task, transfer!.sha256), path.join(workdir, 'tasks', transfer!.sha256));
+        const task = loadTask(unpacked.specPath);
+        const repo = await localArtifact(workdir, unpacked, () => artifacts.get(commitObjectName(unpacked.baseCommit)));
+        return { task, repo };
+      })();
+      local.catch(() => this.bundled.delete(transfer!.sha256));
+      this.bundled.set(transfer!.sha256, local);
+    }
+    const { task, repo } = await local;
+    if (!(await hasCommit(repo.path, command.baseCommit))) {
+      await importCommit(repo.path, await artifacts.get(commitObjectName(command.baseCommit)), command.baseCommit, `refs/hypotree-base/${command.baseCommit}`);
+    }
+    return { task, repo };
   }
 
   private task(specPath: string): Task {

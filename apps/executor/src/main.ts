@@ -19,8 +19,8 @@ export async function serveExecutor(flags: ExecutorServiceInput, env: NodeJS.Pro
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    const { values } = parseArgs({ options: { nats: { type: 'string' }, id: { type: 'string' }, capacity: { type: 'string' }, 'drain-ms': { type: 'string' } } });
-    await serveExecutor({ nats: values.nats, executorId: values.id, capacity: values.capacity, drainMs: values['drain-ms'] });
+    const { values } = parseArgs({ options: { nats: { type: 'string' }, id: { type: 'string' }, capacity: { type: 'string' }, 'drain-ms': { type: 'string' }, workdir: { type: 'string' } } });
+    await serveExecutor({ nats: values.nats, executorId: values.id, capacity: values.capacity, drainMs: values['drain-ms'], workdir: values.workdir });
   } catch (error) {
     console.error(`hypotree executor: ${(error as Error).message}`);
     process.exitCode = 2;

@@ -10,6 +10,8 @@ export const ExecutorServiceConfigSchema = z.object({
   capacity: z.coerce.number().int().positive().default(1),
   /** On SIGTERM/SIGINT: how long to let running experiments finish and report before exiting (their leases then expire). */
   drainMs: z.coerce.number().int().nonnegative().default(25_000),
+  /** This executor's own folder for tasks that travel as bundles (local repositories and worktrees); any path on any machine. */
+  workdir: z.string().min(1).default('.hypotree-executor'),
 });
 export type ExecutorServiceConfig = z.infer<typeof ExecutorServiceConfigSchema>;
 /** The raw settings, from flags or the environment (strings), before validation. */
@@ -20,6 +22,7 @@ const SOURCES: Record<keyof ExecutorServiceConfig, SettingSource> = {
   executorId: { flag: '--id', env: 'HYPOTREE_EXECUTOR_ID' },
   capacity: { flag: '--capacity', env: 'HYPOTREE_EXECUTOR_CAPACITY' },
   drainMs: { flag: '--drain-ms', env: 'HYPOTREE_DRAIN_MS' },
+  workdir: { flag: '--workdir', env: 'HYPOTREE_EXECUTOR_WORKDIR' },
 };
 
 /** Validates an executor's settings (flags win over the environment); one error lists every bad field and where to set it. */

@@ -1,6 +1,7 @@
 import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
+  ArtifactStore, ARTIFACTS_BUCKET,
   connectNats, DispatchExperimentSchema, executorInbox, natsClient, natsMicroservice, open, parseMessage, Patterns, pullDispatches, RefusedMessage, signersOf,
   speaksFor, warnOpenBus, workingEveryMs, type BusSecurity, type HypotreeNatsClient, type QueuedDispatch, type Signers,
 } from '@hypotree/messaging';
@@ -41,9 +42,16 @@ export async function startExecutorService(
   const connection = { servers: config.nats, name: `hypotree-executor-${config.executorId}`, ...(keyName ? { inboxPrefix: executorInbox(keyName) } : {}) };
   const client = natsClient(connection, { security, logger: log });
   await connectNats(client, connection);
+  // Opened on the first task sent as bundles (the coordinator creates the bucket).
+  let artifacts: Promise<ArtifactStore> | undefined;
+  const openArtifacts = () =>
+    ArtifactStore.open((client as unknown as HypotreeNatsClient).natsConnection, { create: false }).catch((error: unknown) => {
+      artifacts = undefined;
+      throw new Error(`cannot open the ${ARTIFACTS_BUCKET} object store on ${config.nats.join(', ')}: ${(error as Error).message}`);
+    });
   const inbound = security ? { signers: { [Patterns.dispatchExperiment]: signersOf(security.trust).coordinator } } : undefined;
   const app = await NestFactory.createMicroservice(
-    ExecutorModule.register({ executorId: config.executorId, capacity: config.capacity, client }),
+    ExecutorModule.register({ executorId: config.executorId, capacity: config.capacity, client, bundles: { workdir: config.workdir, artifacts: () => (artifacts ??= openArtifacts()) } }),
     { ...natsMicroservice(connection, { identity: security?.identity, inbound }), logger },
   );
   await app.listen();

@@ -54,6 +54,12 @@ export const DispatchExperimentSchema = z.object({
   allowUnsandboxed: z.boolean().default(false),
   /** On a secured bus: the coordinator's fresh value for this dispatch, which every report about it echoes. */
   nonce: z.string().min(1).max(64).optional(),
+  /**
+   * Executors without a shared filesystem: the task travels as a bundle in the artifact object
+   * store (named by its SHA-256), commits as git bundles (`commit/<sha>`); `taskSpec` and `workdir`
+   * are then the coordinator's paths, for messages only.
+   */
+  transfer: z.strictObject({ task: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
 });
 export type DispatchExperiment = z.infer<typeof DispatchExperimentSchema>;
 

@@ -11,6 +11,7 @@ export {
   WORK_QUEUE, DEFAULT_WORK_QUEUE, workQueueFor, workingEveryMs, workSubject, ensureWorkQueue, DispatchQueue, pullDispatches, MAX_DELIVERIES_ADVISORY,
   type WorkQueueSettings, type DeadLetter, type QueuedDispatch, type WorkQueuePull,
 } from './jetstream/work-queue.js';
+export { ArtifactStore, ArtifactError, ARTIFACTS_BUCKET, MAX_BUNDLE_BYTES, taskObjectName, commitObjectName, sha256 } from './jetstream/artifacts.js';
 export { untilStopped, type StopService } from './nats/lifecycle.js';
 export { parseServiceConfig, type SettingSource } from './service-config.js';
 export { seal, open, RefusedMessage, EnvelopeSchema, type Envelope, type Signers, type Opened } from './auth/envelope.js';

@@ -16,5 +16,6 @@ export { removeOrphanedWorktrees, collectWorktrees, type WorktreeSweep } from '.
 export { ownerState, type WorktreeOwner } from './worktree-owner.js';
 export { refusedChanges, type Refusal, type RefusalReason } from './changes.js';
 export { git, GitError, GIT_IDENTITY } from './git.js';
+export { packTask, unpackTask, bundleCommit, importCommit, hasCommit, localArtifact, type TaskBundle } from './transfer.js';
 export { evaluate, meanScore, defaultSeeds, type Evaluation, type EvaluationSite } from './evaluate.js';
 export { LlmImplementer, FileEditsSchema, type FileEdits, type LlmImplementerOptions } from './implementers/llm.js';
