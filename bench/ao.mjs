@@ -81,7 +81,18 @@ function curveOf(searchId, workdir, direction) {
   return curve;
 }
 
+// One retry after a pause: on a shared checkout another build can leave the CLI briefly unloadable.
 function search(task, method, budget, seed) {
+  try {
+    return searchOnce(task, method, budget, seed);
+  } catch (error) {
+    console.error(`${task} ${method} budget ${budget} seed ${seed} failed (${String(error.message).split('\n')[0]}); retrying in 30 s`);
+    execFileSync('sleep', ['30']);
+    return searchOnce(task, method, budget, seed);
+  }
+}
+
+function searchOnce(task, method, budget, seed) {
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), `hypotree-ao-${method}-`));
   fs.chmodSync(workdir, 0o755);
   try {

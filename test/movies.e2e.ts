@@ -16,12 +16,13 @@ describe('the bundled movies task', () => {
     expect(gate.runs[0]!.value).toBeGreaterThan(0.5);
   });
 
+  // A search runs the scorers many times over: on a loaded machine it can outlast Jest's default 30 s.
   it('runs a search of 2 experiments to its held-out test', async () => {
     const summary = await movies.search(2);
     expect(summary).toMatchObject({ task: 'movies', metric: 'rmse', direction: 'minimize', experiments: 2 });
     expect(summary.best.test).toBeGreaterThan(0);
     expect(summary.baseline.test).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it('fails, never scores, a candidate that prints a perfect rmse instead of predictions', async () => {
     const worktree = movies.worktree();
