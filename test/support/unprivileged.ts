@@ -1,4 +1,4 @@
-import { execa, type Options, type Result } from 'execa';
+import { execa, type Options, type Result, type ResultPromise } from 'execa';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,4 +28,32 @@ export async function runUnprivileged(argv: string[], options: Options & { cwdIn
   } finally {
     rmSync(mount, { recursive: true, force: true });
   }
+}
+
+/**
+ * Starts `argv` as an ordinary user (uid 65534) from this checkout, as `runUnprivileged` does, but
+ * returns at once with the running process (a long-lived service); `stop()` ends it and removes
+ * the mount point.
+ */
+export function spawnUnprivileged(argv: string[], options: Options = {}): { process: ResultPromise; stop(): Promise<void> } {
+  if (process.getuid?.() !== 0) throw new Error('spawnUnprivileged needs root (to switch uid)');
+  const mount = mkdtempSync(path.join(os.tmpdir(), 'hypotree-checkout-'));
+  chmodSync(mount, 0o755);
+  const script = 'mount --bind "$1" "$2" && cd "$2" && shift 2 && exec setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs -- "$@"';
+  const child = execa('unshare', ['--mount', '--propagation', 'private', '--kill-child', '--', '/bin/sh', '-c', script, 'sh', process.cwd(), mount, ...argv], {
+    reject: false,
+    all: true,
+    ...options,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp', ...(options.env ?? {}) },
+    extendEnv: false,
+  });
+  return {
+    process: child,
+    async stop() {
+      // unshare --kill-child takes the service down with it.
+      child.kill('SIGKILL');
+      await Promise.race([child, new Promise((r) => setTimeout(r, 5_000))]);
+      rmSync(mount, { recursive: true, force: true });
+    },
+  };
 }

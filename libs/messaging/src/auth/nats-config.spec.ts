@@ -26,11 +26,14 @@ describe('the NATS permissions of each role', () => {
     expect(ROLES.filter((role) => may(role, 'hypotree.work.dispatch.>'))).toEqual(['coordinator']);
     expect(ROLES.filter((role) => may(role, '$JS.API.CONSUMER.MSG.NEXT.HYPOTREE_DISPATCH.hypotree-executors'))).toEqual(['executor']);
     expect(ROLES.filter((role) => may(role, '$JS.API.STREAM.PURGE.HYPOTREE_DISPATCH'))).toEqual(['coordinator']);
-    // No role may delete a stream or a consumer.
+    // No role may delete a stream, or a consumer but the object store's own short-lived readers.
     for (const role of ROLES) {
       const p = ROLE_PERMISSIONS[role].publish;
-      if (Array.isArray(p)) expect(p.filter((s) => /DELETE\.HYPOTREE|STREAM\.DELETE|CONSUMER\.DELETE|\$JS\.API\.>/.test(s) && !s.includes('MSG.DELETE'))).toEqual([]);
+      if (Array.isArray(p)) expect(p.filter((s) => /STREAM\.DELETE|CONSUMER\.DELETE\.(?!OBJ_hypotree-artifacts\.)|\$JS\.API\.>/.test(s))).toEqual([]);
     }
+    // Only the coordinator creates the object store; both sides read and write its objects.
+    expect(ROLES.filter((role) => may(role, '$JS.API.STREAM.CREATE.OBJ_hypotree-artifacts'))).toEqual(['coordinator']);
+    expect(ROLES.filter((role) => may(role, '$O.hypotree-artifacts.>'))).toEqual(['coordinator', 'executor']);
   });
 
   it('give no role but the coordinator a dispatch, and none but the executors a report', () => {

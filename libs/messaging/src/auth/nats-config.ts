@@ -1,4 +1,5 @@
 import { DISTILLER_QUEUE, EXECUTOR_QUEUE, Patterns } from '../contracts.js';
+import { ARTIFACTS_BUCKET } from '../jetstream/artifacts.js';
 import { MAX_DELIVERIES_ADVISORY, WORK_QUEUE } from '../jetstream/work-queue.js';
 import { executorInbox } from '../nats/servers.js';
 
@@ -12,6 +13,21 @@ const REPORTS = [Patterns.experimentStarted, Patterns.experimentHeartbeat, Patte
 
 // The JetStream API calls of each side of the work queue (libs/messaging/src/jetstream), and nothing else.
 const { stream, deadStream, consumer } = WORK_QUEUE;
+// The artifact object store (task and commit bundles): reading and writing objects, for both sides.
+const OBJECTS = `OBJ_${ARTIFACTS_BUCKET}`;
+const ARTIFACT_OBJECTS = [
+  `$O.${ARTIFACTS_BUCKET}.>`,
+  `$JS.API.STREAM.INFO.${OBJECTS}`,
+  `$JS.API.STREAM.MSG.GET.${OBJECTS}`,
+  `$JS.API.DIRECT.GET.${OBJECTS}`,
+  `$JS.API.DIRECT.GET.${OBJECTS}.>`,
+  `$JS.API.STREAM.PURGE.${OBJECTS}`,
+  `$JS.API.CONSUMER.CREATE.${OBJECTS}`,
+  `$JS.API.CONSUMER.CREATE.${OBJECTS}.>`,
+  `$JS.API.CONSUMER.INFO.${OBJECTS}.>`,
+  `$JS.API.CONSUMER.DELETE.${OBJECTS}.>`,
+  `$JS.API.CONSUMER.MSG.NEXT.${OBJECTS}.>`,
+];
 const COORDINATOR_JETSTREAM = [
   '$JS.API.INFO',
   `${WORK_QUEUE.subject}.>`,
@@ -24,8 +40,10 @@ const COORDINATOR_JETSTREAM = [
   `$JS.API.CONSUMER.CREATE.${stream}.${consumer}`,
   `$JS.API.CONSUMER.CREATE.${stream}.${consumer}.>`,
   `$JS.API.CONSUMER.DURABLE.CREATE.${stream}.${consumer}`,
+  `$JS.API.STREAM.CREATE.${OBJECTS}`,
+  ...ARTIFACT_OBJECTS,
 ];
-const EXECUTOR_JETSTREAM = ['$JS.API.INFO', `$JS.API.CONSUMER.INFO.${stream}.${consumer}`, `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`, `$JS.ACK.${stream}.${consumer}.>`];
+const EXECUTOR_JETSTREAM = ['$JS.API.INFO', `$JS.API.CONSUMER.INFO.${stream}.${consumer}`, `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`, `$JS.ACK.${stream}.${consumer}.>`, ...ARTIFACT_OBJECTS];
 
 /** The nats-server permissions of one service. */
 export interface Permissions {
