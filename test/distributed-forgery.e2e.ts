@@ -236,7 +236,8 @@ describe('a secured cluster under forgery (nkeys, signed messages, reports bound
     const services = await startServices(open.url, workdir, logger, [{ id: 'exA' }], {});
     opened.push({ close: () => services.stop() });
     const searchId = 'forged-open';
-    const run = runDistributed({ nats: open.url, security: false, dispatch: 'core', logger, config: { task: toy.task.specPath, workdir, searchId, budget: { experiments: 1, parallel: 1 } } });
+    // Commits on the coordinator's paths (a forged result's commit then needs no bundle to be believed).
+    const run = runDistributed({ nats: open.url, security: false, dispatch: 'core', transfer: 'shared', logger, config: { task: toy.task.specPath, workdir, searchId, budget: { experiments: 1, parallel: 1 } } });
     run.catch(() => undefined);
     const first = await waitFor('the first started report', () => started[0]);
     const claim = { searchId, experimentId: String(first.experimentId), nodeId: String(first.nodeId) };

@@ -185,7 +185,7 @@ describe('hypotree run --nats with executor and distiller services (separate pro
     expect(stderr).toMatch(/rejected hypotree\.experiment\.started: experimentId: [^;]*; nodeId: /);
     // Every distill request found a distiller (a missing one is a logged warning, and the search goes on without insights).
     expect(stderr).not.toMatch(/distiller failed/);
-  });
+  }, 90_000); // separate processes, task and commits as bundles: ~25 s alone, more on a loaded machine
 
   it('over core NATS, re-dispatches to the other executor when the one running an experiment is killed (its lease expires)', async () => {
     expect(services.filter((s) => s.name.startsWith('executor'))).toHaveLength(2);
@@ -219,7 +219,7 @@ describe('hypotree run --nats with executor and distiller services (separate pro
     expect(outcomes[0]!.type === 'ExperimentFailed' ? outcomes[0]!.data.executorId : survivor).toBe(survivor);
     expect(summary.experiments).toBe(1);
     expect(countOf(events, 'FinalTestEvaluated')).toBe(1);
-  });
+  }, 90_000); // separate processes, task and commits as bundles: ~25 s alone, more on a loaded machine
 
   it('through the JetStream work queue, hands the experiment to the other executor when the one running it is killed: no lease runs out, one attempt', async () => {
     // The previous test killed one executor: start more, until two are alive.
@@ -249,5 +249,5 @@ describe('hypotree run --nats with executor and distiller services (separate pro
     expect(outcomes.map((e) => [e.data.experimentId, e.data.executorId])).toEqual([['1#1', survivor]]);
     expect(ofType(events, 'ExperimentFailed').filter((e) => e.data.kind === 'lease-expired')).toEqual([]);
     expect(countOf(events, 'FinalTestEvaluated')).toBe(1);
-  });
+  }, 90_000); // separate processes, task and commits as bundles: ~25 s alone, more on a loaded machine
 });

@@ -69,6 +69,8 @@ export interface SearchWiring {
    */
   transfer?: {
     prepare(context: { task: Task; repo: ArtifactRepo }): Promise<(command: DispatchExperiment) => DispatchExperiment>;
+    /** Distill requests carry the task's spec (distillers read no task folder either). */
+    sendSpec?: boolean;
     admitResult(context: { task: Task; repo: ArtifactRepo }, message: Parameters<ResultCheck>[0]): Promise<string | undefined>;
   };
   /** Subscribes to dispatches the transport gave up on (dead letters): each is recorded as a crash with the reason. */
@@ -160,7 +162,7 @@ export async function coordinateSearch(options: SearchRunOptions, wiring: Search
               const { value: drafts, calls } = await collectModelCalls(() => distiller.distill({ tree, task, nodeId: request.nodeId }), memo!.recall);
               return { drafts, modelCalls: calls };
             }
-          : async (request) => parseMessage(DistillReplySchema, Patterns.distill, await lastValueFrom(reply(request))),
+          : async (request) => parseMessage(DistillReplySchema, Patterns.distill, await lastValueFrom(reply(wiring.transfer?.sendSpec ? { ...request, spec: task.spec } : request))),
         ...(memo ? { memo } : {}),
         orphans: wiring.orphans,
         leaseFrom: wiring.leaseFrom,

@@ -40,9 +40,9 @@ export interface DistributedRunOptions extends SearchRunOptions {
   /** Deliveries of a queued dispatch before it is dead-lettered (default 3). */
   maxDeliver?: number;
   /**
-   * How executors get the task and the commits: `shared` (default) reads them from the coordinator's
-   * paths (a shared filesystem); `bundles` sends them through JetStream's object store (the task
-   * without its sealed data, each commit as a git bundle), so executors need no shared folder.
+   * How executors get the task and the commits: `bundles` (default) sends them through JetStream's
+   * object store (the task without its sealed data, each commit as a git bundle), so executors need
+   * no shared folder; `shared` has them read the coordinator's paths (a shared filesystem).
    */
   transfer?: 'shared' | 'bundles';
   /**
@@ -81,7 +81,7 @@ export async function runDistributed(options: DistributedRunOptions): Promise<Se
       client,
       orphans: 'wait-for-lease',
       distillTimeoutMs: options.distillTimeoutMs,
-      ...(options.transfer === 'bundles' && { transfer: bundleTransfer((client as unknown as HypotreeNatsClient).natsConnection) }),
+      ...((options.transfer ?? 'bundles') === 'bundles' && { transfer: bundleTransfer((client as unknown as HypotreeNatsClient).natsConnection, warnings) }),
       ...(queue && {
         leaseFrom: 'start' as const,
         stillQueued: (dispatch) => queue.holds(dispatch),
@@ -104,11 +104,12 @@ export async function runDistributed(options: DistributedRunOptions): Promise<Se
  * from it and checked (the bundle carries exactly the commit the signed result names, under the
  * node's own ref) before the result is recorded.
  */
-function bundleTransfer(nc: NatsConnectionHandle): NonNullable<SearchWiring['transfer']> {
+function bundleTransfer(nc: NatsConnectionHandle, log: { warn(message: string): void }): NonNullable<SearchWiring['transfer']> {
   let artifacts: ArtifactStore | undefined;
   return {
+    sendSpec: true,
     async prepare({ task, repo }) {
-      const store = await ArtifactStore.open(nc, { create: true });
+      const store = await ArtifactStore.open(nc, { create: true, log });
       const bytes = packTask(task, repo.baseCommit);
       const digest = sha256(bytes);
       await store.put(taskObjectName(digest), bytes);

@@ -8,7 +8,7 @@ import {
 import { sandboxMode } from '@hypotree/workspace';
 import { ExecutorModule } from './executor.module.js';
 import { ExperimentRunner } from './experiment-runner.js';
-import type { ExecutorServiceConfig } from './service-config.js';
+import { executorWorkdir, type ExecutorServiceConfig } from './service-config.js';
 
 /** A running executor service. */
 export interface ExecutorService {
@@ -45,13 +45,13 @@ export async function startExecutorService(
   // Opened on the first task sent as bundles (the coordinator creates the bucket).
   let artifacts: Promise<ArtifactStore> | undefined;
   const openArtifacts = () =>
-    ArtifactStore.open((client as unknown as HypotreeNatsClient).natsConnection, { create: false }).catch((error: unknown) => {
+    ArtifactStore.open((client as unknown as HypotreeNatsClient).natsConnection, { create: false, log }).catch((error: unknown) => {
       artifacts = undefined;
       throw new Error(`cannot open the ${ARTIFACTS_BUCKET} object store on ${config.nats.join(', ')}: ${(error as Error).message}`);
     });
   const inbound = security ? { signers: { [Patterns.dispatchExperiment]: signersOf(security.trust).coordinator } } : undefined;
   const app = await NestFactory.createMicroservice(
-    ExecutorModule.register({ executorId: config.executorId, capacity: config.capacity, client, bundles: { workdir: config.workdir, artifacts: () => (artifacts ??= openArtifacts()) } }),
+    ExecutorModule.register({ executorId: config.executorId, capacity: config.capacity, client, bundles: { workdir: executorWorkdir(config), artifacts: () => (artifacts ??= openArtifacts()) } }),
     { ...natsMicroservice(connection, { identity: security?.identity, inbound }), logger },
   );
   await app.listen();

@@ -6,8 +6,9 @@ export interface ResumeHint {
   workdir?: string;
   store?: string;
   nats?: string;
-  /** `--dispatch`, when not the default. */
+  /** `--dispatch` and `--transfer`, when not the defaults. */
   dispatch?: string;
+  transfer?: string;
 }
 
 /** The default `--workdir`, left out of the resume command. */
@@ -23,6 +24,7 @@ export function resumeCommand(searchId: string, hint: ResumeHint): string {
   if (hint.store !== undefined) args.push('--store', hint.store);
   if (hint.nats !== undefined) args.push('--nats', hint.nats);
   if (hint.nats !== undefined && hint.dispatch !== undefined && hint.dispatch !== 'jetstream') args.push('--dispatch', hint.dispatch);
+  if (hint.nats !== undefined && hint.transfer !== undefined && hint.transfer !== 'bundles') args.push('--transfer', hint.transfer);
   return args.map(shellWord).join(' ');
 }
 

@@ -35,7 +35,7 @@ export function registerRunCommand(program: Command): void {
     .option('--search-id <id>', 'name the search; an existing id resumes it from the log')
     .option('--lease-ms <ms>', 'executor lease', int)
     .option('--nats <url>', 'distributed: coordinate remote executors and a distiller over NATS (nats://host:4222) instead of in-process ones')
-    .addOption(new Option('--transfer <how>', "with --nats: executors read the task and commits from the coordinator's paths (a shared filesystem), or get them as bundles through JetStream's object store (no shared folder)").choices(['shared', 'bundles']).default('shared'))
+    .addOption(new Option('--transfer <how>', "with --nats: executors get the task and commits as bundles through JetStream's object store (no shared folder), or read them from the coordinator's paths (a shared filesystem)").choices(['bundles', 'shared']).default('bundles'))
     .addOption(new Option('--dispatch <how>', 'with --nats: queue dispatches in a JetStream work queue (they wait for a free executor, are redelivered when one dies) or publish them on core NATS').choices(['jetstream', 'core']).default('jetstream'))
     .addOption(storeOption())
     .addOption(workdirOption())
@@ -81,7 +81,7 @@ export function registerRunCommand(program: Command): void {
         // Ctrl-C stops the search cleanly and prints the command that resumes it (exit 130); a failed search prints why (exit 1).
         const summary = await runInterruptibly(
           (signal) => (opts.nats ? runDistributed({ ...options, nats: opts.nats, dispatch: opts.dispatch, transfer: opts.transfer, signal }) : runEmbedded({ ...options, signal })),
-          { task, workdir: opts.workdir, store: opts.store, nats: opts.nats, dispatch: opts.dispatch },
+          { task, workdir: opts.workdir, store: opts.store, nats: opts.nats, dispatch: opts.dispatch, transfer: opts.transfer },
           { json: Boolean(opts.json), beforeMessage: () => progress.stop() },
         );
         progress.stop();

@@ -11,7 +11,7 @@ export function registerServiceCommands(program: Command): void {
     .option('--id <executorId>', 'executor id in the log (env HYPOTREE_EXECUTOR_ID; default host-pid)')
     .option('--capacity <n>', 'experiments at once (env HYPOTREE_EXECUTOR_CAPACITY; default 1)')
     .option('--drain-ms <ms>', 'on SIGTERM, how long running experiments may finish (env HYPOTREE_DRAIN_MS; default 25000)')
-    .option('--workdir <dir>', "this executor's own folder for tasks sent as bundles (env HYPOTREE_EXECUTOR_WORKDIR; default .hypotree-executor)")
+    .option('--workdir <dir>', "this executor's own folder for tasks sent as bundles (env HYPOTREE_EXECUTOR_WORKDIR; default ~/.hypotree-executor/<id>)")
     .addHelpText('after', '\nExample (beside a coordinator started with hypotree run <task> --nats nats://127.0.0.1:4222):\n  hypotree executor --nats nats://127.0.0.1:4222 --capacity 2')
     .action(async (opts) => {
       await serveExecutor({ nats: opts.nats, executorId: opts.id, capacity: opts.capacity, drainMs: opts.drainMs, workdir: opts.workdir });

@@ -1,6 +1,7 @@
 import { HypothesisChangeSchema, InsightDraftSchema, issueList, ModelCallSchema, NodeIdSchema } from '@hypotree/events';
 import { ExperimentEvidenceSchema } from './evidence.js';
 import { RefusedMessage } from './auth/envelope.js';
+import { TaskSpecSchema } from '@hypotree/task';
 import { z } from 'zod';
 
 // The message contracts between the coordinator, executors and distillers. The same contracts
@@ -100,6 +101,11 @@ export const DistillRequestSchema = z.object({
   revision: z.number().int().nonnegative(),
   /** On a secured bus: the request's nonce, which the reply echoes. */
   nonce: z.string().min(1).max(64).optional(),
+  /**
+   * The task's spec, for distillers that share no filesystem with the coordinator (instead of
+   * reading the spec file the search started from); it must hash to the search's recorded spec hash.
+   */
+  spec: TaskSpecSchema.optional(),
 });
 export type DistillRequestMessage = z.infer<typeof DistillRequestSchema>;
 

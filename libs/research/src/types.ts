@@ -32,7 +32,8 @@ export type InsightDraft = EventsInsightDraft;
 /** What a distiller is asked: the tree just after a node's outcome was decided. */
 export interface DistillRequest {
   tree: SearchTree;
-  task: Task;
+  /** Distillers read the task's spec only (its objective, parameters, description): no files. */
+  task: Pick<Task, 'spec'>;
   nodeId: NodeId;
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Objm, type ObjectStore } from '@nats-io/obj';
+import { untilAnswered } from './work-queue.js';
 
 // What executors on other machines need, moved through the broker instead of a shared filesystem:
 // JetStream's object store holds the task bundle (the task folder without its sealed data) and one
@@ -41,23 +42,35 @@ export class ArtifactStore {
   private constructor(
     private readonly store: ObjectStore,
     readonly maxBytes: number,
+    private readonly log: { warn(message: string): void },
   ) {}
 
-  /** Opens the bucket (`create`: make it if missing; the coordinator does, executors only open it). */
-  static async open(nc: NatsConnection, options: { create: boolean; maxBytes?: number }): Promise<ArtifactStore> {
+  /**
+   * Opens the bucket (`create`: make it if missing; the coordinator does, executors only open it).
+   * Every operation rides out a broker restart (it is tried again until the broker answers).
+   */
+  static async open(nc: NatsConnection, options: { create: boolean; maxBytes?: number; log?: { warn(message: string): void } }): Promise<ArtifactStore> {
+    const log = options.log ?? console;
     const objm = new Objm(nc);
-    const store = options.create ? await objm.create(ARTIFACTS_BUCKET, { description: 'hypotree task and commit bundles' }) : await objm.open(ARTIFACTS_BUCKET);
-    return new ArtifactStore(store, options.maxBytes ?? MAX_BUNDLE_BYTES);
+    const store = await untilAnswered(
+      `opening the ${ARTIFACTS_BUCKET} object store`,
+      () => (options.create ? objm.create(ARTIFACTS_BUCKET, { description: 'hypotree task and commit bundles' }) : objm.open(ARTIFACTS_BUCKET)),
+      log,
+      60_000,
+    );
+    return new ArtifactStore(store, options.maxBytes ?? MAX_BUNDLE_BYTES, log);
   }
 
   /** Stores `data` under `name` unless an object with the same digest is there already; refuses one over the cap. */
   async put(name: string, data: Uint8Array): Promise<{ name: string; size: number; sha256: string }> {
     if (data.length > this.maxBytes) throw new ArtifactError(`${name} is ${data.length} bytes, over the ${this.maxBytes}-byte limit for a bundle`);
     const digest = sha256(data);
-    const existing = await this.store.info(name);
-    if (!existing || existing.deleted || existing.size !== data.length || existing.metadata?.sha256 !== digest) {
-      await this.store.putBlob({ name, metadata: { sha256: digest } }, data);
-    }
+    await untilAnswered(`storing ${name}`, async () => {
+      const existing = await this.store.info(name);
+      if (!existing || existing.deleted || existing.size !== data.length || existing.metadata?.sha256 !== digest) {
+        await this.store.putBlob({ name, metadata: { sha256: digest } }, data);
+      }
+    }, this.log);
     return { name, size: data.length, sha256: digest };
   }
 
@@ -66,6 +79,10 @@ export class ArtifactStore {
    * its own digest while reading, and the bytes must hash to `expectedSha256` when given.
    */
   async get(name: string, expectedSha256?: string): Promise<Uint8Array> {
+    return untilAnswered(`fetching ${name}`, () => this.read(name, expectedSha256), this.log, 60_000);
+  }
+
+  private async read(name: string, expectedSha256?: string): Promise<Uint8Array> {
     const info = await this.store.info(name);
     if (!info || info.deleted) throw new ArtifactError(`${name} is not in the ${ARTIFACTS_BUCKET} object store`);
     if (info.size > this.maxBytes) throw new ArtifactError(`${name} is ${info.size} bytes, over the ${this.maxBytes}-byte limit for a bundle`);
@@ -73,7 +90,7 @@ export class ArtifactStore {
     try {
       data = await this.store.getBlob(name);
     } catch (error) {
-      throw new ArtifactError(`${name} could not be read from the object store: ${(error as Error).message}`);
+      throw new Error(`${name} could not be read from the object store: ${(error as Error).message}`);
     }
     if (!data) throw new ArtifactError(`${name} disappeared from the ${ARTIFACTS_BUCKET} object store`);
     const digest = sha256(data);

@@ -11,6 +11,30 @@ import { MAX_MESSAGE_BYTES } from '../nats/deserializer.js';
 // the coordinator records its experiment as failed. The lease events in the log stay the
 // coordinator's own record of who is working on what.
 
+/**
+ * Runs a JetStream operation until the broker answers it: while the broker restarts, calls fail
+ * (no responders, timeouts), so they are tried again with backoff (125 ms doubling to 2 s) for up
+ * to `patienceMs`; the first failure is said once. The error after the last try names `what`.
+ */
+export async function untilAnswered<T>(what: string, operation: () => Promise<T>, log: { warn(message: string): void }, patienceMs = 300_000): Promise<T> {
+  const deadline = Date.now() + patienceMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      const reason = `${what} failed: ${(error as Error).message}`;
+      if (Date.now() >= deadline || !retriable(error)) throw new Error(attempt > 1 ? `${reason} (for ${Math.round(patienceMs / 1000)} s)` : reason);
+      if (attempt === 1) log.warn(`${reason}; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 125 * 2 ** attempt)));
+    }
+  }
+}
+
+// Failures a broker restart causes; anything else (a permission, a malformed request) is final.
+function retriable(error: unknown): boolean {
+  return !/permission|authori[sz]ation|over the .*limit|not the .* it was named by|is not in the/i.test((error as Error)?.message ?? '');
+}
+
 /** The names of the streams, the consumer and the subjects. */
 export const WORK_QUEUE = {
   stream: 'HYPOTREE_DISPATCH',
@@ -128,8 +152,11 @@ export class DispatchQueue {
 
   /** Sets up the streams and the consumer on this connection, and starts watching for dead letters. */
   static async open(nc: NatsConnection, settings: WorkQueueSettings, log: { warn(message: string): void }): Promise<DispatchQueue> {
-    const jsm = await jetstreamManager(nc);
-    await ensureWorkQueue(jsm, settings);
+    const jsm = await untilAnswered('setting up the work queue', async () => {
+      const manager = await jetstreamManager(nc);
+      await ensureWorkQueue(manager, settings);
+      return manager;
+    }, log, 60_000);
     const queue = new DispatchQueue(nc, jsm, log);
     queue.advisories = nc.subscribe(MAX_DELIVERIES_ADVISORY, { callback: (error, msg) => void (error ? undefined : queue.deadLettered(msg)) });
     return queue;
@@ -146,21 +173,17 @@ export class DispatchQueue {
    */
   async publish(dispatch: { searchId: string; experimentId: string; nodeId: string }, payload: string, patienceMs = 300_000): Promise<void> {
     const subject = workSubject(dispatch.searchId, dispatch.nodeId);
-    const deadline = Date.now() + patienceMs;
     // While the broker restarts, publishing fails (no PubAck): try again until it is back. The
     // message id makes a retry of a publish whose ack was lost a duplicate the stream drops.
-    for (let attempt = 1; ; attempt++) {
-      try {
+    await untilAnswered(
+      `queueing dispatch ${dispatch.experimentId} on ${WORK_QUEUE.stream}`,
+      async () => {
         await this.jsm.streams.purge(WORK_QUEUE.stream, { filter: subject });
         await jetstream(this.nc).publish(subject, payload, { msgID: `${dispatch.searchId}/${dispatch.experimentId}` });
-        return;
-      } catch (error) {
-        const reason = `queueing dispatch ${dispatch.experimentId} on ${WORK_QUEUE.stream} failed: ${(error as Error).message}`;
-        if (Date.now() >= deadline) throw new Error(`${reason} (for ${Math.round(patienceMs / 1000)} s)`);
-        if (attempt === 1) this.log.warn(`${reason}; retrying`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 125 * 2 ** attempt)));
-      }
-    }
+      },
+      this.log,
+      patienceMs,
+    );
   }
 
   /**
