@@ -22,10 +22,11 @@ import { EventPattern } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import {
   createUserKey, DispatchExperimentSchema, DispatchLedger, EXECUTOR_QUEUE, executorInbox, ExperimentResultMessageSchema, identityFromSeed, InProcessBus, InProcessClient,
-  InProcessServer, natsAuthConfig, natsClient, natsMicroservice, open, parseMessage, parseTrustList, Patterns, pullDispatches, reportPolicy, signersOf, workQueueFor,
+  InProcessServer, ArtifactStore, commitObjectName, natsAuthConfig, natsClient, natsMicroservice, open, parseMessage, parseTrustList, Patterns, pullDispatches, reportPolicy, signersOf, workQueueFor,
 } from '@hypotree/messaging';
 import { loadTask } from '@hypotree/task';
-import { addWorktree, candidateView, prepareArtifact, removeWorktree, runProcess, sandboxMode } from '@hypotree/workspace';
+import { addWorktree, bundleCommit, candidateView, importCommit, prepareArtifact, removeWorktree, runProcess, sandboxMode } from '@hypotree/workspace';
+import { execFile } from 'node:child_process';
 
 const DISPATCHES = Number(process.argv[2] ?? 200);
 const EXPERIMENTS = Number(process.argv[3] ?? 20);
@@ -167,6 +168,7 @@ async function transport(kind) {
   return {
     kind,
     state,
+    dispatcher,
     /** Dispatches one experiment and waits for its result; its time in ms. */
     async once() {
       n += 1;
@@ -192,7 +194,22 @@ async function transport(kind) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const paths = [await transport('in-process'), await transport('nats'), await transport('jetstream')];
-const times = { transport: { 'in-process': [], nats: [], jetstream: [] }, experiment: { 'in-process': [], nats: [], jetstream: [] } };
+const times = { transport: { 'in-process': [], nats: [], jetstream: [] }, experiment: { 'in-process': [], nats: [], jetstream: [] }, bundle: [], commit: [] };
+
+/** git in `cwd` with optional stdin; its trimmed stdout. */
+function git(cwd, args, env = {}, input) {
+  return new Promise((resolve, reject) => {
+    const child = execFile('git', args, { cwd, env: { ...process.env, ...env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'b@localhost', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'b@localhost' } }, (error, stdout, stderr) => (error ? reject(new Error(`git ${args.join(' ')}: ${stderr}`)) : resolve(stdout.trim())));
+    if (input !== undefined) child.stdin.end(input);
+  });
+}
+
+// A node commit like an experiment's: the base with one changed file (its own content each time).
+async function nodeCommit(i) {
+  const blob = await git(repo.path, ['hash-object', '-w', '--stdin'], {}, JSON.stringify({ learningRate: 0.001 * (i + 1) }));
+  const tree = await git(repo.path, ['mktree'], {}, `100644 blob ${blob}\tconfig.json\n`);
+  return git(repo.path, ['commit-tree', tree, '-p', repo.baseCommit, '-m', `bench ${i}`]);
+}
 try {
   for (const p of paths) for (let i = 0; i < 20; i++) await p.once(); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
@@ -202,6 +219,23 @@ try {
       p.state.work = true;
       for (let i = 0; i < EXPERIMENTS / ROUNDS; i++) times.experiment[p.kind].push(await p.once());
     }
+  }
+  // Executors without a shared filesystem: what a node commit's trip costs (the executor bundles its
+  // commit and puts it in the object store; the coordinator gets it, verifies it and fetches it into
+  // its repository), per experiment, against nothing on the shared-folder path.
+  const { natsConnection } = paths[2].dispatcher;
+  const store = await ArtifactStore.open(natsConnection, { create: true });
+  const coordinatorRepo = path.join(root, 'coordinator.git');
+  await git(root, ['init', '--quiet', '--bare', coordinatorRepo]);
+  await importCommit(coordinatorRepo, await bundleCommit(repo, repo.baseCommit), repo.baseCommit, 'refs/heads/main');
+  for (let i = 0; i < EXPERIMENTS; i++) {
+    const t = performance.now();
+    const commit = await nodeCommit(i);
+    const made = performance.now();
+    await store.put(commitObjectName(commit), await bundleCommit(repo, commit));
+    await importCommit(coordinatorRepo, await store.get(commitObjectName(commit)), commit, `refs/hypotree/bench/${i}`);
+    times.bundle.push(performance.now() - made);
+    times.commit.push(made - t);
   }
 } finally {
   for (const p of paths) await p.close();
@@ -220,3 +254,6 @@ for (const what of ['transport', 'experiment']) {
     console.log(`    ${label[kind]} + nkeys + signatures: median ${median(b).toFixed(2)} ms (mean ${mean(b).toFixed(2)}); ratio ${(median(b) / median(a)).toFixed(2)}, overhead ${(median(b) - median(a)).toFixed(2)} ms per dispatch`);
   }
 }
+
+const m = median(times.experiment.jetstream);
+console.log(`  node commit as a git bundle through the object store (bundle, put; get, verify, fetch; ${EXPERIMENTS} commits): median ${median(times.bundle).toFixed(2)} ms per experiment (mean ${mean(times.bundle).toFixed(2)}), ${((median(times.bundle) / m) * 100).toFixed(0)}% of a null experiment through the queue (${m.toFixed(2)} ms); nothing on the shared-folder path`);
