@@ -24,7 +24,9 @@ export default {
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
   // A stuck test fails within its timeout; and whatever a failed test leaves open (a search's lease
   // timer, a child process) cannot keep the run from ending: the process exits when the tests are done.
-  testTimeout: 30000,
+  // 90 s: an end-to-end test that runs whole searches as processes takes 10-30 s alone and several
+  // times that on a loaded 2-core machine with two workers; a hung one still fails.
+  testTimeout: 90000,
   // Two workers on the 2-core machines this runs on: most suites wait on child processes (sandboxed
   // runs, servers), so two at once take ~40% less wall time than Jest's default of one (measured:
   // 671-812 s against 1,270 s for the whole suite).

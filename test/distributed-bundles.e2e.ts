@@ -6,6 +6,8 @@ import { Logger } from '@nestjs/common';
 import { runDistributed, type SearchSummary } from '@hypotree/coordinator';
 import type { RecordedSearchEvent } from '@hypotree/events';
 import { git } from '@hypotree/workspace';
+import { ARTIFACTS_BUCKET } from '@hypotree/messaging';
+import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import { startSecuredNats, type Role, type SecuredNats } from './support/nats-secured.js';
 import { CapturingLogger, startServices } from './support/nats-services.js';
 import { readSearchLog } from './support/search-log.js';
@@ -22,7 +24,7 @@ import { spawnUnprivileged, UNPRIVILEGED_UID } from './support/unprivileged.js';
 let nats: SecuredNats;
 let toy: TaskFixture;
 let outside: string;
-const executors: { name: string; workdir: string; stop(): Promise<void>; output: string[] }[] = [];
+let executors: { name: string; workdir: string; stop(): Promise<void>; output: string[] }[] = [];
 
 const ofType = <T extends RecordedSearchEvent['type']>(events: RecordedSearchEvent[], type: T) =>
   events.filter((e): e is Extract<RecordedSearchEvent, { type: T }> => e.type === type);
@@ -37,10 +39,20 @@ async function waitFor<T>(what: string, probe: () => T | undefined, ms = 20_000)
   }
 }
 
+async function waitForAsync<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /** An executor process as uid 65534, with its key, the trust list and its workdir in a folder of its own. */
 async function startExecutor(role: Extract<Role, 'exA' | 'exB'>): Promise<void> {
   const home = path.join(outside, role);
-  mkdirSync(home, { mode: 0o700 });
+  mkdirSync(home, { mode: 0o700, recursive: true });
   copyFileSync(nats.seedFile(role), path.join(home, 'seed.nk'));
   copyFileSync(nats.trustFile, path.join(home, 'trust.json'));
   for (const file of ['', 'seed.nk', 'trust.json']) chownSync(path.join(home, file), UNPRIVILEGED_UID, UNPRIVILEGED_UID);
@@ -125,9 +137,66 @@ describe('executors with no shared filesystem (task and commits as bundles throu
         expect(copies).toHaveLength(1);
         for (const sealed of [toy.task.sealed.gate, toy.task.sealed.test]) expect(readdirSync(path.join(copies[0]!, path.relative(toy.task.dir, sealed)))).toEqual([]);
         for (const file of sealedFiles) expect(existsSync(path.join(copies[0]!, file))).toBe(false);
+        // Nor the coordinator's workdir, which lies inside the task folder here (its log, its repository).
+        expect(existsSync(path.join(copies[0]!, 'coordinator-work'))).toBe(false);
       }
       expect(logger.matching(/rejected hypotree\.experiment\.result/)).toEqual([]);
     } finally {
+      await distiller.stop();
+    }
+  }, 120_000);
+
+  it('an executor killed as it uploads its commit loses nothing: the queue hands the experiment to another executor, whose result is recorded once', async () => {
+    for (const executor of executors) await executor.stop();
+    executors = [];
+    await startExecutor('exA');
+    const logger = new CapturingLogger();
+    Logger.overrideLogger(logger);
+    const workdir = path.join(toy.root, 'coordinator-work-2');
+    const distiller = await startServices(nats.url, workdir, logger, [], { security: nats.security('distiller') });
+    const intruder = await connect({ servers: nats.url, authenticator: nkeyAuthenticator(nats.security('intruder').identity.seed) });
+    const searchId = 'bundles-killed';
+    try {
+      const run: Promise<SearchSummary> = runDistributed({
+        nats: nats.url,
+        security: nats.security('coordinator'),
+        logger,
+        // A lease of 20 s: the queue's ack wait (5 s) ends first, so the dispatch moves to exB (which starts meanwhile) before the lease would.
+        config: { task: toy.task.specPath, workdir, searchId, leaseMs: 20_000, budget: { experiments: 2, parallel: 1 } },
+      });
+      run.catch(() => undefined);
+      // Once exA has started the first experiment, the next chunk stored in the object store is its commit's upload: kill it then.
+      await waitForAsync('exA to start an experiment', async () => ofType(await readSearchLog(workdir, searchId).catch(() => []), 'ExperimentStarted')[0]);
+      const victim = executors.find((e) => e.name === 'exA')!;
+      const killedAt = new Promise<number>((resolve) => {
+        let seen = false;
+        intruder.subscribe(`$O.${ARTIFACTS_BUCKET}.C.>`, {
+          callback: () => {
+            if (seen) return;
+            seen = true;
+            void victim.stop().then(() => resolve(Date.now()));
+          },
+        });
+      });
+      await killedAt;
+      // Another executor (its own folder, its own copy of everything) takes the dispatch the queue gives back.
+      await startExecutor('exB');
+      const summary = await run;
+      const events = await readSearchLog(workdir, searchId);
+      expect(summary.experiments).toBe(2);
+      const dispatched = ofType(events, 'ExperimentDispatched').map((e) => e.data.experimentId);
+      const outcomes = [...ofType(events, 'ExperimentSucceeded'), ...ofType(events, 'ExperimentFailed')];
+      expect(outcomes.map((e) => e.data.experimentId).sort()).toEqual([...dispatched].sort());
+      expect(new Set(outcomes.map((e) => e.data.experimentId)).size).toBe(outcomes.length);
+      // The first experiment: started by exA, finished by exB, one attempt.
+      const first = outcomes.find((e) => e.data.experimentId === '1#1')!;
+      expect(ofType(events, 'ExperimentStarted').find((e) => e.data.experimentId === '1#1')?.data.executorId).toBe('exA');
+      expect(first.data.executorId).toBe('exB');
+      const repoDir = path.join(workdir, toy.task.spec.name, 'repo.git');
+      for (const e of ofType(events, 'ExperimentSucceeded')) expect(await git(repoDir, ['rev-parse', e.data.ref])).toBe(e.data.commit);
+      expect(logger.matching(/rejected hypotree\.experiment\.result/)).toEqual([]);
+    } finally {
+      await intruder.close();
       await distiller.stop();
     }
   }, 120_000);

@@ -40,9 +40,12 @@ export function spawnUnprivileged(argv: string[], options: Options = {}): { proc
   const mount = mkdtempSync(path.join(os.tmpdir(), 'hypotree-checkout-'));
   chmodSync(mount, 0o755);
   const script = 'mount --bind "$1" "$2" && cd "$2" && shift 2 && exec setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs -- "$@"';
-  const child = execa('unshare', ['--mount', '--propagation', 'private', '--kill-child', '--', '/bin/sh', '-c', script, 'sh', process.cwd(), mount, ...argv], {
+  // Its own process group: the uid switch clears a parent-death signal, so the service is stopped by
+  // signalling the whole group.
+  const child = execa('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'sh', process.cwd(), mount, ...argv], {
     reject: false,
     all: true,
+    detached: true,
     ...options,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp', ...(options.env ?? {}) },
     extendEnv: false,
@@ -50,8 +53,11 @@ export function spawnUnprivileged(argv: string[], options: Options = {}): { proc
   return {
     process: child,
     async stop() {
-      // unshare --kill-child takes the service down with it.
-      child.kill('SIGKILL');
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
       await Promise.race([child, new Promise((r) => setTimeout(r, 5_000))]);
       rmSync(mount, { recursive: true, force: true });
     },

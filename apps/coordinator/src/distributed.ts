@@ -16,6 +16,7 @@ import {
   sha256,
   taskObjectName,
 } from '@hypotree/messaging';
+import path from 'node:path';
 import type { NatsConnection as NatsConnectionHandle } from '@nats-io/transport-node';
 import { bundleCommit, importCommit, nodeRef, packTask } from '@hypotree/workspace';
 import { parseSearchConfig } from '@hypotree/search';
@@ -110,7 +111,8 @@ function bundleTransfer(nc: NatsConnectionHandle, log: { warn(message: string): 
     sendSpec: true,
     async prepare({ task, repo }) {
       const store = await ArtifactStore.open(nc, { create: true, log });
-      const bytes = packTask(task, repo.baseCommit);
+      // The search's workdir (the task's working folder's parent) may lie inside the task folder: it is not sent.
+      const bytes = packTask(task, repo.baseCommit, [path.dirname(repo.workdir)]);
       const digest = sha256(bytes);
       await store.put(taskObjectName(digest), bytes);
       await store.put(commitObjectName(repo.baseCommit), await bundleCommit(repo, repo.baseCommit));

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -57,6 +57,19 @@ describe('a task sent as a bundle', () => {
     expect(readdirSync(fx.task.sealed.gate).length).toBeGreaterThan(0);
     expect(sent.files.filter((f) => sealed.some((s) => f.path.startsWith(`${s}/`)))).toEqual([]);
     expect(sent.files.map((f) => f.path)).toContain('hypotree.task.json');
+  });
+
+  it("leaves out the coordinator's workdir when it lies inside the task folder", () => {
+    const work = path.join(fx.task.dir, 'coordinator-work');
+    mkdirSync(work, { recursive: true });
+    writeFileSync(path.join(work, 'events.db'), 'the log');
+    try {
+      const paths = (bytes: Uint8Array) => (JSON.parse(new TextDecoder().decode(bytes)) as { files: { path: string }[] }).files.map((f) => f.path);
+      expect(paths(packTask(fx.task, repo.baseCommit))).toContain('coordinator-work/events.db');
+      expect(paths(packTask(fx.task, repo.baseCommit, [work])).filter((p) => p.startsWith('coordinator-work'))).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bundle that is not one, or whose paths leave the folder, and writes nothing', () => {

@@ -27,9 +27,13 @@ const TaskBundleSchema = z.strictObject({
 });
 export type TaskBundle = z.infer<typeof TaskBundleSchema>;
 
-/** The task folder as one bundle (JSON bytes), without sealed data; `baseCommit` is the artifact's. */
-export function packTask(task: Task, baseCommit: string): Uint8Array {
-  const skip = new Set([task.sealed.gate, task.sealed.test].map((p) => path.resolve(p)));
+/**
+ * The task folder as one bundle (JSON bytes), without sealed data, and without `exclude` (the
+ * coordinator's workdir when it lies inside the task folder: its log and repository are not the
+ * task's); `baseCommit` is the artifact's.
+ */
+export function packTask(task: Task, baseCommit: string, exclude: readonly string[] = []): Uint8Array {
+  const skip = new Set([task.sealed.gate, task.sealed.test, ...exclude].map((p) => path.resolve(p)));
   const files: TaskBundle['files'] = [];
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {

@@ -50,7 +50,7 @@ export function natsClient(connection: NatsConnection, extras: HypotreeClientOpt
  * lost messages later. A server that is not there yet (restarting) gets `patienceMs` to come back,
  * tried every 250 ms; credentials it refuses fail at once.
  */
-export async function connectNats(client: { connect(): Promise<unknown> }, connection: NatsConnection, patienceMs = 15_000): Promise<void> {
+export async function connectNats(client: { connect(): Promise<unknown> }, connection: NatsConnection, patienceMs = 60_000): Promise<void> {
   const deadline = Date.now() + patienceMs;
   for (;;) {
     try {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bwrapArgv } from './bwrap.js';
@@ -15,12 +15,13 @@ export type SandboxMode = { kind: 'allowlist'; bwrap: string } | { kind: 'none';
 
 let measured: SandboxMode | undefined;
 
+// An executable file on PATH (looked up, not run: on a loaded machine a run can outlast any timeout).
 function which(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
     const candidate = path.join(dir, command);
     try {
-      execFileSync(candidate, ['--version'], { stdio: 'ignore', timeout: 5_000 });
-      return candidate;
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
     } catch {
       // not here
     }
@@ -47,7 +48,8 @@ function probe(): SandboxMode {
       limits: { cpuSec: 10, memoryBytes: 1 << 30, processes: 64, fileBytes: 1 << 20, tmpBytes: 1 << 20 },
     };
     const [command, args] = bwrapArgv(bwrap, view, 'true', [], '/work');
-    execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+    // A generous limit: a sandbox that starts slowly on a loaded machine still works, and must not be taken for a missing one.
+    execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
     return { kind: 'allowlist', bwrap };
   } catch (err) {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
