@@ -75,8 +75,8 @@ describe('a secured cluster from deploy/keys.mjs, as separate processes', () => 
   });
 
   it('runs a search; the coordinator killed with SIGKILL mid-search resumes it to the end, each experiment decided once', async () => {
-    await startService('executor 1', ['executor', '--nats', url, '--capacity', '1'], credentials('executor'), 'takes experiments');
-    await startService('executor 2', ['executor', '--nats', url, '--capacity', '1'], credentials('executor'), 'takes experiments');
+    await startService('executor 1', ['executor', '--nats', url, '--capacity', '1', '--workdir', path.join(dir, 'executor-1')], credentials('executor'), 'takes experiments');
+    await startService('executor 2', ['executor', '--nats', url, '--capacity', '1', '--workdir', path.join(dir, 'executor-2')], credentials('executor'), 'takes experiments');
     await startService('distiller', ['distiller', '--nats', url, '--store', `sqlite:${path.join(workdir, 'events.db')}`], credentials('distiller'), 'distiller answers');
     for (const service of services) expect(service.output.join('')).not.toMatch(/without credentials/);
 

@@ -129,8 +129,8 @@ describe('Nest over a real NATS server (the transport the services use)', () => 
 
 describe('hypotree run --nats with executor and distiller services (separate processes)', () => {
   it('runs a search on two executors, each experiment exactly once; forged and malformed reports change nothing', async () => {
-    await startService('executor exA', ['executor', '--nats', nats.url, '--id', 'exA', '--capacity', '1'], 'takes experiments');
-    await startService('executor exB', ['executor', '--nats', nats.url, '--id', 'exB', '--capacity', '1'], 'takes experiments');
+    await startService('executor exA', ['executor', '--nats', nats.url, '--id', 'exA', '--capacity', '1', '--workdir', path.join(workdir, 'executors', 'exA')], 'takes experiments');
+    await startService('executor exB', ['executor', '--nats', nats.url, '--id', 'exB', '--capacity', '1', '--workdir', path.join(workdir, 'executors', 'exB')], 'takes experiments');
     await startService('distiller', ['distiller', '--nats', nats.url, '--store', `sqlite:${path.join(workdir, 'events.db')}`], 'distiller answers');
 
     const searchId = 'over-nats';
@@ -224,7 +224,7 @@ describe('hypotree run --nats with executor and distiller services (separate pro
   it('through the JetStream work queue, hands the experiment to the other executor when the one running it is killed: no lease runs out, one attempt', async () => {
     // The previous test killed one executor: start more, until two are alive.
     const alive = () => services.filter((s) => s.name.startsWith('executor') && s.process.exitCode === null && s.process.signalCode === null);
-    for (const id of ['exC', 'exD']) if (alive().length < 2) await startService(`executor ${id}`, ['executor', '--nats', nats.url, '--id', id, '--capacity', '1'], 'takes experiments');
+    for (const id of ['exC', 'exD']) if (alive().length < 2) await startService(`executor ${id}`, ['executor', '--nats', nats.url, '--id', id, '--capacity', '1', '--workdir', path.join(workdir, 'executors', id)], 'takes experiments');
     expect(alive()).toHaveLength(2);
     const searchId = 'lost-executor-queued';
     const run = spawnHypotree([

@@ -52,7 +52,9 @@ export async function startServices(
   const started: (ExecutorService | DistillerService)[] = [];
   try {
     for (const executor of executors) {
-      started.push(await startExecutorService(parseExecutorServiceConfig({ nats: url, executorId: executor.id, capacity: 1, drainMs: 0 }, {}), logger, executor.security));
+      // Each executor's own folder (tasks sent as bundles), kept with the test's files.
+      const own = path.join(workdir, 'executors', executor.id);
+      started.push(await startExecutorService(parseExecutorServiceConfig({ nats: url, executorId: executor.id, capacity: 1, drainMs: 0, workdir: own }, {}), logger, executor.security));
     }
     if (distiller) {
       const config = parseDistillerServiceConfig({ nats: url, store: `sqlite:${path.join(workdir, 'events.db')}`, instance: 'distiller-1' }, {});
