@@ -288,6 +288,27 @@ describe('the fold: decisions, insights, exhaustion and pruning', () => {
     expect(fold(s.events).insights.get('i2')!.active).toBe(true);
   });
 
+  it('records a distillation that failed after a decision, clearing the pending distillation; refuses one for a node without a decision or an unknown node', () => {
+    const s = started();
+    s.propose('1', '0', { a: 1 });
+    refuses(s, { type: 'DistillationFailed', data: { nodeId: '1', reason: 'no distiller' } }, 'node 1 has no decision to distill');
+    s.events.pop();
+    refuses(s, { type: 'DistillationFailed', data: { nodeId: '9', reason: 'no distiller' } }, /9/);
+    s.events.pop();
+    s.succeed('1', [0.6]);
+    s.decide('1', true);
+    expect(fold(s.events).awaitingDistillation).toBe('1');
+    const failed = s.add({ type: 'DistillationFailed', data: { nodeId: '1', reason: 'no distiller answered' } });
+    const tree = fold(s.events);
+    expect(tree.awaitingDistillation).toBeUndefined();
+    expect(tree.distillationsFailed).toEqual([{ nodeId: '1', reason: 'no distiller answered', eventId: failed.id }]);
+    // The tree it was folded onto is left as it was (copy on write).
+    const before = fold(s.events.slice(0, -1));
+    expect(fold(s.events.slice(-1), before).distillationsFailed).toHaveLength(1);
+    expect(before.distillationsFailed).toEqual([]);
+    expect(emptyTree('x').distillationsFailed).toEqual([]);
+  });
+
   it('records exhaustion and pruning with their reasons, and refuses either twice', () => {
     const s = started();
     s.propose('1', '0', { a: 1 });
