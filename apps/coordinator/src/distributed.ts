@@ -55,12 +55,13 @@ export interface DistributedRunOptions extends SearchRunOptions {
 
 /**
  * Runs one search with the coordinator in this process on NATS, and no executor or distiller of
- * its own: dispatches go to the executors' queue group, distill requests to the distillers'.
- * Executors need the task folder and the workdir at the same paths (a shared filesystem).
- * In-flight experiments found on resume keep a lease, since their executors may still report
- * (on a secured bus their reports are refused: the nonces died with the previous coordinator, so
- * those experiments run again when their leases end). The connection rides out broker restarts;
- * a distill request that keeps failing is recorded (DistillationFailed), and the search goes on without that insight.
+ * its own: dispatches go to the JetStream work queue (or, with `dispatch: 'core'`, to the executors'
+ * queue group), distill requests to the distillers' queue group. The task and commits travel as
+ * bundles through the object store unless `transfer: 'shared'` (then executors need the task folder
+ * and the workdir at the same paths). In-flight experiments found on resume keep a lease, since
+ * their executors may still report (nonces are derived from the coordinator's key, so a restart with
+ * the same key still admits them). The connection rides out broker restarts; a distill request that
+ * keeps failing is recorded (DistillationFailed), and the search goes on without that insight.
  */
 export async function runDistributed(options: DistributedRunOptions): Promise<SearchSummary> {
   const connection = { servers: parseNatsServers(options.nats), name: `hypotree-coordinator-${actor('coordinator').instance}` };
