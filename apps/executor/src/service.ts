@@ -18,8 +18,10 @@ export interface ExecutorService {
 }
 
 /**
- * Starts an executor on NATS: it joins the executors' queue group (each dispatch reaches one
- * executor), runs experiments in worktrees and reports started, heartbeats and evidence. With
+ * Starts an executor on NATS: it pulls dispatches from the JetStream work queue, one per free slot
+ * (and listens in the executors' queue group for core NATS dispatches), runs experiments in
+ * worktrees (for tasks sent as bundles, under its own `workdir`) and reports started, heartbeats
+ * and evidence. With
  * `security` it connects with its nkey, runs only dispatches a trusted coordinator signed, and
  * signs its reports (which echo the dispatch's nonce); without, it warns once that the bus is open.
  */

@@ -6,7 +6,7 @@ import { serveExecutor } from '@hypotree/executor';
 export function registerServiceCommands(program: Command): void {
   program
     .command('executor')
-    .description('run an executor service: take experiments from the NATS queue group until SIGTERM/SIGINT')
+    .description('run an executor service: take experiments from the JetStream work queue (or the core NATS queue group) until SIGTERM/SIGINT')
     .option('--nats <url>', 'NATS URL(s), comma-separated (env HYPOTREE_NATS_URL)')
     .option('--id <executorId>', 'executor id in the log (env HYPOTREE_EXECUTOR_ID; default host-pid)')
     .option('--capacity <n>', 'experiments at once (env HYPOTREE_EXECUTOR_CAPACITY; default 1)')
