@@ -169,7 +169,7 @@ export class ExperimentRunner {
 
   private async runOne(command: DispatchExperiment): Promise<ExperimentEvidence> {
     try {
-      const { task, repo } = command.transfer ? await this.fromBundles(command) : { task: this.task(command.taskSpec), repo: await this.repo(this.task(command.taskSpec), command.workdir) };
+      const { task, repo } = command.transfer ? await this.fromBundles(command) : await this.fromPaths(command);
       const evidence = await runExperiment({
         task,
         repo,
@@ -216,6 +216,12 @@ export class ExperimentRunner {
       await importCommit(repo.path, await artifacts.get(commitObjectName(command.baseCommit)), command.baseCommit, `refs/hypotree-base/${command.baseCommit}`);
     }
     return { task, repo };
+  }
+
+  // A task read from the coordinator's paths (a shared filesystem).
+  private async fromPaths(command: DispatchExperiment): Promise<{ task: Task; repo: ArtifactRepo }> {
+    const task = this.task(command.taskSpec);
+    return { task, repo: await this.repo(task, command.workdir) };
   }
 
   private task(specPath: string): Task {

@@ -31,7 +31,9 @@ export async function startExecutorService(
   security?: BusSecurity,
 ): Promise<ExecutorService> {
   const log = new Logger('ExecutorService');
-  if (security && !Object.entries(security.trust.executors).some(([name, key]) => key === security.identity.publicKey && speaksFor(name, config.executorId))) {
+  // The trust list's name for this executor's key (the key must speak for this id); its inbox is named after it.
+  const keyName = security && Object.entries(security.trust.executors).find(([name, key]) => key === security.identity.publicKey && speaksFor(name, config.executorId))?.[0];
+  if (security && keyName === undefined) {
     const named = Object.entries(security.trust.executors).find(([, key]) => key === security.identity.publicKey)?.[0];
     throw new Error(
       `executor ${config.executorId}: the trust list does not give this id this nkey (${security.identity.publicKey.slice(0, 12)}…)` +
@@ -40,7 +42,6 @@ export async function startExecutorService(
   }
   if (!security) warnOpenBus(log, config.nats);
   // Its own reply subjects: the work queue delivers pulled dispatches there, and only this key may listen.
-  const keyName = security && Object.entries(security.trust.executors).find(([name, key]) => key === security.identity.publicKey && speaksFor(name, config.executorId))?.[0];
   const connection = { servers: config.nats, name: `hypotree-executor-${config.executorId}`, ...(keyName ? { inboxPrefix: executorInbox(keyName) } : {}) };
   const client = natsClient(connection, { security, logger: log });
   await connectNats(client, connection);

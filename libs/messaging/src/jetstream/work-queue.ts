@@ -130,6 +130,12 @@ export interface DeadLetter {
   subject: string;
 }
 
+/** Which dispatch a queued message carries: the signed envelope's body on a secured bus, the message itself on an open one. */
+function dispatchOf(text: string): { searchId: string; experimentId: string; nodeId: string } {
+  const payload = JSON.parse(text) as { body?: unknown };
+  return (typeof payload.body === 'string' ? JSON.parse(payload.body) : payload) as { searchId: string; experimentId: string; nodeId: string };
+}
+
 const DeadLetterAdvisory = (data: Uint8Array) => {
   const advisory = JSON.parse(new TextDecoder().decode(data)) as { stream_seq?: unknown; deliveries?: unknown };
   return { seq: Number(advisory.stream_seq), deliveries: Number(advisory.deliveries) };
@@ -197,9 +203,7 @@ export class DispatchQueue {
     });
     if (!stored) return false;
     try {
-      const payload = JSON.parse(stored.string()) as { body?: unknown; experimentId?: unknown };
-      const message = typeof payload.body === 'string' ? (JSON.parse(payload.body) as { experimentId?: unknown }) : payload;
-      return message.experimentId === dispatch.experimentId;
+      return dispatchOf(stored.string()).experimentId === dispatch.experimentId;
     } catch {
       return false;
     }
@@ -219,7 +223,7 @@ export class DispatchQueue {
       const { seq, deliveries } = DeadLetterAdvisory(msg.data);
       const stored = await this.jsm.streams.getMessage(WORK_QUEUE.stream, { seq });
       if (!stored) return;
-      const body = JSON.parse((JSON.parse(stored.string()) as { body: string }).body) as { searchId: string; experimentId: string; nodeId: string };
+      const body = dispatchOf(stored.string());
       const subject = `${WORK_QUEUE.deadSubject}.${stored.subject.slice(WORK_QUEUE.subject.length + 1)}`;
       await jetstream(this.nc).publish(subject, stored.data, { msgID: `${body.searchId}/${body.experimentId}/dead` });
       await this.jsm.streams.deleteMessage(WORK_QUEUE.stream, seq);
