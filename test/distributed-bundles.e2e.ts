@@ -13,6 +13,7 @@ import { CapturingLogger, startServices } from './support/nats-services.js';
 import { readSearchLog } from './support/search-log.js';
 import { createTaskFixture, type TaskFixture } from './support/task-fixture.js';
 import { spawnUnprivileged, UNPRIVILEGED_UID } from './support/unprivileged.js';
+import { waitFor } from './support/wait.js';
 
 // Executors on "other machines" (issue #17): two executor processes as another user (uid 65534),
 // each with its own workdir at its own path, and no access to the coordinator's folders (the task
@@ -28,26 +29,6 @@ let executors: { name: string; workdir: string; stop(): Promise<void>; output: s
 
 const ofType = <T extends RecordedSearchEvent['type']>(events: RecordedSearchEvent[], type: T) =>
   events.filter((e): e is Extract<RecordedSearchEvent, { type: T }> => e.type === type);
-
-async function waitFor<T>(what: string, probe: () => T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function waitForAsync<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** An executor process as uid 65534, with its key, the trust list and its workdir in a folder of its own. */
 async function startExecutor(role: Extract<Role, 'exA' | 'exB'>): Promise<void> {
@@ -166,7 +147,7 @@ describe('executors with no shared filesystem (task and commits as bundles throu
       });
       run.catch(() => undefined);
       // Once exA has started the first experiment, the next chunk stored in the object store is its commit's upload: kill it then.
-      await waitForAsync('exA to start an experiment', async () => ofType(await readSearchLog(workdir, searchId).catch(() => []), 'ExperimentStarted')[0]);
+      await waitFor('exA to start an experiment', async () => ofType(await readSearchLog(workdir, searchId).catch(() => []), 'ExperimentStarted')[0], 30_000);
       const victim = executors.find((e) => e.name === 'exA')!;
       const killedAt = new Promise<number>((resolve) => {
         let seen = false;

@@ -6,6 +6,7 @@ import type { RecordedSearchEvent } from '@hypotree/events';
 import { lastJsonLine, spawnHypotree } from './support/cli.js';
 import { freePort, reachable } from './support/nats-server.js';
 import { readSearchLog, TASK, type Summary } from './support/search-log.js';
+import { waitFor } from './support/wait.js';
 
 // The README's secured cluster, as an operator starts it: credentials from deploy/keys.mjs,
 // nats-server with the config it wrote, executors (two replicas sharing one key), a distiller and
@@ -20,16 +21,6 @@ let server: ResultPromise | undefined;
 const services: { name: string; process: ResultPromise; output: string[] }[] = [];
 
 const credentials = (role: string) => ({ HYPOTREE_NKEY_FILE: path.join(dir, 'keys', `${role}.nk`), HYPOTREE_TRUST_FILE: path.join(dir, 'keys', 'trust.json') });
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function startService(name: string, args: string[], env: Record<string, string>, ready: string) {
   const process = spawnHypotree(args, env);

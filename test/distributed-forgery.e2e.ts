@@ -10,6 +10,7 @@ import { startTestNats } from './support/nats-server.js';
 import { CapturingLogger, makeWorkdir, startServices } from './support/nats-services.js';
 import { readSearchLog } from './support/search-log.js';
 import { createTaskFixture, type TaskFixture } from './support/task-fixture.js';
+import { waitFor } from './support/wait.js';
 
 // The forgery battery (issue #12), on a real nats-server with per-role nkeys and subject
 // permissions (test/support/nats-secured.conf). The attacker is an "intruder" account that got past
@@ -33,16 +34,6 @@ afterAll(async () => {
   await nats?.stop();
   toy?.cleanup();
 });
-
-async function waitFor<T>(what: string, probe: () => T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface WireMessage {
   subject: string;

@@ -9,6 +9,7 @@ import { startSecuredNats, type SecuredNats } from './support/nats-secured.js';
 import { CapturingLogger, makeWorkdir, startServices } from './support/nats-services.js';
 import { readSearchLog } from './support/search-log.js';
 import { createTaskFixture, type TaskFixture } from './support/task-fixture.js';
+import { waitFor } from './support/wait.js';
 
 // The JetStream work queue (issue #12), on a real nats-server with per-role nkeys and permissions:
 // a dispatch waits for an executor instead of vanishing; forged, unsigned, altered and replayed
@@ -37,16 +38,6 @@ afterAll(async () => {
 
 const ofType = <T extends RecordedSearchEvent['type']>(events: RecordedSearchEvent[], type: T) =>
   events.filter((e): e is Extract<RecordedSearchEvent, { type: T }> => e.type === type);
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const within = <T>(what: string, promise: Promise<T>, ms: number, logger: CapturingLogger) =>
   Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms; warnings: ${logger.warnings.slice(-6).join(' | ')}`)), ms))]);

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { lastJsonLine, spawnHypotree } from './support/cli.js';
 import { countOf, readSearchLog, TASK, type Summary } from './support/search-log.js';
 import { startTestNats, type TestNats } from './support/nats-server.js';
+import { waitFor } from './support/wait.js';
 
 // The distributed mode against a real nats-server: Nest's NATS transport with our queue groups,
 // then executor and distiller services as separate processes of the built CLI, driven by
@@ -28,16 +29,6 @@ let workdir: string;
 const services: { name: string; process: ResultPromise; output: string[] }[] = [];
 
 const readLog = (searchId: string) => readSearchLog(workdir, searchId);
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Starts `hypotree <service> …` as its own process and waits for its ready line. */
 async function startService(name: string, args: string[], ready: string) {
@@ -139,7 +130,7 @@ describe('hypotree run --nats with executor and distiller services (separate pro
     const started = await waitFor('a first ExperimentStarted', async () => {
       const events = fs.existsSync(path.join(workdir, 'events.db')) ? await readLog(searchId) : [];
       return ofType(events, 'ExperimentStarted')[0];
-    });
+    }, 30_000);
     const raw = await connect({ servers: nats.url });
     const { experimentId, nodeId } = started.data;
     // A result that matches its contract in every field but one (runs): it must not be recorded.
@@ -195,7 +186,7 @@ describe('hypotree run --nats with executor and distiller services (separate pro
       'run', TASK, '--budget', '1', '--parallel', '1', '--lease-ms', '1500', '--implementer', 'agent', '--agent', 'sleep 4',
       '--nats', nats.url, '--dispatch', 'core', '--workdir', workdir, '--search-id', searchId, '--json',
     ]);
-    const first = await waitFor('the first attempt to start', async () => ofType(await readLog(searchId).catch(() => []), 'ExperimentStarted')[0]);
+    const first = await waitFor('the first attempt to start', async () => ofType(await readLog(searchId).catch(() => []), 'ExperimentStarted')[0], 30_000);
     const victim = services.find((s) => s.name === `executor ${first.data.executorId}`)!;
     victim.process.kill('SIGKILL');
     await victim.process;
@@ -231,7 +222,7 @@ describe('hypotree run --nats with executor and distiller services (separate pro
       'run', TASK, '--budget', '1', '--parallel', '1', '--lease-ms', '4000', '--implementer', 'agent', '--agent', 'sleep 4',
       '--nats', nats.url, '--workdir', workdir, '--search-id', searchId, '--json',
     ]);
-    const first = await waitFor('the first attempt to start', async () => ofType(await readLog(searchId).catch(() => []), 'ExperimentStarted')[0]);
+    const first = await waitFor('the first attempt to start', async () => ofType(await readLog(searchId).catch(() => []), 'ExperimentStarted')[0], 30_000);
     const victim = services.find((s) => s.name === `executor ${first.data.executorId}`)!;
     victim.process.kill('SIGKILL');
     await victim.process;
