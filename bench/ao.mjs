@@ -1,6 +1,5 @@
 // The AO benchmark: hypotree's search (HTR) against its ablations and strong baselines on every
-// bundled task, at equal experiment budgets, over seeds; each search run through the CLI as a user
-// runs it (`hypotree run … --json`, real sandboxes and evaluators). Methods:
+// bundled task, at equal experiment budgets, over seeds. Methods:
 //   htr          the default search: offline proposer on the tree, best-first selection, insights
 //   no-insights  the same without insights (--no-insights)
 //   flat         the offline proposer, every hypothesis a child of the root
@@ -12,19 +11,32 @@
 //                like the random search: whole configurations, each a child of the best so far
 //   balanced     (not in the default list) HTR with selection.lineageBalance=1: best-first
 //                discounts a node by its direction's share of the tree
+// Two engines run the same searches:
+//   memory (default)  the real search decider, policies, proposers and distiller in this process
+//                     (@hypotree/search/testing searchInMemory), every event validated and folded as
+//                     the log would; runs come from the task's own candidate and scorer code called in
+//                     this process on the dev, gate or test split (the task's headroom.mjs), without
+//                     sandboxes, worktrees or a log on disk: seconds per search, so 5 seeds at budget 96 fit
+//   cli               `hypotree run … --json` as a user runs it: real sandboxes, evaluator processes and
+//                     git worktrees; about 2 s per experiment (budget 24: 20–120 s per search)
 // Reports, per task, budget and method: the relative held-out gain and the fraction of the
 // achievable gain (bench/best-known.json, from bench/headroom.mjs) as mean ± sd over seeds, the gate
 // calls used, HTR / best other method, and whether the issue's bar is met; writes the raw results
 // (ao.json), the table (ao.md) and a plot of best-so-far dev gain against experiments (ao.svg).
 // Run after `npm run build`:
-//   node bench/ao.mjs [--quick] [--tasks spirals,movies,routing,penguins] [--budgets 24,96]
+//   node bench/ao.mjs [--quick] [--engine memory|cli] [--tasks spirals,movies,routing,penguins] [--budgets 24,96]
 //                     [--seeds 5] [--methods htr,no-insights,flat,greedy,random,tpe[,balanced]] [--out reports/ao]
 //   node bench/ao.mjs --from reports/ao/ao.json   (the table and plot again from raw results, e.g. of a run cut short)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { OfflineDistiller, OfflineProposer, RandomProposer, TpeProposer } from '@hypotree/research';
+import { searchInMemory } from '@hypotree/search/testing';
+import { loadTask } from '@hypotree/task';
+import { searchCounts } from '@hypotree/tree';
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,6 +47,7 @@ const { values: opts } = parseArgs({
     methods: { type: 'string' },
     out: { type: 'string', default: 'reports/ao' },
     from: { type: 'string' },
+    engine: { type: 'string', default: 'memory' },
   },
 });
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -46,29 +59,32 @@ const seeds = Number(opts.seeds ?? earlier?.seeds ?? (opts.quick ? 1 : 5));
 const bestKnown = JSON.parse(fs.readFileSync('bench/best-known.json', 'utf8'));
 const bin = path.resolve('apps/hypotree/bin/hypotree.js');
 
-const treeless = (budget) => ['--policy', 'selection.strategy=greedy', '--policy', 'selection.initialDesign=0', '--policy', `selection.maxChildren=${budget}`];
+// Each method as the search settings it changes: proposer, policies, insights. The CLI engine passes them as flags.
+const treeless = (budget) => ({ selection: { strategy: 'greedy', initialDesign: 0, maxChildren: budget } });
 const METHODS = {
-  htr: () => [],
-  'no-insights': () => ['--no-insights'],
-  flat: () => ['--policy', 'selection.strategy=flat'],
-  greedy: () => ['--policy', 'selection.strategy=greedy'],
-  random: (budget) => ['--proposer', 'random', ...treeless(budget)],
-  tpe: (budget) => ['--proposer', 'tpe', ...treeless(budget)],
-  balanced: () => ['--policy', 'selection.lineageBalance=1'],
+  htr: () => ({}),
+  'no-insights': () => ({ insights: false }),
+  flat: () => ({ policies: { selection: { strategy: 'flat' } } }),
+  greedy: () => ({ policies: { selection: { strategy: 'greedy' } } }),
+  random: (budget) => ({ proposer: 'random', policies: treeless(budget) }),
+  tpe: (budget) => ({ proposer: 'tpe', policies: treeless(budget) }),
+  balanced: () => ({ policies: { selection: { lineageBalance: 1 } } }),
 };
+const flagsOf = ({ proposer, policies = {}, insights = true }) => [
+  ...(proposer ? ['--proposer', proposer] : []),
+  ...(insights ? [] : ['--no-insights']),
+  ...Object.entries(policies).flatMap(([policy, params]) => Object.entries(params).flatMap(([k, v]) => ['--policy', `${policy}.${k}=${v}`])),
+];
 const ISSUE_METHODS = ['htr', 'no-insights', 'flat', 'greedy', 'random', 'tpe'];
 const methods = opts.methods ? list(opts.methods) : (earlier?.methods ?? ISSUE_METHODS);
+if (!['memory', 'cli'].includes(opts.engine)) throw new Error(`unknown engine '${opts.engine}' (memory, cli)`);
 for (const m of methods) if (!METHODS[m]) throw new Error(`unknown method '${m}' (${Object.keys(METHODS).join(', ')})`);
 for (const t of tasks) if (!bestKnown[t]) throw new Error(`no best-known result for task '${t}' in bench/best-known.json: run node bench/headroom.mjs examples/${t}`);
 
 const hypotree = (args) => execFileSync('node', [bin, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
 // Best-so-far relative dev gain after each experiment, in the order experiments finished.
-function curveOf(searchId, workdir, direction) {
-  const events = hypotree(['events', searchId, '--workdir', workdir, '--type', 'BaselineMeasured', 'ExperimentSucceeded', 'ExperimentFailed', '--ndjson'])
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
+function curveOf(events, direction) {
   const mean = (runs) => runs.reduce((a, r) => a + r.value, 0) / runs.length;
   const sign = direction === 'maximize' ? 1 : -1;
   const baseline = mean(events.find((e) => e.type === 'BaselineMeasured').data.runs);
@@ -76,49 +92,99 @@ function curveOf(searchId, workdir, direction) {
   const curve = [];
   for (const e of events) {
     if (e.type === 'ExperimentSucceeded') best = Math.max(best, (sign * (mean(e.data.runs) - baseline)) / Math.abs(baseline));
-    if (e.type !== 'BaselineMeasured') curve.push(best);
+    if (e.type === 'ExperimentSucceeded' || e.type === 'ExperimentFailed') curve.push(best);
   }
   return curve;
 }
 
+const cliEvents = (searchId, workdir) =>
+  hypotree(['events', searchId, '--workdir', workdir, '--type', 'BaselineMeasured', 'ExperimentSucceeded', 'ExperimentFailed', '--ndjson'])
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+
 // One retry after a pause: on a shared checkout another build can leave the CLI briefly unloadable.
-function search(task, method, budget, seed) {
+async function search(task, method, budget, seed) {
+  if (opts.engine === 'memory') return inMemory(task, method, budget, seed);
   try {
-    return searchOnce(task, method, budget, seed);
+    return viaCli(task, method, budget, seed);
   } catch (error) {
     console.error(`${task} ${method} budget ${budget} seed ${seed} failed (${String(error.message).split('\n')[0]}); retrying in 30 s`);
     execFileSync('sleep', ['30']);
-    return searchOnce(task, method, budget, seed);
+    return viaCli(task, method, budget, seed);
   }
 }
 
-function searchOnce(task, method, budget, seed) {
+const record = (task, method, budget, seed, started, s, curve) => ({
+  task,
+  method,
+  budget,
+  seed,
+  engine: opts.engine,
+  searchId: s.searchId,
+  relativeGain: s.relativeGain,
+  fraction: s.relativeGain / bestKnown[task].gain,
+  baselineTest: s.baselineTest,
+  bestTest: s.bestTest,
+  bestNode: s.bestNode,
+  experiments: s.experiments,
+  admitted: s.admitted,
+  gateEvaluations: s.gateEvaluations,
+  seconds: (Date.now() - started) / 1000,
+  curve,
+});
+
+function viaCli(task, method, budget, seed) {
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), `hypotree-ao-${method}-`));
   fs.chmodSync(workdir, 0o755);
   try {
     const started = Date.now();
-    const out = hypotree(['run', `examples/${task}`, '--budget', String(budget), '--seed', String(seed), '--workdir', workdir, '--json', ...METHODS[method](budget)]);
+    const out = hypotree(['run', `examples/${task}`, '--budget', String(budget), '--seed', String(seed), '--workdir', workdir, '--json', ...flagsOf(METHODS[method](budget))]);
     const summary = JSON.parse(out.trim().split('\n').at(-1));
-    return {
-      task,
-      method,
-      budget,
-      seed,
-      searchId: summary.searchId,
-      relativeGain: summary.relativeGain,
-      fraction: summary.relativeGain / bestKnown[task].gain,
-      baselineTest: summary.baseline.test,
-      bestTest: summary.best.test,
-      bestNode: summary.best.nodeId,
-      experiments: summary.experiments,
-      admitted: summary.admitted,
-      gateEvaluations: summary.gateEvaluations,
-      seconds: (Date.now() - started) / 1000,
-      curve: curveOf(summary.searchId, workdir, bestKnown[task].direction),
-    };
+    const s = { searchId: summary.searchId, relativeGain: summary.relativeGain, baselineTest: summary.baseline.test, bestTest: summary.best.test, bestNode: summary.best.nodeId, experiments: summary.experiments, admitted: summary.admitted, gateEvaluations: summary.gateEvaluations };
+    return record(task, method, budget, seed, started, s, curveOf(cliEvents(summary.searchId, workdir), bestKnown[task].direction));
   } finally {
     fs.rmSync(workdir, { recursive: true, force: true });
   }
+}
+
+// The in-memory engine's problems: each task's spec, and its runs measured by its headroom module
+// (the candidate's and the scorer's code, called here), memoised per (configuration, split, seed).
+const problems = new Map();
+async function problemOf(task) {
+  if (problems.has(task)) return problems.get(task);
+  const dir = path.resolve('examples', task);
+  const own = path.join(dir, 'headroom.mjs');
+  const { evaluate } = await import(pathToFileURL(fs.existsSync(own) ? own : path.resolve('bench/headroom', `${task}.mjs`)).href);
+  const cache = new Map();
+  const problem = {
+    task: loadTask(dir),
+    measure: async (config, split, seeds) => {
+      const out = [];
+      for (const seed of seeds) {
+        const key = `${split}:${seed}:${JSON.stringify(Object.entries(config).sort())}`;
+        if (!cache.has(key)) cache.set(key, await evaluate(config, split, seed));
+        out.push({ seed, value: cache.get(key) });
+      }
+      return out;
+    },
+  };
+  problems.set(task, problem);
+  return problem;
+}
+
+const PROPOSERS = { offline: () => new OfflineProposer(), random: () => new RandomProposer(), tpe: () => new TpeProposer() };
+
+async function inMemory(task, method, budget, seed) {
+  const started = Date.now();
+  const { proposer = 'offline', policies = {}, insights = true } = METHODS[method](budget);
+  // The CLI's defaults: two experiments at once, the gate budget a share of the experiments.
+  const outcome = await searchInMemory(await problemOf(task), { seed, budget, parallel: 2, proposer: PROPOSERS[proposer](), distiller: new OfflineDistiller(), policies, insights, searchId: `ao-${task}-${method}-${budget}-${seed}` });
+  const { tree } = outcome;
+  const counts = searchCounts(tree);
+  const final = tree.finalTest;
+  const s = { searchId: tree.searchId, relativeGain: final.relativeGain, baselineTest: final.baseline.value, bestTest: final.best.value, bestNode: outcome.bestNodeId, experiments: counts.experiments, admitted: counts.admitted, gateEvaluations: counts.gateEvaluations };
+  return record(task, method, budget, seed, started, s, curveOf(outcome.history, bestKnown[task].direction));
 }
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -133,7 +199,7 @@ for (const budget of earlier ? [] : budgets) {
   for (let seed = 1; seed <= seeds; seed++) {
     for (const task of tasks) {
       for (const method of methods) {
-        const r = search(task, method, budget, seed);
+        const r = await search(task, method, budget, seed);
         results.push(r);
         save();
         console.log(`${task.padEnd(9)} budget ${String(budget).padStart(3)} seed ${seed} ${method.padEnd(12)} gain ${(r.relativeGain * 100).toFixed(1).padStart(6)}%  fraction ${r.fraction.toFixed(2).padStart(5)}  gate ${String(r.gateEvaluations).padStart(2)}  best ${r.bestNode} (${r.seconds.toFixed(0)} s)`);

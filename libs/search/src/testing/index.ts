@@ -93,4 +93,4 @@ export function given(events: readonly RecordedSearchEvent[], options: SpecOptio
 }
 
 export { SYNTHETIC_TASKS, valley, plateau, cliff, binpack, combo, sparse, retrieval, pipeline, schedule, type SyntheticTask, type SyntheticConfig } from './synthetic-tasks.js';
-export { syntheticSearch, fairRandomSearch, measure, achievedFraction, syntheticTaskSpec, type SyntheticSearchOptions, type SyntheticOutcome } from './synthetic-search.js';
+export { syntheticSearch, searchInMemory, fairRandomSearch, measure, achievedFraction, syntheticTaskSpec, type SyntheticSearchOptions, type SyntheticOutcome, type MemoryProblem, type MemoryOutcome } from './synthetic-search.js';

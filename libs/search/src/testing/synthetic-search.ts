@@ -46,21 +46,40 @@ export interface SyntheticSearchOptions {
   memo?: FamilyMemo;
   /** The search id (default `<task>-<seed>`). */
   searchId?: string;
+  /** false: the `--no-insights` ablation (nothing is distilled, proposers see no insights). */
+  insights?: boolean;
 }
 
-/** What a synthetic search found, on the task's truth. */
-export interface SyntheticOutcome {
+/** What a search run in memory found. */
+export interface MemoryOutcome {
   tree: SearchTree;
   bestNodeId: NodeId;
   best: SyntheticConfig;
-  /** (truth(best) − truth(default)) / (truth(optimum) − truth(default)): 1 found the optimum, 0 kept the default. */
-  fraction: number;
   experiments: number;
   stopReason: string;
   /** Stopped with budget left for a reason other than convergence: the search gave up on itself. */
   premature: boolean;
   /** Every event, as the log would have recorded it. */
   history: RecordedSearchEvent[];
+}
+
+/** What a synthetic search found, on the task's truth. */
+export interface SyntheticOutcome extends MemoryOutcome {
+  /** (truth(best) − truth(default)) / (truth(optimum) − truth(default)): 1 found the optimum, 0 kept the default. */
+  fraction: number;
+}
+
+/**
+ * A problem a search can run on in memory: a loaded task (its spec's objective and parameter
+ * space) and a function that measures a configuration's runs on a split. Synthetic tasks measure
+ * their truth plus seeded noise; a bundled task measures by running its candidate's and scorer's
+ * code in this process (bench/ao.mjs), without sandboxes, worktrees or a log on disk.
+ */
+export interface MemoryProblem {
+  task: Task;
+  measure(config: SyntheticConfig, split: 'dev' | 'gate' | 'test', seeds: readonly number[]): RunScore[] | Promise<RunScore[]>;
+  /** Configurations whose experiment crashes instead of scoring. */
+  crashes?(config: SyntheticConfig): boolean;
 }
 
 /** A seeded standard normal draw for one run of one configuration: the same whenever and wherever it runs. */
@@ -99,7 +118,6 @@ export function syntheticTaskSpec(task: SyntheticTask, repeats = 2): Task {
 }
 
 const commitOf = (key: string) => createHash('sha1').update(key).digest('hex');
-const integrity = { sandbox: 'allowlist' as const, specHash: 'synthetic', evaluatorHash: 'synthetic' };
 
 /**
  * One search on a synthetic task, decided by the real search decider (`decide`) with the real
@@ -108,29 +126,50 @@ const integrity = { sandbox: 'allowlist' as const, specHash: 'synthetic', evalua
  * evaluating the task's truth with seeded noise, so a search of 48 experiments takes milliseconds.
  */
 export async function syntheticSearch(task: SyntheticTask, options: SyntheticSearchOptions): Promise<SyntheticOutcome> {
-  const repeats = options.repeats ?? 2;
-  const spec = syntheticTaskSpec(task, repeats);
-  const searchId = options.searchId ?? `${task.name}-${options.seed}`;
+  const problem: MemoryProblem = {
+    task: syntheticTaskSpec(task, options.repeats ?? 2),
+    measure: (config, split, seeds) => measure(task, config, split, seeds),
+    ...(task.crashes ? { crashes: task.crashes } : {}),
+  };
+  const outcome = await searchInMemory(problem, { ...options, searchId: options.searchId ?? `${task.name}-${options.seed}` });
+  return { ...outcome, fraction: achievedFraction(task, outcome.best) };
+}
+
+/**
+ * One search on a problem, decided by the real search decider with the real policies, proposer
+ * and distiller, and interpreted in memory as the coordinator would (see `syntheticSearch`): only
+ * the runs come from `problem.measure`. The search's settings are the task's (`repeats`), the
+ * options' and the policies'; `insights: false` is the `--no-insights` ablation.
+ */
+export async function searchInMemory(problem: MemoryProblem, options: SyntheticSearchOptions): Promise<MemoryOutcome> {
+  const spec = problem.task;
+  const repeats = options.repeats ?? spec.spec.budgets.repeats;
+  const searchId = options.searchId ?? `${spec.spec.name}-${options.seed}`;
   const config = parseSearchConfig({
     task: spec.specPath,
     searchId,
     budget: { experiments: options.budget, parallel: options.parallel ?? 1 },
     seed: options.seed,
     policies: options.policies ?? {},
+    research: { insights: options.insights ?? true },
   });
   const policies = buildPolicies(config.policies);
   const proposer = options.proposer ?? new OfflineProposer();
   const distiller = options.distiller ?? new OfflineDistiller();
   const settings = searchSettings(config, spec, proposer.kind);
+  // Every run declares the task it ran under, as an executor's evidence does.
+  const integrity = { sandbox: 'allowlist' as const, specHash: spec.hash, evaluatorHash: spec.evaluatorHash };
+  const space = spec.spec.parameters?.space;
+  if (!space) throw new Error(`search in memory: task ${spec.spec.name} declares no parameter space`);
   const configs = new Map<string, SyntheticConfig>();
   const commitFor = (nodeId: NodeId, tree: SearchTree) => {
-    const c = effectiveParams(tree, nodeId, task.space);
-    const commit = commitOf(configKey(c, task.space));
+    const c = effectiveParams(tree, nodeId, space);
+    const commit = commitOf(configKey(c, space));
     configs.set(commit, c);
     return commit;
   };
-  const baseCommit = commitOf(configKey(defaults(task.space), task.space));
-  configs.set(baseCommit, defaults(task.space));
+  const baseCommit = commitOf(configKey(defaults(space), space));
+  configs.set(baseCommit, defaults(space));
   const arrival = seededRandom(options.arrivalSeed ?? options.seed, hashString('arrival'));
   let tree = fold([]);
   let clock = Date.parse('2026-01-01T00:00:00Z');
@@ -155,16 +194,16 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
     history.push(...recorded);
   };
   const reusedRuns = (found: { runs: RunScore[]; source: { searchId: string; eventId: string } } | undefined) => found && { runs: found.runs, sandbox: 'allowlist' as const, reusedFrom: found.source };
-  const dev = (commit: string, seeds: number[]) => reusedRuns(memo?.devRuns(commit, seeds)) ?? { runs: measure(task, configs.get(commit)!, 'dev', seeds), sandbox: 'allowlist' as const };
+  const dev = async (commit: string, seeds: number[]) => reusedRuns(memo?.devRuns(commit, seeds)) ?? { runs: await problem.measure(configs.get(commit)!, 'dev', seeds), sandbox: 'allowlist' as const };
   const seedsUpTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
   const execute = async (command: SearchCommand): Promise<boolean> => {
     switch (command.kind) {
       case 'measure-baseline':
-        return settle({ kind: 'baseline-measured', commit: command.commit, measured: dev(command.commit, command.seeds) });
+        return settle({ kind: 'baseline-measured', commit: command.commit, measured: await dev(command.commit, command.seeds) });
       case 'repeat':
-        return settle({ kind: 'repeated', nodeId: command.nodeId, commit: command.commit, measured: dev(command.commit, command.seeds) });
+        return settle({ kind: 'repeated', nodeId: command.nodeId, commit: command.commit, measured: await dev(command.commit, command.seeds) });
       case 'propose': {
-        const parentParams = effectiveParams(tree, command.parentId, task.space);
+        const parentParams = effectiveParams(tree, command.parentId, space);
         const insights = insightsOnPath(tree, command.parentId);
         const proposals = await proposer.propose({ tree, task: spec, parentId: command.parentId, count: command.count, insights, parentParams });
         return settle({ kind: 'proposed', parentId: command.parentId, proposals });
@@ -177,7 +216,7 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
           return false;
         }
         const outcome = { ...found.outcome, data: { ...found.outcome.data, experimentId, nodeId } } as typeof found.outcome;
-        if (outcome.type === 'ExperimentSucceeded') configs.set(outcome.data.commit, effectiveParams(tree, nodeId, task.space));
+        if (outcome.type === 'ExperimentSucceeded') configs.set(outcome.data.commit, effectiveParams(tree, nodeId, space));
         held.push({ kind: 'reused', message: { searchId, experimentId, nodeId }, reused: { experimentId, nodeId, source: found.source, outcome } });
         return false;
       }
@@ -186,7 +225,7 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
         const found = memo?.gate(command.commit, seeds);
         const outcome = found?.ok
           ? { ok: true as const, runs: found.runs, sandbox: 'allowlist' as const, reusedFrom: found.source }
-          : { ok: true as const, runs: measure(task, configs.get(command.commit)!, 'gate', seedsUpTo(seeds)), sandbox: 'allowlist' as const };
+          : { ok: true as const, runs: await problem.measure(configs.get(command.commit)!, 'gate', seedsUpTo(seeds)), sandbox: 'allowlist' as const };
         return settle({ kind: 'gated', nodeId: command.nodeId, commit: command.commit, outcome });
       }
       case 'distill': {
@@ -205,27 +244,27 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
           if (running.length === 0) throw new Error(`synthetic search ${searchId}: nothing is in flight and nothing can start, yet the search is not complete`);
           const index = options.arrival === 'shuffled' ? Math.floor(arrival() * running.length) : 0;
           const [next] = running.splice(index, 1);
-          held.push({ kind: 'result', message: result(next!.experimentId, next!.nodeId) });
+          held.push({ kind: 'result', message: await result(next!.experimentId, next!.nodeId) });
         }
       }
       case 'final-test': {
-        const test = (commit: string) => reusedRuns(memo?.testRuns(commit, command.seeds)) ?? { runs: measure(task, configs.get(commit)!, 'test', seedsUpTo(command.seeds)) };
-        const baseline = test(command.baseline.commit);
-        const best = command.best ? test(command.best.commit) : baseline;
+        const test = async (commit: string) => reusedRuns(memo?.testRuns(commit, command.seeds)) ?? { runs: await problem.measure(configs.get(commit)!, 'test', seedsUpTo(command.seeds)) };
+        const baseline = await test(command.baseline.commit);
+        const best = command.best ? await test(command.best.commit) : baseline;
         return settle({ kind: 'tested', baseline, best });
       }
       case 'finish':
         return true;
     }
   };
-  const result = (experimentId: string, nodeId: NodeId): ExperimentResultMessage => {
+  const result = async (experimentId: string, nodeId: NodeId): Promise<ExperimentResultMessage> => {
     const commit = commitFor(nodeId, tree);
     const c = configs.get(commit)!;
     const base = tree.nodes.get(tree.nodes.get(nodeId)!.parentId!)!.result!.commit;
     const common = { experimentId, nodeId, searchId, baseCommit: base, refusals: [], implementation: { implementer: 'params', summary: 'set parameters', attempts: 1 }, report: 'synthetic', durationMs: 1000, stdoutTail: '', stderrTail: '', integrity };
-    const evidence = task.crashes?.(c)
+    const evidence = problem.crashes?.(c)
       ? { ...common, status: 'failed' as const, failure: { kind: 'crash' as const, detail: 'the synthetic task crashes in this region' }, runs: [] }
-      : { ...common, status: 'succeeded' as const, runs: measure(task, c, 'dev', seedsUpTo(repeats)), commit, ref: `refs/hypotree/${searchId}/${nodeId}` };
+      : { ...common, status: 'succeeded' as const, runs: await problem.measure(c, 'dev', seedsUpTo(repeats)), commit, ref: `refs/hypotree/${searchId}/${nodeId}` };
     return { searchId, experimentId, nodeId, executorId: 'synthetic', evidence };
   };
 
@@ -233,11 +272,11 @@ export async function syntheticSearch(task: SyntheticTask, options: SyntheticSea
   await settle({ kind: 'start', started });
   while (!(await settle({ kind: 'advance' })));
   const bestNodeId = tree.completed!.bestNodeId;
-  const best = effectiveParams(tree, bestNodeId, task.space);
+  const best = effectiveParams(tree, bestNodeId, space);
   const experiments = [...tree.nodes.values()].filter((n) => n.id !== ROOT_NODE_ID && n.experiments.length > 0).length;
   const stopReason = tree.completed!.reason;
   const premature = experiments < options.budget && !stopReason.startsWith('converged');
-  return { tree, bestNodeId, best, fraction: achievedFraction(task, best), experiments, stopReason, premature, history };
+  return { tree, bestNodeId, best, experiments, stopReason, premature, history };
 }
 
 /**
