@@ -11,6 +11,8 @@
 //                like the random search: whole configurations, each a child of the best so far
 //   balanced     (not in the default list) HTR with selection.lineageBalance=1: best-first
 //                discounts a node by its direction's share of the tree
+//   no-surrogate (not in the default list; in-memory engine) HTR's proposer without its surrogate:
+//                the heuristic local search alone, as HTR was before the surrogate
 // Two engines run the same searches:
 //   memory (default)  the real search decider, policies, proposers and distiller in this process
 //                     (@hypotree/search/testing searchInMemory), every event validated and folded as
@@ -69,9 +71,14 @@ const METHODS = {
   random: (budget) => ({ proposer: 'random', policies: treeless(budget) }),
   tpe: (budget) => ({ proposer: 'tpe', policies: treeless(budget) }),
   balanced: () => ({ policies: { selection: { lineageBalance: 1 } } }),
+  // HTR's proposer without its surrogate: the heuristic local search alone (in-memory engine only).
+  'no-surrogate': () => ({ proposer: 'offline-heuristic' }),
+};
+const fail = (message) => {
+  throw new Error(message);
 };
 const flagsOf = ({ proposer, policies = {}, insights = true }) => [
-  ...(proposer ? ['--proposer', proposer] : []),
+  ...(proposer === 'offline-heuristic' ? fail('the no-surrogate ablation runs on the in-memory engine only') : proposer ? ['--proposer', proposer] : []),
   ...(insights ? [] : ['--no-insights']),
   ...Object.entries(policies).flatMap(([policy, params]) => Object.entries(params).flatMap(([k, v]) => ['--policy', `${policy}.${k}=${v}`])),
 ];
@@ -173,7 +180,7 @@ async function problemOf(task) {
   return problem;
 }
 
-const PROPOSERS = { offline: () => new OfflineProposer(), random: () => new RandomProposer(), tpe: () => new TpeProposer() };
+const PROPOSERS = { offline: () => new OfflineProposer(), 'offline-heuristic': () => new OfflineProposer({ surrogate: false }), random: () => new RandomProposer(), tpe: () => new TpeProposer() };
 
 async function inMemory(task, method, budget, seed) {
   const started = Date.now();
@@ -242,7 +249,7 @@ fs.writeFileSync(path.join(opts.out, 'ao.md'), table);
 console.log(`\n${table}`);
 
 // The plot: one panel per task and budget, mean best-so-far dev gain against experiments per method.
-const colours = { htr: '#d62728', 'no-insights': '#ff7f0e', flat: '#2ca02c', greedy: '#9467bd', random: '#7f7f7f', tpe: '#1f77b4', balanced: '#8c564b' };
+const colours = { htr: '#d62728', 'no-insights': '#ff7f0e', flat: '#2ca02c', greedy: '#9467bd', random: '#7f7f7f', tpe: '#1f77b4', balanced: '#8c564b', 'no-surrogate': '#e377c2' };
 const W = 320;
 const H = 220;
 const panels = budgets.flatMap((budget) => tasks.map((task) => ({ task, budget })));

@@ -6,6 +6,10 @@ import { decode, effectiveParams, encode, isNumeric, type ParamConfig } from '..
 export interface Evaluated {
   config: ParamConfig;
   score: number | 'failed';
+  /** The node it was measured at. */
+  nodeId?: string;
+  /** How much it counts in the densities (1 when absent): a conditioned model weighs what is near more. */
+  weight?: number;
 }
 
 /** Every evaluated configuration of the tree with its oriented dev score, failures included (the model's data). */
@@ -14,8 +18,8 @@ export function evaluatedConfigs(tree: SearchTree, space: readonly Parameter[]):
   for (const n of tree.nodes.values()) {
     const score = devScore(tree, n);
     const failed = n.failure && n.failure.kind !== 'refused' && n.failure.kind !== 'lease-expired' && n.failure.kind !== 'cancelled';
-    if (score !== undefined) found.push({ config: effectiveParams(tree, n.id, space), score });
-    else if (failed) found.push({ config: effectiveParams(tree, n.id, space), score: 'failed' });
+    if (score !== undefined) found.push({ config: effectiveParams(tree, n.id, space), score, nodeId: n.id });
+    else if (failed) found.push({ config: effectiveParams(tree, n.id, space), score: 'failed', nodeId: n.id });
   }
   return found;
 }
@@ -68,14 +72,19 @@ export interface ParzenModel {
   sample(random: () => number): ParamConfig;
 }
 
-/** Fits the model (see `favouredConfigs`), or undefined before `MODEL_MIN_EVALUATED` evaluations. */
-export function parzenModel(space: readonly Parameter[], evaluated: readonly Evaluated[]): ParzenModel | undefined {
+/**
+ * Fits the model (see `favouredConfigs`), or undefined before `MODEL_MIN_EVALUATED` evaluations.
+ * With `above`, "good" is every evaluation scoring above it (what beat an incumbent) when at least
+ * two do, else the best quarter; evaluations' weights scale their kernels.
+ */
+export function parzenModel(space: readonly Parameter[], evaluated: readonly Evaluated[], options: { above?: number } = {}): ParzenModel | undefined {
   if (evaluated.length < MODEL_MIN_EVALUATED) return undefined;
   const rank = (e: Evaluated) => (e.score === 'failed' ? -Infinity : e.score);
   const scored = [...evaluated].sort((a, b) => rank(b) - rank(a));
-  const cut = Math.max(2, Math.ceil(0.25 * scored.filter((e) => e.score !== 'failed').length));
-  const good = scored.slice(0, cut).filter((e) => e.score !== 'failed').map((e) => e.config);
-  const bad = scored.slice(good.length).map((e) => e.config);
+  const beat = options.above === undefined ? 0 : scored.filter((e) => rank(e) > options.above!).length;
+  const cut = beat >= 2 ? beat : Math.max(2, Math.ceil(0.25 * scored.filter((e) => e.score !== 'failed').length));
+  const good = scored.slice(0, cut).filter((e) => e.score !== 'failed');
+  const bad = scored.slice(good.length);
   if (good.length < 2 || bad.length === 0) return undefined;
   const densities = new Map(space.map((p) => [p.name, { good: density(p, good), bad: density(p, bad) }]));
   return {
@@ -94,31 +103,35 @@ interface Density {
   sample(random: () => number): ParameterValue;
 }
 
-// A one-parameter density over some configurations' values, with a uniform prior worth one observation.
-function density(p: Parameter, configs: readonly ParamConfig[]): Density {
-  const n = configs.length;
+// A one-parameter density over some evaluations' values (each counting its weight), with a uniform prior worth one observation.
+function density(p: Parameter, evaluations: readonly Evaluated[]): Density {
+  const weights = evaluations.map((e) => e.weight ?? 1);
+  const n = weights.reduce((a, w) => a + w, 0);
   if (isNumeric(p)) {
-    const points = configs.map((c) => encode(p, Number(c[p.name])));
-    const mean = points.reduce((a, u) => a + u, 0) / n;
-    const spread = Math.sqrt(points.reduce((a, u) => a + (u - mean) ** 2, 0) / n);
+    const points = evaluations.map((e) => encode(p, Number(e.config[p.name])));
+    const mean = points.reduce((a, u, i) => a + weights[i]! * u, 0) / n;
+    const spread = Math.sqrt(points.reduce((a, u, i) => a + weights[i]! * (u - mean) ** 2, 0) / n);
     // Scott's rule, floored so a tight cluster still explores around itself.
     const h = Math.min(0.5, Math.max(0.05, 1.06 * spread * n ** -0.2));
     const kernel = (u: number, c: number) => Math.exp(-0.5 * ((u - c) / h) ** 2) / (h * Math.sqrt(2 * Math.PI));
     return {
       at: (value) => {
         const u = encode(p, Number(value));
-        return (1 + points.reduce((a, c) => a + kernel(u, c), 0)) / (n + 1);
+        return (1 + points.reduce((a, c, i) => a + weights[i]! * kernel(u, c), 0)) / (n + 1);
       },
       sample: (random) => {
-        const pick = Math.floor(random() * (n + 1));
-        if (pick === n) return decode(p, random());
+        // Each point with its weight, then the prior with weight 1.
+        let pick = random() * (n + 1);
+        let i = 0;
+        while (i < points.length && pick >= weights[i]!) pick -= weights[i++]!;
+        if (i === points.length) return decode(p, random());
         const normal = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-        return decode(p, points[pick]! + h * normal);
+        return decode(p, points[i]! + h * normal);
       },
     };
   }
   const values: ParameterValue[] = p.type === 'choice' ? p.choices : [false, true];
-  const weight = (v: ParameterValue) => (configs.filter((c) => c[p.name] === v).length + 1 / values.length) / (n + 1);
+  const weight = (v: ParameterValue) => (evaluations.reduce((a, e, i) => a + (e.config[p.name] === v ? weights[i]! : 0), 0) + 1 / values.length) / (n + 1);
   return {
     at: weight,
     sample: (random) => {

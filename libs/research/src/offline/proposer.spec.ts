@@ -177,7 +177,28 @@ describe('OfflineProposer', () => {
     expect(first!.mechanism).toContain('node 1 moved lr the same way and was admitted (+0.105)');
   });
 
-  it('searches around the root once a whole design of directions from it was rejected, and not before', async () => {
+  it('lets the surrogate lead the root once its design of directions is out and the tree can be modelled, and not before', async () => {
+    const s = started();
+    for (let k = 1; k <= 7; k++) {
+      s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
+      s.succeed(String(k), [0.3 + 0.01 * k, 0.31 + 0.01 * k]);
+      s.decide(String(k), false);
+    }
+    // Seven of the eight directions out: the root still opens design points.
+    const before = await proposer.propose(request(fold(s.events), '0'));
+    expect(before.map((p) => p.title)).toEqual([expect.stringMatching(/^explore a new direction/), expect.stringMatching(/^explore a new direction/)]);
+    s.propose('8', '0', { lr: 0.5, width: 10 });
+    s.succeed('8', [0.3, 0.31]);
+    const after = await proposer.propose(request(fold(s.events), '0'));
+    expect(after).toHaveLength(2);
+    for (const p of after) {
+      expect(p.title).not.toMatch(/^explore a new direction/);
+      expect(p.mechanism).toMatch(/a draw from the surrogate's good density; a surrogate conditioned on node 0/);
+    }
+  });
+
+  it('without its surrogate, searches around the root once a whole design of directions from it was rejected, and not before', async () => {
+    const heuristic = new OfflineProposer({ surrogate: false });
     const s = started();
     for (let k = 1; k <= 8; k++) {
       s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
@@ -185,10 +206,10 @@ describe('OfflineProposer', () => {
       if (k < 8) s.decide(String(k), false);
     }
     // Seven of the eight directions decided: the root still opens new ones.
-    const before = await proposer.propose(request(fold(s.events), '0'));
+    const before = await heuristic.propose(request(fold(s.events), '0'));
     expect(before.map((p) => p.title)).toEqual([expect.stringMatching(/^explore a new direction/), expect.stringMatching(/^explore a new direction/)]);
     s.decide('8', false);
-    const after = await proposer.propose(request(fold(s.events), '0'));
+    const after = await heuristic.propose(request(fold(s.events), '0'));
     expect(after).toHaveLength(2);
     for (const p of after) {
       expect(p.title).not.toMatch(/^explore a new direction/);

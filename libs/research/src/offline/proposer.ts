@@ -7,6 +7,7 @@ import { DESIGN_SIZE, spaceFillingSamples } from './explore.js';
 import { candidateMoves, describeMove, forbiddenBy, splitClaims, type Candidate, type MoveContext, type Plateau, type Step } from './moves.js';
 import { observationsUnder, observe } from './observations.js';
 import { evaluatedConfigs, favouredConfigs } from './parzen.js';
+import { nodeSurrogate, type NodeSurrogate } from './surrogate.js';
 import { configKey, declaredSpace, decode, effectiveParams, encode, formatValue, isNumeric, triedConfigs, type ParamConfig } from '../space.js';
 import type { Proposal, ProposalRequest, Proposer } from '../types.js';
 
@@ -20,6 +21,8 @@ export interface OfflineProposerOptions {
   minStep?: number;
   /** Chance that a proposal moves two parameters instead of one. */
   pairChance?: number;
+  /** false: no surrogate, the heuristic local search alone (the ablation of bench/ao.mjs `no-surrogate`). */
+  surrogate?: boolean;
 }
 
 /**
@@ -50,7 +53,7 @@ export class OfflineProposer implements Proposer {
     let constraints = claims.constraints;
     for (;;) {
       const proposals =
-        parentId === ROOT_NODE_ID && !designFailed(tree)
+        parentId === ROOT_NODE_ID && !designFailed(tree) && !this.modelReady(tree, space)
           ? this.explore(request, space, config, constraints, claims.findings)
           : this.local(request, space, config, { ...claims, constraints });
       if (proposals.length > 0 || constraints.length === 0) return proposals.map((p) => withRelaxed(p, relaxed));
@@ -58,6 +61,11 @@ export class OfflineProposer implements Proposer {
       relaxed.push(weakest);
       constraints = constraints.filter((c) => c !== weakest);
     }
+  }
+
+  // Past the root's initial design, once the surrogate can be fitted, it leads the root's expansions too.
+  private modelReady(tree: SearchTree, space: readonly Parameter[]): boolean {
+    return this.options.surrogate !== false && tree.nodes.get(ROOT_NODE_ID)!.children.length >= DESIGN_SIZE && nodeSurrogate(tree, ROOT_NODE_ID, space) !== undefined;
   }
 
   // Local search around a node's configuration.
@@ -95,6 +103,16 @@ export class OfflineProposer implements Proposer {
       admissible: (param, value) => legal(param, value) && fresh({ [param]: value }),
     };
     const pool = candidateMoves(ctx);
+    const surrogate = this.options.surrogate === false ? undefined : nodeSurrogate(tree, parentId, space);
+    if (surrogate) {
+      const picked = guidedBatch(space, base, pool, surrogate, { count, random, parentId, accept: (set) => Object.entries(set).every(([k, v]) => legal(k, v)) && fresh(set) });
+      picked.forEach((group) => taken.add(keyWith(setOf(group))));
+      if (picked.length < count && repair.length > 0 && fresh({})) {
+        taken.add(keyWith({}));
+        picked.push([]);
+      }
+      return picked.map((group) => this.toProposal(request, [...repair, ...group]));
+    }
     const picked: Candidate[][] = [];
     const used = new Set<string>();
     const moveKey = (c: Candidate) => `${c.step.param}:${c.step.direction ?? String(c.step.to)}`;
@@ -350,4 +368,52 @@ function stepsTo(space: readonly Parameter[], base: ParamConfig, set: Record<str
       const step: Step = direction === undefined ? { param: p.name, from, to, reasons: [why] } : { param: p.name, from, to, direction, reasons: [why] };
       return { step, score: 0, insights: [] };
     });
+}
+
+/**
+ * A batch chosen by the node's surrogate: candidates are the heuristic local moves (each keeping
+ * its own reasons), trust-region perturbations of the node's configuration and draws from the
+ * surrogate's good density; each is rated by the surrogate (log density ratio; a heuristic move
+ * adds a tenth of its own score, so lessons and lineage trends still tip close calls), and the
+ * best-rated untried ones are taken. Each proposal says which surrogate chose it and why.
+ */
+function guidedBatch(
+  space: readonly Parameter[],
+  base: ParamConfig,
+  pool: readonly Candidate[],
+  surrogate: NodeSurrogate,
+  options: { count: number; random: () => number; parentId: string; accept: (set: Record<string, ParameterValue>) => boolean },
+): Candidate[][] {
+  const { count, random, parentId } = options;
+  type Option = { set: Record<string, ParameterValue>; kind: 'step' | 'region' | 'model'; group?: Candidate[] };
+  // The root opens new directions: there the surrogate rates whole configurations drawn from its
+  // good density (as a tree-less TPE would); under any other node it also rates local steps.
+  const atRoot = parentId === ROOT_NODE_ID;
+  const found: Option[] = atRoot ? [] : pool.slice(0, 16).map((c) => ({ set: setOf([c]), kind: 'step', group: [c] }));
+  for (let i = 0; i < (atRoot ? 0 : 48); i++) found.push({ set: diff(surrogate.perturb(base, random), base), kind: 'region' });
+  for (let i = 0; i < (atRoot ? 64 : 32); i++) found.push({ set: diff(surrogate.model.sample(random), base), kind: 'model' });
+  const seen = new Set<string>();
+  // A step much shorter than the trust radius teaches nothing under run-to-run noise, however close
+  // to the good configurations it stays (the density ratio favours exactly such steps).
+  const reach = (set: Record<string, ParameterValue>) =>
+    Math.max(...space.filter((p) => p.name in set).map((p) => (isNumeric(p) ? Math.abs(encode(p, Number(set[p.name])) - encode(p, Number(base[p.name]))) : 1)));
+  const rated = found
+    .filter((o) => {
+      const key = configKey({ ...base, ...o.set }, space);
+      if (Object.keys(o.set).length === 0 || seen.has(key) || reach(o.set) < surrogate.radius / 2 || !options.accept(o.set)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map((o) => ({ ...o, rating: surrogate.rate({ ...base, ...o.set }) + (o.group ? 0.1 * o.group[0]!.score : 0) }))
+    .sort((a, b) => b.rating - a.rating);
+  const model = `a surrogate conditioned on node ${parentId} (a Parzen model of ${surrogate.evaluated} evaluations, ${surrogate.better >= 2 ? `the ${surrogate.better} that beat node ${parentId}` : 'the best quarter'} against the rest, weighted by kinship and by distance within the trust radius ${formatValue(surrogate.radius)})`;
+  return rated.slice(0, count).map((o, rank) => {
+    const why = `${model} rates this ${rank === 0 ? 'highest' : `number ${rank + 1}`} of ${rated.length} candidates (log density ratio ${formatValue(o.rating)})`;
+    if (o.group) {
+      o.group.forEach((c) => c.step.reasons.push(why));
+      return o.group;
+    }
+    const how = o.kind === 'region' ? `a step inside node ${parentId}'s trust region; ${why}` : `a draw from the surrogate's good density; ${why}`;
+    return stepsTo(space, base, o.set, how);
+  });
 }
