@@ -228,10 +228,11 @@ for (const budget of budgets) {
     const of = (m) => results.filter((r) => r.task === task && r.budget === budget && r.method === m);
     for (const m of methods) {
       const rs = of(m);
+      if (rs.length === 0) continue; // a method not run at this budget (results merged from several runs)
       lines.push(`| ${task} | ${budget} | ${m} | ${pct(rs.map((r) => r.relativeGain))} | ${pct(rs.map((r) => r.fraction))} | ${mean(rs.map((r) => r.gateEvaluations)).toFixed(1)} |`);
     }
     if (methods.includes('htr') && methods.length > 1) {
-      const others = methods.filter((m) => m !== 'htr').map((m) => ({ m, f: mean(of(m).map((r) => r.fraction)) }));
+      const others = methods.filter((m) => m !== 'htr' && of(m).length > 0).map((m) => ({ m, f: mean(of(m).map((r) => r.fraction)) }));
       const best = others.reduce((a, b) => (b.f > a.f ? b : a));
       const htr = mean(of('htr').map((r) => r.fraction));
       // No other method gained: HTR's ratio is infinite if it gained, undefined (counted neither way) if not.
