@@ -193,7 +193,7 @@ describe('OfflineProposer', () => {
     expect(after).toHaveLength(2);
     for (const p of after) {
       expect(p.title).not.toMatch(/^explore a new direction/);
-      expect(p.mechanism).toMatch(/a draw from the surrogate's good density; a surrogate conditioned on node 0/);
+      expect(p.mechanism).toMatch(/a surrogate conditioned on node 0 \(a Parzen model of 9 evaluations/);
     }
   });
 

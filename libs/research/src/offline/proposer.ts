@@ -386,12 +386,12 @@ function guidedBatch(
 ): Candidate[][] {
   const { count, random, parentId } = options;
   type Option = { set: Record<string, ParameterValue>; kind: 'step' | 'region' | 'model'; group?: Candidate[] };
-  // The root opens new directions: there the surrogate rates whole configurations drawn from its
-  // good density (as a tree-less TPE would); under any other node it also rates local steps.
-  const atRoot = parentId === ROOT_NODE_ID;
-  const found: Option[] = atRoot ? [] : pool.slice(0, 16).map((c) => ({ set: setOf([c]), kind: 'step', group: [c] }));
-  for (let i = 0; i < (atRoot ? 0 : 48); i++) found.push({ set: diff(surrogate.perturb(base, random), base), kind: 'region' });
-  for (let i = 0; i < (atRoot ? 64 : 32); i++) found.push({ set: diff(surrogate.model.sample(random), base), kind: 'model' });
+  // The root is a node like any other here: when nothing beat it, whole configurations drawn from
+  // the good density land far from it on every parameter at once and rarely beat it (measured on
+  // movies: 96 such draws in a row, none better), while steps inside its trust region can.
+  const found: Option[] = pool.slice(0, 16).map((c) => ({ set: setOf([c]), kind: 'step', group: [c] }));
+  for (let i = 0; i < 48; i++) found.push({ set: diff(surrogate.perturb(base, random), base), kind: 'region' });
+  for (let i = 0; i < 32; i++) found.push({ set: diff(surrogate.model.sample(random), base), kind: 'model' });
   const seen = new Set<string>();
   // A step much shorter than the trust radius teaches nothing under run-to-run noise, however close
   // to the good configurations it stays (the density ratio favours exactly such steps).
