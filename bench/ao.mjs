@@ -29,6 +29,7 @@
 //   node bench/ao.mjs [--quick] [--engine memory|cli] [--tasks spirals,movies,routing,penguins] [--budgets 24,96]
 //                     [--seeds 5] [--methods htr,no-insights,flat,greedy,random,tpe[,balanced]] [--out reports/ao]
 //   node bench/ao.mjs --from reports/ao/ao.json   (the table and plot again from raw results, e.g. of a run cut short)
+//   node bench/ao.mjs --from a/ao.json,b/ao.json --out c   (several runs as one, e.g. one per task run side by side)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -54,7 +55,15 @@ const { values: opts } = parseArgs({
 });
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 // --quick: the pipeline end to end on the two fastest tasks, one seed, budget 4 (CI, under 3 minutes).
-const earlier = opts.from ? JSON.parse(fs.readFileSync(opts.from, 'utf8')) : undefined;
+// --from a.json,b.json: the results of several runs (e.g. one per task, run side by side) as one.
+const earlier = opts.from ? merged(list(opts.from).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')))) : undefined;
+function merged(runs) {
+  const order = ['htr', 'no-insights', 'flat', 'greedy', 'random', 'tpe', 'no-surrogate', 'balanced'];
+  const union = (key) => [...new Set(runs.flatMap((r) => r[key]))];
+  const bundled = ['spirals', 'movies', 'routing', 'penguins'];
+  const tasks = union('tasks').sort((a, b) => bundled.indexOf(a) - bundled.indexOf(b));
+  return { tasks, budgets: union('budgets').sort((a, b) => a - b), seeds: Math.max(...runs.map((r) => r.seeds)), methods: union('methods').sort((a, b) => order.indexOf(a) - order.indexOf(b)), results: runs.flatMap((r) => r.results) };
+}
 const tasks = opts.tasks ? list(opts.tasks) : (earlier?.tasks ?? (opts.quick ? ['penguins', 'routing'] : ['spirals', 'movies', 'routing', 'penguins']));
 const budgets = opts.budgets ? list(opts.budgets).map(Number) : (earlier?.budgets ?? (opts.quick ? [4] : [24, 96]));
 const seeds = Number(opts.seeds ?? earlier?.seeds ?? (opts.quick ? 1 : 5));
