@@ -27,7 +27,7 @@
 // (ao.json), the table (ao.md) and a plot of best-so-far dev gain against experiments (ao.svg).
 // Run after `npm run build`:
 //   node bench/ao.mjs [--quick] [--engine memory|cli] [--tasks spirals,movies,routing,penguins] [--budgets 24,96]
-//                     [--seeds 5] [--methods htr,no-insights,flat,greedy,random,tpe[,balanced]] [--out reports/ao]
+//                     [--seeds 5] [--first-seed 1] [--methods htr,no-insights,flat,greedy,random,tpe[,balanced]] [--out reports/ao]
 //   node bench/ao.mjs --from reports/ao/ao.json   (the table and plot again from raw results, e.g. of a run cut short)
 //   node bench/ao.mjs --from a/ao.json,b/ao.json --out c   (several runs as one, e.g. one per task run side by side)
 import { execFileSync } from 'node:child_process';
@@ -47,6 +47,7 @@ const { values: opts } = parseArgs({
     tasks: { type: 'string' },
     budgets: { type: 'string' },
     seeds: { type: 'string' },
+    'first-seed': { type: 'string' },
     methods: { type: 'string' },
     out: { type: 'string', default: 'reports/ao' },
     from: { type: 'string' },
@@ -212,7 +213,7 @@ const results = earlier?.results ?? [];
 const save = () => fs.writeFileSync(path.join(opts.out, 'ao.json'), `${JSON.stringify({ tasks, budgets, seeds, methods, bestKnown, results }, null, 1)}\n`);
 // Seeds outermost, so that a run cut short still has every task and method at the seeds it finished.
 for (const budget of earlier ? [] : budgets) {
-  for (let seed = 1; seed <= seeds; seed++) {
+  for (let seed = Number(opts['first-seed'] ?? 1); seed <= seeds; seed++) {
     for (const task of tasks) {
       for (const method of methods) {
         const r = await search(task, method, budget, seed);

@@ -386,9 +386,9 @@ function guidedBatch(
 ): Candidate[][] {
   const { count, random, parentId } = options;
   type Option = { set: Record<string, ParameterValue>; kind: 'step' | 'region' | 'model'; group?: Candidate[] };
-  // The root is a node like any other here: when nothing beat it, whole configurations drawn from
-  // the good density land far from it on every parameter at once and rarely beat it (measured on
-  // movies: 96 such draws in a row, none better), while steps inside its trust region can.
+  // Every node, the root included, rates all three kinds: when nothing beat the root, draws from
+  // the good density alone land far from it on every parameter at once and can miss for a whole
+  // budget (movies seed 4: 96 draws, none better), while steps inside its trust region do not.
   const found: Option[] = pool.slice(0, 16).map((c) => ({ set: setOf([c]), kind: 'step', group: [c] }));
   for (let i = 0; i < 48; i++) found.push({ set: diff(surrogate.perturb(base, random), base), kind: 'region' });
   for (let i = 0; i < 32; i++) found.push({ set: diff(surrogate.model.sample(random), base), kind: 'model' });
@@ -405,15 +405,29 @@ function guidedBatch(
       return true;
     })
     .map((o) => ({ ...o, rating: surrogate.rate({ ...base, ...o.set }) + (o.group ? 0.1 * o.group[0]!.score : 0) }))
-    .sort((a, b) => b.rating - a.rating);
+    .sort((a, b) => b.rating - a.rating)
+    .map((o, place) => ({ ...o, place }));
+  const total = rated.length;
+  // The root opens new directions as well as stepping around the defaults: half of its batch (at
+  // least one) is the best-rated whole configurations drawn from the good density, the rest the
+  // best-rated of everything. Local steps alone starve a task whose gains need several parameters
+  // moved far at once (penguins); draws alone miss the gains near good defaults (movies).
+  if (parentId === ROOT_NODE_ID) {
+    const draws = rated.filter((o) => o.kind === 'model').slice(0, Math.max(1, Math.floor(count / 2)));
+    const rest = rated.filter((o) => !draws.includes(o));
+    rated.splice(0, rated.length, ...draws, ...rest);
+  }
   const model = `a surrogate conditioned on node ${parentId} (a Parzen model of ${surrogate.evaluated} evaluations, ${surrogate.better >= 2 ? `the ${surrogate.better} that beat node ${parentId}` : 'the best quarter'} against the rest, weighted by kinship and by distance within the trust radius ${formatValue(surrogate.radius)})`;
-  return rated.slice(0, count).map((o, rank) => {
-    const why = `${model} rates this ${rank === 0 ? 'highest' : `number ${rank + 1}`} of ${rated.length} candidates (log density ratio ${formatValue(o.rating)})`;
+  return rated.slice(0, count).map((o) => {
+    const why = `${model} rates this ${o.place === 0 ? 'highest' : `number ${o.place + 1}`} of ${total} candidates (log density ratio ${formatValue(o.rating)})`;
     if (o.group) {
       o.group.forEach((c) => c.step.reasons.push(why));
       return o.group;
     }
-    const how = o.kind === 'region' ? `a step inside node ${parentId}'s trust region; ${why}` : `a draw from the surrogate's good density; ${why}`;
+    const how =
+      o.kind === 'region'
+        ? `a step inside node ${parentId}'s trust region; ${why}`
+        : `a draw from the surrogate's good density${parentId === ROOT_NODE_ID ? ' (a new direction: half of the root\'s batch is its best such draws)' : ''}; ${why}`;
     return stepsTo(space, base, o.set, how);
   });
 }
