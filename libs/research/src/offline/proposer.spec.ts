@@ -195,6 +195,8 @@ describe('OfflineProposer', () => {
       expect(p.title).not.toMatch(/^explore a new direction/);
       expect(p.mechanism).toMatch(/a surrogate conditioned on node 0 \(a Parzen model of 9 evaluations/);
     }
+    // Half the root's batch opens a new direction: a whole configuration from the good density.
+    expect(after.filter((p) => /a draw from the surrogate's good density \(a new direction/.test(p.mechanism))).toHaveLength(1);
   });
 
   it('without its surrogate, searches around the root once a whole design of directions from it was rejected, and not before', async () => {
