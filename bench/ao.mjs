@@ -212,6 +212,8 @@ fs.mkdirSync(opts.out, { recursive: true });
 const results = earlier?.results ?? [];
 const save = () => fs.writeFileSync(path.join(opts.out, 'ao.json'), `${JSON.stringify({ tasks, budgets, seeds, methods, bestKnown, results }, null, 1)}\n`);
 // Seeds outermost, so that a run cut short still has every task and method at the seeds it finished.
+// Results read with --from are written back as one file (a merge of several runs stays reproducible).
+if (earlier) save();
 for (const budget of earlier ? [] : budgets) {
   for (let seed = Number(opts['first-seed'] ?? 1); seed <= seeds; seed++) {
     for (const task of tasks) {
