@@ -15,6 +15,11 @@ export function seededRandom(...seeds: number[]): () => number {
   };
 }
 
+/** A standard normal draw (Box–Muller) from two uniform draws of `random`. */
+export function standardNormal(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
 /** A stable 32-bit hash of a string, for seeding. */
 export function hashString(text: string): number {
   let h = 2166136261;

@@ -1,3 +1,4 @@
+import type { SearchEventData } from '@hypotree/events';
 import type { Parameter } from '@hypotree/task';
 import { selectionPolicy, seededRandom } from '@hypotree/policy';
 import { EventScript } from '@hypotree/tree/testing';
@@ -14,6 +15,12 @@ export interface SearchOutcome {
   tree: SearchTree;
   best: number;
   experiments: number;
+}
+
+/** Appends a global constraint lesson ("raising lr above 0.3 hurt 3/3 times") as the offline distiller would record it. */
+export function recordConstraint(s: EventScript, insightId: string, claim: NonNullable<SearchEventData<'InsightDistilled'>['claim']>, evidence: string[] = ['e1', 'e2', 'e3']): void {
+  const text = `raising ${claim.param} above ${String(claim.value)} hurt ${claim.support}/${claim.of} times across the tree`;
+  s.add({ type: 'InsightDistilled', data: { insightId, nodeId: '0', scope: 'global', kind: 'constraint', text, evidence, distiller: { kind: 'offline' }, claim } });
 }
 
 /** Appends a proposal as the HypothesisProposed event a coordinator would write. */

@@ -3,6 +3,7 @@ import { fold, insightsOnPath, renderTree } from '@hypotree/tree';
 import { startScriptedOpenAI, type ScriptedOpenAI } from '../../../../test/support/openai-server.js';
 import { LlmReplyError, promptHash } from './chat.js';
 import { LlmProposer } from './proposer.js';
+import { recordConstraint } from '../search.fixture.js';
 import { effectiveParams } from '../space.js';
 import { demoSpace, taskWith } from '../task.fixture.js';
 import type { ProposalRequest } from '../types.js';
@@ -16,19 +17,7 @@ function request(): ProposalRequest {
   s.propose('1', '0', { lr: 0.01 }, 'raise lr 0.001 → 0.01');
   s.succeed('1', [0.7, 0.71]);
   s.decide('1', true);
-  s.add({
-    type: 'InsightDistilled',
-    data: {
-      insightId: 'lr-cap',
-      nodeId: '0',
-      scope: 'global',
-      kind: 'constraint',
-      text: 'raising lr above 0.3 hurt 3/3 times across the tree',
-      evidence: ['e1'],
-      distiller: { kind: 'offline' },
-      claim: { param: 'lr', relation: 'above', value: 0.3, outcome: 'hurts', support: 3, of: 3 },
-    },
-  });
+  recordConstraint(s, 'lr-cap', { param: 'lr', relation: 'above', value: 0.3, outcome: 'hurts', support: 3, of: 3 }, ['e1']);
   const tree = fold(s.events);
   return { tree, task, parentId: '1', count: 2, insights: insightsOnPath(tree, '1'), parentParams: effectiveParams(tree, '1', demoSpace) };
 }

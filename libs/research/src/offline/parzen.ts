@@ -1,3 +1,4 @@
+import { standardNormal } from '@hypotree/policy';
 import type { Parameter, ParameterValue } from '@hypotree/task';
 import { devScore, type SearchTree } from '@hypotree/tree';
 import { decode, effectiveParams, encode, isNumeric, type ParamConfig } from '../space.js';
@@ -125,8 +126,7 @@ function density(p: Parameter, evaluations: readonly Evaluated[]): Density {
         let i = 0;
         while (i < points.length && pick >= weights[i]!) pick -= weights[i++]!;
         if (i === points.length) return decode(p, random());
-        const normal = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-        return decode(p, points[i]! + h * normal);
+        return decode(p, points[i]! + h * standardNormal(random));
       },
     };
   }

@@ -2,7 +2,7 @@ import { outOfSpace } from '@hypotree/task';
 import { EventScript } from '@hypotree/tree/testing';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { OfflineProposer } from './proposer.js';
-import { recordProposal } from '../search.fixture.js';
+import { recordConstraint, recordProposal } from '../search.fixture.js';
 import { configKey, effectiveParams, triedConfigs } from '../space.js';
 import { demoSpace, taskWith } from '../task.fixture.js';
 import type { Proposal, ProposalRequest } from '../types.js';
@@ -87,19 +87,7 @@ describe('OfflineProposer', () => {
     s.propose('1', '0', { lr: 0.5 });
     s.succeed('1', [0.65, 0.66]);
     s.decide('1', true);
-    s.add({
-      type: 'InsightDistilled',
-      data: {
-        insightId: 'lr-cap',
-        nodeId: '0',
-        scope: 'global',
-        kind: 'constraint',
-        text: 'raising lr above 0.3 hurt 3/3 times across the tree',
-        evidence: ['e1', 'e2', 'e3'],
-        distiller: { kind: 'offline' },
-        claim: { param: 'lr', relation: 'above', value: 0.3, outcome: 'hurts', support: 3, of: 3 },
-      },
-    });
+    recordConstraint(s, 'lr-cap', { param: 'lr', relation: 'above', value: 0.3, outcome: 'hurts', support: 3, of: 3 });
     const fromRoot = await expand(s, '0', 15);
     const fromOne = await expand(s, '1', 4);
     for (const p of fromRoot) expect(p.change.kind === 'params' && Number(p.change.set.lr ?? 0.001)).toBeLessThanOrEqual(0.3);

@@ -51,11 +51,14 @@ export class OfflineProposer implements Proposer {
     // one at a time (and the proposals say so) before the proposer reports it has nothing.
     const relaxed: ClaimedInsight[] = [];
     let constraints = claims.constraints;
+    // Fitted once per request: lessons filter its candidates, they do not change the model.
+    const surrogate = this.options.surrogate === false ? undefined : nodeSurrogate(tree, parentId, space);
+    // Past the root's initial design, once the surrogate can be fitted, it leads the root's expansions too.
+    const designPhase = parentId === ROOT_NODE_ID && !designFailed(tree) && !(surrogate && tree.nodes.get(ROOT_NODE_ID)!.children.length >= DESIGN_SIZE);
     for (;;) {
-      const proposals =
-        parentId === ROOT_NODE_ID && !designFailed(tree) && !this.modelReady(tree, space)
-          ? this.explore(request, space, config, constraints, claims.findings)
-          : this.local(request, space, config, { ...claims, constraints });
+      const proposals = designPhase
+        ? this.explore(request, space, config, constraints, claims.findings)
+        : this.local(request, space, config, { ...claims, constraints }, surrogate);
       if (proposals.length > 0 || constraints.length === 0) return proposals.map((p) => withRelaxed(p, relaxed));
       const weakest = weakestOf(constraints);
       relaxed.push(weakest);
@@ -63,13 +66,8 @@ export class OfflineProposer implements Proposer {
     }
   }
 
-  // Past the root's initial design, once the surrogate can be fitted, it leads the root's expansions too.
-  private modelReady(tree: SearchTree, space: readonly Parameter[]): boolean {
-    return this.options.surrogate !== false && tree.nodes.get(ROOT_NODE_ID)!.children.length >= DESIGN_SIZE && nodeSurrogate(tree, ROOT_NODE_ID, space) !== undefined;
-  }
-
   // Local search around a node's configuration.
-  private local(request: ProposalRequest, space: readonly Parameter[], config: ParamConfig, claims: ReturnType<typeof splitClaims>): Proposal[] {
+  private local(request: ProposalRequest, space: readonly Parameter[], config: ParamConfig, claims: ReturnType<typeof splitClaims>, surrogate: NodeSurrogate | undefined): Proposal[] {
     const { tree, parentId, count } = request;
     const parent = tree.nodes.get(parentId)!;
     const random = seededRandom(this.options.seed ?? tree.started?.seed ?? 0, hashString(parentId), parent.children.length);
@@ -103,7 +101,6 @@ export class OfflineProposer implements Proposer {
       admissible: (param, value) => legal(param, value) && fresh({ [param]: value }),
     };
     const pool = candidateMoves(ctx);
-    const surrogate = this.options.surrogate === false ? undefined : nodeSurrogate(tree, parentId, space);
     if (surrogate) {
       const picked = guidedBatch(space, base, pool, surrogate, { count, random, parentId, accept: (set) => Object.entries(set).every(([k, v]) => legal(k, v)) && fresh(set) });
       picked.forEach((group) => taken.add(keyWith(setOf(group))));

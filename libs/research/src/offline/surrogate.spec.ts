@@ -3,6 +3,7 @@ import { outOfSpace } from '@hypotree/task';
 import { EventScript } from '@hypotree/tree/testing';
 import { fold, insightsOnPath } from '@hypotree/tree';
 import { OfflineProposer } from './proposer.js';
+import { recordConstraint } from '../search.fixture.js';
 import { distance, nodeSurrogate, TRUST_RADIUS, trustRadius } from './surrogate.js';
 import { effectiveParams } from '../space.js';
 import { demoSpace, taskWith } from '../task.fixture.js';
@@ -84,19 +85,7 @@ describe('OfflineProposer with its surrogate', () => {
   it('says which surrogate chose each step, and honours a constraint insight the surrogate would break (hostile case)', async () => {
     const s = treeWithLrSweep();
     // A lesson rules out high learning rates, where the model would otherwise go next.
-    s.add({
-      type: 'InsightDistilled',
-      data: {
-        insightId: 'lr-cap',
-        nodeId: '0',
-        scope: 'global',
-        kind: 'constraint',
-        text: 'raising lr above 0.01 hurt 3/3 times across the tree',
-        evidence: ['e1', 'e2', 'e3'],
-        distiller: { kind: 'offline' },
-        claim: { param: 'lr', relation: 'above', value: 0.01, outcome: 'hurts', support: 3, of: 3 },
-      },
-    });
+    recordConstraint(s, 'lr-cap', { param: 'lr', relation: 'above', value: 0.01, outcome: 'hurts', support: 3, of: 3 });
     const tree = fold(s.events);
     const proposer = new OfflineProposer();
     for (const parent of ['0', '5', '6']) {

@@ -1,4 +1,5 @@
 import { ROOT_NODE_ID, type NodeId } from '@hypotree/events';
+import { standardNormal } from '@hypotree/policy';
 import type { Parameter, ParameterValue } from '@hypotree/task';
 import { devScore, lineage, type SearchTree } from '@hypotree/tree';
 import { decode, effectiveParams, encode, isNumeric, type ParamConfig } from '../space.js';
@@ -108,8 +109,7 @@ function perturb(space: readonly Parameter[], from: ParamConfig, radius: number,
   const config = { ...from };
   for (const p of moved) {
     if (isNumeric(p)) {
-      const normal = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-      config[p.name] = decode(p, encode(p, Number(from[p.name])) + radius * normal);
+      config[p.name] = decode(p, encode(p, Number(from[p.name])) + radius * standardNormal(random));
     } else if (random() < Math.min(1, 2 * radius)) {
       const values: ParameterValue[] = p.type === 'choice' ? p.choices : [true, false];
       const others = values.filter((v) => v !== from[p.name]);

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { ROOT_NODE_ID, type NodeId, type RecordedSearchEvent, type RunScore } from '@hypotree/events';
 import type { PendingEvent } from '@hypotree/event-store';
 import type { ExperimentResultMessage } from '@hypotree/messaging';
-import { buildPolicies, hashString, seededRandom, type PolicyParams } from '@hypotree/policy';
-import { configKey, effectiveParams, OfflineDistiller, OfflineProposer, sampleParameter, type Distiller, type Proposer } from '@hypotree/research';
+import { buildPolicies, hashString, seededRandom, standardNormal, type PolicyParams } from '@hypotree/policy';
+import { configKey, declaredSpace, effectiveParams, OfflineDistiller, OfflineProposer, sampleParameter, type Distiller, type Proposer } from '@hypotree/research';
 import { defaults, TaskSpecSchema, type Task } from '@hypotree/task';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { parseSearchConfig } from '../config.js';
@@ -84,8 +84,7 @@ export interface MemoryProblem {
 
 /** A seeded standard normal draw for one run of one configuration: the same whenever and wherever it runs. */
 function runNoise(key: string, split: string, seed: number): number {
-  const random = seededRandom(hashString(key), hashString(split), seed);
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return standardNormal(seededRandom(hashString(key), hashString(split), seed));
 }
 
 /** The runs of one evaluation of a configuration: truth (plus dev bias on dev) plus noise. */
@@ -159,8 +158,7 @@ export async function searchInMemory(problem: MemoryProblem, options: SyntheticS
   const settings = searchSettings(config, spec, proposer.kind);
   // Every run declares the task it ran under, as an executor's evidence does.
   const integrity = { sandbox: 'allowlist' as const, specHash: spec.hash, evaluatorHash: spec.evaluatorHash };
-  const space = spec.spec.parameters?.space;
-  if (!space) throw new Error(`search in memory: task ${spec.spec.name} declares no parameter space`);
+  const space = declaredSpace(spec, 'search in memory');
   const configs = new Map<string, SyntheticConfig>();
   const commitFor = (nodeId: NodeId, tree: SearchTree) => {
     const c = effectiveParams(tree, nodeId, space);
