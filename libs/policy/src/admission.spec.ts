@@ -1,7 +1,7 @@
 import type { NodeId, SearchEventData } from '@hypotree/events';
 import { fold, type SearchTree } from '@hypotree/tree';
 import { EventScript } from '@hypotree/tree/testing';
-import { admissionPolicy, AdmissionParamsSchema } from './admission.js';
+import { admissionPolicy, AdmissionParamsSchema, baselineGateSeeds, candidateGateSeeds } from './admission.js';
 
 type Budget = SearchEventData<'SearchStarted'>['budget'];
 
@@ -33,11 +33,11 @@ function twoRunSearch(dev: number[], gate?: number[], budget: Budget = { experim
 
 describe('admission parameters', () => {
   it('default to the calibrated, verified test at the levels the README states', () => {
-    expect(admissionPolicy().params).toEqual({ test: 'calibrated', alpha: 0.05, devAlpha: 0.2, minRelativeGain: 0.002, sigmas: 1, gateMargin: 0, maxRuns: 6, mode: 'verified', gateScarcity: 2 });
+    expect(admissionPolicy().params).toEqual({ test: 'calibrated', alpha: 0.05, devAlpha: 0.2, minRelativeGain: 0.002, sigmas: 1, gateMargin: 0, maxRuns: 6, mode: 'verified', gateScarcity: 2, gateRuns: 4 });
   });
 
   it('refuses levels outside (0, 1), a negative floor or margin, and a maximum of runs below one', () => {
-    for (const bad of [{ alpha: 0 }, { alpha: 1 }, { devAlpha: 0 }, { devAlpha: 1 }, { minRelativeGain: -0.1 }, { sigmas: -1 }, { gateMargin: -0.1 }, { maxRuns: 0 }, { maxRuns: 2.5 }, { gateScarcity: -1 }]) {
+    for (const bad of [{ alpha: 0 }, { alpha: 1 }, { devAlpha: 0 }, { devAlpha: 1 }, { minRelativeGain: -0.1 }, { sigmas: -1 }, { gateMargin: -0.1 }, { maxRuns: 0 }, { maxRuns: 2.5 }, { gateScarcity: -1 }, { gateRuns: -1 }, { gateRuns: 1.5 }]) {
       expect(AdmissionParamsSchema.safeParse(bad).success).toBe(false);
     }
     for (const edge of [{ minRelativeGain: 0 }, { sigmas: 0 }, { gateMargin: 0 }, { maxRuns: 1 }, { alpha: 0.999 }]) {
@@ -45,11 +45,19 @@ describe('admission parameters', () => {
     }
   });
 
-  it('are recorded in every decision under admission version 4', () => {
+  it('are recorded in every decision under admission version 5', () => {
     const admission = admissionPolicy({ alpha: 0.01 });
     const decision = admission.decide(twoRunSearch([0.6, 0.62]), '1');
-    expect(decision.policy).toEqual({ name: 'admission', version: 4, params: admission.params });
-    expect(admission).toMatchObject({ name: 'admission', version: 4 });
+    expect(decision.policy).toEqual({ name: 'admission', version: 5, params: admission.params });
+    expect(admission).toMatchObject({ name: 'admission', version: 5 });
+  });
+
+  it("run gateRuns seeds per candidate gate evaluation and twice as many (at least the dev repeats) for the baseline; 0 is the task's repeats, as before version 5", () => {
+    expect(candidateGateSeeds(admissionPolicy().params)).toBe(4);
+    expect(baselineGateSeeds(admissionPolicy().params, 4)).toBe(8);
+    expect(baselineGateSeeds(admissionPolicy({ gateRuns: 1 }).params, 4)).toBe(4);
+    expect(candidateGateSeeds(admissionPolicy({ gateRuns: 0 }).params)).toBeUndefined();
+    expect(baselineGateSeeds(admissionPolicy({ gateRuns: 0 }).params, 4)).toBe(4);
   });
 });
 

@@ -53,8 +53,28 @@ export const AdmissionParamsSchema = z.object({
    * off; searches started before admission version 4 resume with 0.
    */
   gateScarcity: z.number().nonnegative().default(2),
+  /**
+   * Seeds per gate evaluation of a candidate; the baseline's gate, which every first-level
+   * candidate is compared with, gets twice as many (at least the baseline's dev repeats). The gate
+   * tests at alpha / gate budget, so its critical t is large: with two runs a node's spread rests on
+   * one degree of freedom and most of a real gain is lost to the threshold (bench/admission.mjs,
+   * *gate runs*). More seeds buy power at the same error rate and the same number of gate calls.
+   * 0: the task's `repeats` for a candidate and the baseline's dev repeats for the baseline, as
+   * searches started before admission version 5 ran.
+   */
+  gateRuns: z.number().int().min(0).max(100).default(4),
 });
 export type AdmissionParams = z.infer<typeof AdmissionParamsSchema>;
+
+/** How many seeds a candidate's gate evaluation runs: `gateRuns`, or the task's repeats (undefined) when it is 0. */
+export function candidateGateSeeds(params: Pick<AdmissionParams, 'gateRuns'>): number | undefined {
+  return params.gateRuns === 0 ? undefined : params.gateRuns;
+}
+
+/** How many seeds the baseline's gate evaluation runs: twice `gateRuns`, at least its dev repeats (those alone when `gateRuns` is 0). */
+export function baselineGateSeeds(params: Pick<AdmissionParams, 'gateRuns'>, baselineRepeats: number): number {
+  return Math.max(baselineRepeats, 2 * params.gateRuns);
+}
 
 /** One comparison of a candidate with its parent: the oriented gain, what it must clear, and the numbers behind it. */
 interface Comparison {
@@ -153,7 +173,8 @@ function gateReserved(tree: SearchTree, node: TreeNode, left: number, scarcity: 
 export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
   const params = AdmissionParamsSchema.parse(input);
   // Version 4: the gate is reserved for candidates that could become the best once it is scarce.
-  const ref = policyRef({ name: 'admission', version: 4, params });
+  // Version 5: gate evaluations run `gateRuns` seeds (the baseline's twice as many).
+  const ref = policyRef({ name: 'admission', version: 5, params });
   const decide = (tree: SearchTree, nodeId: NodeId): AdmissionDecision => {
     const node = tree.nodes.get(nodeId);
     if (!node?.result || !tree.objective) throw new Error(`admission: node ${nodeId} has no successful experiment to decide on`);

@@ -43,4 +43,15 @@ describe('calibrated admission under noise', () => {
   it('still admits most candidates with a real effect of five noise standard deviations (given a gate call for each)', () => {
     expect(admittedShare({}, 0.05, CANDIDATES + 1)).toBeGreaterThan(0.8);
   });
+
+  it('keeps alpha with the gate runs of searches before version 5 (the task\'s repeats) and with more (8)', () => {
+    expect(admittingShare({ gateRuns: 0 }, 0)).toBeLessThanOrEqual(bound);
+    expect(admittingShare({ gateRuns: 8 }, 0)).toBeLessThanOrEqual(bound);
+  });
+
+  it('buys power with gate runs: a real effect of three noise standard deviations is admitted far more often with 4 than with the task\'s 2', () => {
+    const before = admittedShare({ gateRuns: 0 }, 0.03, CANDIDATES + 1);
+    const now = admittedShare({}, 0.03, CANDIDATES + 1);
+    expect(now).toBeGreaterThan(before + 0.15);
+  });
 });

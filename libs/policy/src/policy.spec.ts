@@ -65,7 +65,7 @@ describe('admission: verified improvement (the fixed test)', () => {
     s.propose('1', '0', { lr: 0.1 });
     s.succeed('1', [0.805, 0.815, 0.81]);
     const decision = admission.decide(fold(s.events), '1');
-    expect(decision).toMatchObject({ action: 'reject', rule: 'dev-below-threshold', policy: { name: 'admission', version: 4 } });
+    expect(decision).toMatchObject({ action: 'reject', rule: 'dev-below-threshold', policy: { name: 'admission', version: 5 } });
     expect(decision.deltas.dev).toBeCloseTo(0.01);
     expect(decision.deltas.threshold).toBeGreaterThan(0.01);
     expect(decision.evidence).toHaveLength(2);

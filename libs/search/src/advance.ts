@@ -1,6 +1,6 @@
 import { ROOT_NODE_ID, type NodeId } from '@hypotree/events';
 import type { PendingEvent } from '@hypotree/event-store';
-import { budgetStatus } from '@hypotree/policy';
+import { baselineGateSeeds, budgetStatus, candidateGateSeeds } from '@hypotree/policy';
 import { bestVerified, frontier, type SearchTree, type TreeNode } from '@hypotree/tree';
 import type { SearchContext, SearchDecision } from './model.js';
 import { gateFailedSearch } from './failed.js';
@@ -47,7 +47,8 @@ function decideAdmission(tree: SearchTree, ctx: SearchContext, node: TreeNode): 
   const decision = ctx.policies.admission.decide(tree, node.id);
   if (decision.action === 'gate') {
     if (node.gate || node.gateFailure) throw new Error(`admission asked for a second gate evaluation of ${node.id}`);
-    return command({ kind: 'gate', nodeId: node.id, commit: node.result!.commit });
+    const seeds = candidateGateSeeds(ctx.policies.admission.params);
+    return command({ kind: 'gate', nodeId: node.id, commit: node.result!.commit, ...(seeds === undefined ? {} : { seeds }) });
   }
   if (decision.action === 'repeat') {
     const next = Math.max(0, ...node.result!.runs.map((r) => r.seed)) + 1;
@@ -110,7 +111,9 @@ export function advance(tree: SearchTree, ctx: SearchContext): SearchDecision {
   // as parent-not-gated): the search fails. (A search recorded before SearchFailed existed gets here on resume.)
   if (root.gateFailure) return gateFailedSearch(tree, ctx, root.result.commit, { ...root.gateFailure, outputTail: '' });
   const gateRoot = ctx.policies.admission.params.mode !== 'dev-only' && tree.started!.budget.gateEvaluations > 0;
-  if (gateRoot && !root.gate && !root.gateFailure) return command({ kind: 'gate', nodeId: ROOT_NODE_ID, commit: root.result.commit, seeds: ctx.settings.baselineRepeats });
+  if (gateRoot && !root.gate && !root.gateFailure) {
+    return command({ kind: 'gate', nodeId: ROOT_NODE_ID, commit: root.result.commit, seeds: baselineGateSeeds(ctx.policies.admission.params, ctx.settings.baselineRepeats) });
+  }
 
   const undecided = [...tree.nodes.values()].find((n) => n.status === 'evaluated' && !n.decision);
   if (undecided) return decideAdmission(tree, ctx, undecided);

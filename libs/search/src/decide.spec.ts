@@ -43,7 +43,7 @@ describe('the search decider', () => {
       s.start();
       given(s.events).when({ kind: 'advance' }).then({ commands: [{ kind: 'measure-baseline', commit: 'c0', seeds: [1, 2, 3, 4] }] });
       s.baseline([0.5]);
-      given(s.events).when({ kind: 'advance' }).then({ commands: [{ kind: 'gate', nodeId: '0' }] });
+      given(s.events).when({ kind: 'advance' }).then({ commands: [{ kind: 'gate', nodeId: '0', seeds: 8 }] });
       s.gate('0', 0.5);
       given(s.events).when({ kind: 'advance' }).then({ commands: [{ kind: 'propose', parentId: '0' }] });
     });
@@ -144,7 +144,7 @@ describe('the search decider', () => {
       const s = searchWithBaseline();
       s.propose('1', '0', { lr: 0.1 });
       s.succeed('1', [0.9, 0.9, 0.9]);
-      given(s.events).when({ kind: 'advance' }).then({ events: [], commands: [{ kind: 'gate', nodeId: '1', commit: 'commit-1' }] });
+      given(s.events).when({ kind: 'advance' }).then({ events: [], commands: [{ kind: 'gate', nodeId: '1', commit: 'commit-1', seeds: 4 }] });
       given(s.events).when({ kind: 'gated', nodeId: '1', commit: 'commit-1', outcome: { ok: true, runs: [{ seed: 1, value: 0.9 }], sandbox: 'allowlist' } }).then({
         events: [{ type: 'GateEvaluated', data: { gateEvaluationsUsed: 2, integrity: { sandbox: 'allowlist', specHash: 'h', evaluatorHash: 'e' } } }],
       });

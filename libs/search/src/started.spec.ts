@@ -34,6 +34,18 @@ describe('configFromStarted', () => {
     expect(configFromStarted(config, 's2', now).policies.admission).toMatchObject({ gateScarcity: 3 });
   });
 
+  it("resumes a search started before admission version 5 with gate evaluations of the task's repeats, and a new one with gateRuns", () => {
+    const policies = (admission: { name: string; version: number; params: Record<string, unknown> }) => ({
+      selection: { name: 'selection', version: 1, params: {} },
+      admission,
+      refinement: { name: 'refinement', version: 1, params: {} },
+    });
+    const old = new EventScript('s1').start({ policies: policies({ name: 'admission', version: 4, params: { test: 'calibrated', gateScarcity: 2 } }) }).data as Parameters<typeof configFromStarted>[2];
+    expect(configFromStarted(config, 's1', old).policies.admission).toMatchObject({ gateScarcity: 2, gateRuns: 0 });
+    const now = new EventScript('s2').start({ policies: policies({ name: 'admission', version: 5, params: { test: 'calibrated', gateRuns: 6 } }) }).data as Parameters<typeof configFromStarted>[2];
+    expect(configFromStarted(config, 's2', now).policies.admission).toMatchObject({ gateRuns: 6 });
+  });
+
   it('refuses a recorded proposer this hypotree does not know', () => {
     const s = new EventScript('s1');
     const started = s.start({ research: { proposer: 'oracle', implementer: 'params', distiller: 'offline', insights: true } }).data as Parameters<typeof configFromStarted>[2];

@@ -1,6 +1,6 @@
 import { fold, type SearchTree } from '@hypotree/tree';
 import { EventScript } from '@hypotree/tree/testing';
-import type { admissionPolicy } from '../admission.js';
+import { baselineGateSeeds, candidateGateSeeds, type admissionPolicy } from '../admission.js';
 
 /** A synthetic candidate's true effects on dev and on the gate, and a label to count it by. */
 export interface SyntheticCandidate {
@@ -36,9 +36,10 @@ function draws(seed: number): { uniform: () => number; normal: () => number } {
 }
 
 /**
- * One seeded synthetic search, decided by `policy` as the coordinator would: a baseline (4 dev and
- * 4 gate runs), then candidates under the root with 2 dev runs each (more when admission asks for
- * them), gated when dev clears (2 gate runs), within the gate budget. A run scores
+ * One seeded synthetic search, decided by `policy` as the coordinator would: a baseline (4 dev runs,
+ * and the gate runs the policy asks for the baseline), then candidates under the root with 2 dev runs
+ * each (more when admission asks for them), gated when dev clears (the policy's `gateRuns`, or 2,
+ * the task's repeats, when it is 0), within the gate budget. A run scores
  * 0.8 + the candidate's effect + sd·noise. `candidateOf(i, uniform)` gives candidate i's truth.
  * Shared by the calibration spec and bench/admission.mjs, so both measure the same thing.
  */
@@ -54,7 +55,7 @@ export function simulateSearch(
   const s = new EventScript(`s${seed}`);
   s.start({ budget: { experiments: candidates, parallel: 1, gateEvaluations: gateBudget } });
   s.add({ type: 'BaselineMeasured', data: { nodeId: '0', commit: 'c0', runs: runs(4, 0) } });
-  s.add({ type: 'GateEvaluated', data: { nodeId: '0', commit: 'c0', runs: runs(4, 0), gateEvaluationsUsed: 1 } });
+  s.add({ type: 'GateEvaluated', data: { nodeId: '0', commit: 'c0', runs: runs(baselineGateSeeds(policy.params, 4), 0), gateEvaluationsUsed: 1 } });
   let gateCalls = 1;
   const kinds = new Map<string, string>();
   for (let i = 1; i <= candidates; i += 1) {
@@ -71,7 +72,7 @@ export function simulateSearch(
     }
     if (decision.action === 'gate') {
       gateCalls += 1;
-      s.add({ type: 'GateEvaluated', data: { nodeId: id, commit: `commit-${id}`, runs: runs(2, truth.gate), gateEvaluationsUsed: gateCalls } });
+      s.add({ type: 'GateEvaluated', data: { nodeId: id, commit: `commit-${id}`, runs: runs(candidateGateSeeds(policy.params) ?? 2, truth.gate), gateEvaluationsUsed: gateCalls } });
       decision = policy.decide(fold(s.events), id);
     }
     s.decide(id, decision.action === 'admit', decision.rule);
