@@ -1,8 +1,9 @@
 // Admission under noise, dev-overfitting and a small real effect, over many seeded synthetic
 // searches: the calibrated policy (the default) against the first one (the fixed test, sigmas=1,
-// gateMargin=0, the final best chosen on dev), at equal budget. Each search: a baseline (4 dev and
-// 4 gate runs), then 24 candidates under the root (2 dev runs, more when the calibrated policy asks
-// for them; 2 gate runs when dev clears; 12 gate calls in all). Run after `npm run build`:  node bench/admission.mjs [searches=200]
+// gateMargin=0, the final best chosen on dev), and the calibrated policy with the gate runs of
+// admission before version 5, at equal budget. Each search: a baseline (4 dev runs; 8 gate runs,
+// 4 before version 5), then 24 candidates under the root (2 dev runs, more when the calibrated policy
+// asks for them; 4 gate runs when dev clears, 2 before version 5; 12 gate calls in all). Run after `npm run build`:  node bench/admission.mjs [searches=200]
 import { admissionPolicy } from '@hypotree/policy';
 import { admittedKinds, simulateSearch } from '@hypotree/policy/testing';
 import { bestAdmitted, bestVerified } from '@hypotree/tree';
@@ -30,7 +31,8 @@ const scenarios = {
 
 const arms = {
   'calibrated (default)': { policy: admissionPolicy(), best: bestVerified },
-  'fixed (sigmas=1, gateMargin=0, best on dev)': { policy: admissionPolicy({ test: 'fixed', sigmas: 1, gateMargin: 0, gateScarcity: 0 }), best: bestAdmitted },
+  'calibrated, gate runs as before version 5 (gateRuns=0: 2, the baseline 4)': { policy: admissionPolicy({ gateRuns: 0 }), best: bestVerified },
+  'fixed (sigmas=1, gateMargin=0, best on dev)': { policy: admissionPolicy({ test: 'fixed', sigmas: 1, gateMargin: 0, gateScarcity: 0, gateRuns: 0 }), best: bestAdmitted },
 };
 
 const pct = (x) => `${(100 * x).toFixed(1)}%`;

@@ -185,7 +185,10 @@ export class OfflineProposer implements Proposer {
     const metric = tree.objective?.metric ?? request.task.spec.objective.metric;
     const direction = tree.objective?.direction ?? request.task.spec.objective.direction;
     const score = parent.result ? `node ${parentId}'s ${formatValue(parent.result.mean)}` : `node ${parentId}'s (not yet measured)`;
-    const reasons = group.flatMap((c) => c.step.reasons.map((r) => `${describeMove(c.step)}: ${r}`));
+    // A reason shared by several moves (a surrogate draw that moved every parameter) is said once, after the moves it covers.
+    const movesByReason = new Map<string, string[]>();
+    for (const c of group) for (const r of c.step.reasons) movesByReason.set(r, [...(movesByReason.get(r) ?? []), describeMove(c.step)]);
+    const reasons = [...movesByReason].map(([reason, moves]) => `${moves.join(', ')}: ${reason}`);
     return {
       title: group.map((c) => describeMove(c.step)).join(', '),
       mechanism: reasons.join('. ') + '.',

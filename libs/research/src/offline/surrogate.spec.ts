@@ -93,6 +93,8 @@ describe('OfflineProposer with its surrogate', () => {
       expect(proposals.length).toBeGreaterThan(0);
       for (const p of proposals) {
         expect(p.mechanism).toMatch(/surrogate conditioned on node/);
+        // A reason shared by several moves is said once.
+        expect(p.mechanism.match(/surrogate conditioned on node/g)).toHaveLength(1);
         const lr = Number({ ...effectiveParams(tree, parent, demoSpace), ...(p.change.kind === 'params' ? p.change.set : {}) }.lr);
         expect(lr).toBeLessThanOrEqual(0.01);
       }
