@@ -94,8 +94,13 @@ describe('events, diff, checkout, export', () => {
     // The stream exists once the search has started.
     for (let i = 0; i < 200 && (await attempt(['events', 'live', ...w])).exitCode !== 0; i++) await new Promise((r) => setTimeout(r, 100));
     const follow = spawnHypotree(['events', 'live', '--follow', '--ndjson', ...w]);
+    let printed = '';
+    follow.stdout!.on('data', (chunk: Buffer) => (printed += String(chunk)));
     await run;
-    await new Promise((r) => setTimeout(r, 1500));
+    // Stop following once the last event has been printed (or after a minute: a loaded machine
+    // can take seconds to start the follower), then check everything it printed.
+    for (let i = 0; i < 600 && !printed.includes('"FinalTestEvaluated"'); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
     follow.kill('SIGINT');
     const seen = String((await follow).stdout).trim().split('\n').map((l) => JSON.parse(l) as { revision: number; type: string });
     expect(seen[0]!.revision).toBe(0);
