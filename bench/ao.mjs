@@ -28,6 +28,7 @@
 // Run after `npm run build`:
 //   node bench/ao.mjs [--quick] [--engine memory|cli] [--tasks spirals,movies,routing,penguins] [--budgets 24,96]
 //                     [--seeds 5] [--first-seed 1] [--methods htr,no-insights,flat,greedy,random,tpe[,balanced]] [--out reports/ao]
+//                     [--policy admission.gateRuns=8 …]   (set for every method)
 //   node bench/ao.mjs --from reports/ao/ao.json   (the table and plot again from raw results, e.g. of a run cut short)
 //   node bench/ao.mjs --from a/ao.json,b/ao.json --out c   (several runs as one, e.g. one per task run side by side)
 import { execFileSync } from 'node:child_process';
@@ -52,6 +53,7 @@ const { values: opts } = parseArgs({
     out: { type: 'string', default: 'reports/ao' },
     from: { type: 'string' },
     engine: { type: 'string', default: 'memory' },
+    policy: { type: 'string', multiple: true, default: [] },
   },
 });
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -92,6 +94,22 @@ const flagsOf = ({ proposer, policies = {}, insights = true }) => [
   ...(insights ? [] : ['--no-insights']),
   ...Object.entries(policies).flatMap(([policy, params]) => Object.entries(params).flatMap(([k, v]) => ['--policy', `${policy}.${k}=${v}`])),
 ];
+// --policy admission.gateRuns=8 (repeatable): a policy parameter set for every method, on top of
+// what the method sets (a sensitivity run: the benchmark under another admission, say).
+const overrides = {};
+for (const assignment of opts.policy) {
+  const match = /^(selection|admission|refinement)\.(\w+)=(.+)$/.exec(assignment);
+  if (!match) throw new Error(`--policy ${assignment}: expected <selection|admission|refinement>.<param>=<value>`);
+  const [, policy, key, raw] = match;
+  const value = raw === 'true' ? true : raw === 'false' ? false : Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  overrides[policy] = { ...overrides[policy], [key]: value };
+}
+const settingsOf = (method, budget) => {
+  const settings = METHODS[method](budget);
+  const policies = { ...(settings.policies ?? {}) };
+  for (const [policy, params] of Object.entries(overrides)) policies[policy] = { ...policies[policy], ...params };
+  return { ...settings, policies };
+};
 const ISSUE_METHODS = ['htr', 'no-insights', 'flat', 'greedy', 'random', 'tpe'];
 const methods = opts.methods ? list(opts.methods) : (earlier?.methods ?? ISSUE_METHODS);
 if (!['memory', 'cli'].includes(opts.engine)) throw new Error(`unknown engine '${opts.engine}' (memory, cli)`);
@@ -138,6 +156,7 @@ const record = (task, method, budget, seed, started, s, curve) => ({
   budget,
   seed,
   engine: opts.engine,
+  ...(opts.policy.length > 0 ? { policy: opts.policy } : {}),
   searchId: s.searchId,
   relativeGain: s.relativeGain,
   fraction: s.relativeGain / bestKnown[task].gain,
@@ -156,7 +175,7 @@ function viaCli(task, method, budget, seed) {
   fs.chmodSync(workdir, 0o755);
   try {
     const started = Date.now();
-    const out = hypotree(['run', `examples/${task}`, '--budget', String(budget), '--seed', String(seed), '--workdir', workdir, '--json', ...flagsOf(METHODS[method](budget))]);
+    const out = hypotree(['run', `examples/${task}`, '--budget', String(budget), '--seed', String(seed), '--workdir', workdir, '--json', ...flagsOf(settingsOf(method, budget))]);
     const summary = JSON.parse(out.trim().split('\n').at(-1));
     const s = { searchId: summary.searchId, relativeGain: summary.relativeGain, baselineTest: summary.baseline.test, bestTest: summary.best.test, bestNode: summary.best.nodeId, experiments: summary.experiments, admitted: summary.admitted, gateEvaluations: summary.gateEvaluations };
     return record(task, method, budget, seed, started, s, curveOf(cliEvents(summary.searchId, workdir), bestKnown[task].direction));
@@ -194,7 +213,7 @@ const PROPOSERS = { offline: () => new OfflineProposer(), 'offline-heuristic': (
 
 async function inMemory(task, method, budget, seed) {
   const started = Date.now();
-  const { proposer = 'offline', policies = {}, insights = true } = METHODS[method](budget);
+  const { proposer = 'offline', policies = {}, insights = true } = settingsOf(method, budget);
   // The CLI's defaults: two experiments at once, the gate budget a share of the experiments.
   const outcome = await searchInMemory(await problemOf(task), { seed, budget, parallel: 2, proposer: PROPOSERS[proposer](), distiller: new OfflineDistiller(), policies, insights, searchId: `ao-${task}-${method}-${budget}-${seed}` });
   const { tree } = outcome;
