@@ -1,7 +1,7 @@
 import { EventScript } from '@hypotree/tree/testing';
 import { fold } from '@hypotree/tree';
-import { decode, effectiveParams, encode } from './space.js';
-import { demoSpace } from './task.fixture.js';
+import { changedParams, configKey, decode, effectiveParams, encode } from './space.js';
+import { conditionalSpace, demoSpace } from './task.fixture.js';
 
 describe('effectiveParams', () => {
   it('is the declared defaults plus the params changes along the lineage, the nearest change winning', () => {
@@ -25,5 +25,20 @@ describe('encode / decode', () => {
     expect(decode(lr, 0.5)).toBe(0.01);
     expect(decode(width, 0.5)).toBe(32);
     expect(decode(width, 2)).toBe(512);
+  });
+});
+
+describe('conditional parameters', () => {
+  const base = { lr: 0.001, perturbation: 'none', kicks: 50, kickSize: 4 };
+
+  it('give configurations that differ only where a parameter is inactive one key: the same experiment', () => {
+    expect(configKey({ ...base, kicks: 7, kickSize: 20 }, conditionalSpace)).toBe(configKey(base, conditionalSpace));
+    expect(configKey({ ...base, perturbation: 'kick', kicks: 7 }, conditionalSpace)).not.toBe(configKey({ ...base, perturbation: 'kick' }, conditionalSpace));
+    expect(configKey({ ...base, lr: 0.01 }, conditionalSpace)).not.toBe(configKey(base, conditionalSpace));
+  });
+
+  it('leave a change to an inactive parameter out of what a proposal sets', () => {
+    expect(changedParams(conditionalSpace, { ...base, lr: 0.01, kicks: 7 }, base)).toEqual({ lr: 0.01 });
+    expect(changedParams(conditionalSpace, { ...base, perturbation: 'kick', kicks: 7 }, base)).toEqual({ perturbation: 'kick', kicks: 7 });
   });
 });

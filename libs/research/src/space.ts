@@ -1,5 +1,5 @@
 import type { NodeId } from '@hypotree/events';
-import { defaults, type Parameter, type ParameterValue, type Task } from '@hypotree/task';
+import { activeParameters, defaults, type Parameter, type ParameterValue, type Task } from '@hypotree/task';
 import { lineage, type SearchTree } from '@hypotree/tree';
 
 /** A full parameter assignment: every declared parameter has a value. */
@@ -39,9 +39,20 @@ export function declaredSpace(task: Task, who: string): readonly Parameter[] {
   return space;
 }
 
-/** A canonical key of a configuration over the declared parameters, to tell whether it was already tried. */
+/**
+ * A canonical key of a configuration over the declared parameters, to tell whether it was already
+ * tried: a parameter that is inactive in it (its `when` condition fails) does not count, so two
+ * configurations that differ only there are the same experiment.
+ */
 export function configKey(config: ParamConfig, space: readonly Parameter[]): string {
-  return JSON.stringify(space.map((p) => config[p.name] ?? null));
+  const active = activeParameters(space, config);
+  return JSON.stringify(space.map((p) => (active.has(p.name) ? (config[p.name] ?? null) : null)));
+}
+
+/** The parameters of `config` that differ from `base`, leaving out those inactive in `config` (changing them would change nothing). */
+export function changedParams(space: readonly Parameter[], config: ParamConfig, base: ParamConfig): Record<string, ParameterValue> {
+  const active = activeParameters(space, config);
+  return Object.fromEntries(space.filter((p) => active.has(p.name) && config[p.name] !== base[p.name]).map((p) => [p.name, config[p.name]!]));
 }
 
 /** The key of every configuration the tree already holds (proposed, running or finished). */

@@ -24,3 +24,14 @@ export const demoSpace: Parameter[] = [
   { name: 'activation', type: 'choice', choices: ['sigmoid', 'tanh', 'relu'], default: 'sigmoid' },
   { name: 'batchnorm', type: 'bool', default: false },
 ];
+
+/**
+ * A space with conditional parameters: `kicks` and `kickSize` take effect only with a perturbation,
+ * as in examples/routing; by default there is none, so at the root they are inert.
+ */
+export const conditionalSpace: Parameter[] = [
+  { name: 'lr', type: 'float', min: 0.0001, max: 1, log: true, default: 0.001 },
+  { name: 'perturbation', type: 'choice', choices: ['none', 'kick'], default: 'none' },
+  { name: 'kicks', type: 'int', min: 1, max: 300, log: true, default: 50, when: { perturbation: ['kick'] } },
+  { name: 'kickSize', type: 'int', min: 1, max: 30, log: true, default: 4, when: { perturbation: ['kick'] } },
+];

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { commandLine, loadTask } from './load.js';
 import { TaskSpecError } from './errors.js';
 import { specHash } from './hash.js';
+import { activeParameters } from './space.js';
+import type { Parameter } from './schema.js';
 
 let root: string;
 
@@ -121,6 +123,50 @@ describe('loadTask', () => {
       ]),
     );
     expect(issues).toHaveLength(7);
+  });
+
+  it('checks conditional parameters: a condition names an earlier choice or bool and values it can take', () => {
+    const file = write(
+      spec({
+        parameters: {
+          file: 'config.json',
+          space: [
+            { name: 'perturbation', type: 'choice', choices: ['none', 'kick'], default: 'none' },
+            { name: 'lr', type: 'float', min: 0.001, max: 1, default: 0.1 },
+            { name: 'kicks', type: 'int', min: 1, max: 9, default: 3, when: { perturbation: ['kick', 'shake'] } },
+            { name: 'size', type: 'int', min: 1, max: 9, default: 3, when: { lr: [0.1] } },
+            { name: 'early', type: 'int', min: 1, max: 9, default: 3, when: { late: [true] } },
+            { name: 'ghost', type: 'int', min: 1, max: 9, default: 3, when: { nothing: ['x'] } },
+            { name: 'late', type: 'bool', default: false },
+          ],
+        },
+      }),
+    );
+    let issues: readonly { path: string; message: string }[] = [];
+    try {
+      loadTask(file);
+    } catch (err) {
+      issues = (err as TaskSpecError).issues;
+    }
+    expect(issues).toEqual([
+      { path: 'parameters.space.2.when.perturbation.1', message: 'must be one of "none", "kick", got "shake"' },
+      { path: 'parameters.space.3.when.lr', message: "'lr' is a float: a condition names a choice or a bool" },
+      { path: 'parameters.space.4.when.late', message: "'late' must be declared before 'early', which depends on it" },
+      { path: 'parameters.space.5.when.nothing', message: "no parameter 'nothing' is declared" },
+    ]);
+    expect(() => loadTask(file)).toThrow(`${file}: parameters.space.2.when.perturbation.1`);
+  });
+
+  it('takes a conditional parameter to be active only where its conditions hold, nested ones included', () => {
+    const space: Parameter[] = [
+      { name: 'local', type: 'choice', choices: ['none', 'opt'], default: 'opt' },
+      { name: 'perturbation', type: 'choice', choices: ['none', 'kick'], default: 'none', when: { local: ['opt'] } },
+      { name: 'kicks', type: 'int', min: 1, max: 9, log: false, default: 3, when: { perturbation: ['kick'] } },
+    ];
+    expect([...activeParameters(space, { local: 'opt', perturbation: 'kick', kicks: 3 })]).toEqual(['local', 'perturbation', 'kicks']);
+    expect([...activeParameters(space, { local: 'opt', perturbation: 'none', kicks: 3 })]).toEqual(['local', 'perturbation']);
+    // kicks holds its condition's value, but perturbation itself is inactive without a local search.
+    expect([...activeParameters(space, { local: 'none', perturbation: 'kick', kicks: 3 })]).toEqual(['local']);
   });
 
   it('names the file when it is missing or not JSON', () => {

@@ -22,7 +22,17 @@ export const SealedEvaluatorSpecSchema = EvaluatorSpecSchema.extend({
   sealedData: z.string().min(1),
 });
 
-const ParameterBase = { name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be an identifier') };
+const ParameterBase = {
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be an identifier'),
+  /**
+   * A conditional parameter: it takes effect only when every parameter named here (a choice or a
+   * bool declared before it) holds one of the listed values, e.g. a kick size only when there are
+   * kicks (`{"perturbation": ["double-bridge", "segment"]}`). Where it is inactive, its value is
+   * left at the configuration it came from and two configurations that differ only there are the
+   * same experiment (as conditions in ConfigSpace or hyperopt's nested spaces).
+   */
+  when: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean()])).min(1)).optional(),
+};
 
 /** One dimension of the declared parameter space. */
 export const ParameterSchema = z.discriminatedUnion('type', [

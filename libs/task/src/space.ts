@@ -40,8 +40,36 @@ export function spaceIssues(space: readonly Parameter[], at: string): SpecIssue[
     }
     const bad = outOfSpace(p, p.default);
     if (bad !== undefined) issues.push({ path: `${where}.default`, message: bad });
+    for (const [name, values] of Object.entries(p.when ?? {})) {
+      const on = space.slice(0, i).find((q) => q.name === name);
+      if (!on) {
+        const later = space.slice(i + 1).some((q) => q.name === name);
+        issues.push({ path: `${where}.when.${name}`, message: later ? `'${name}' must be declared before '${p.name}', which depends on it` : `no parameter '${name}' is declared` });
+      } else if (on.type !== 'choice' && on.type !== 'bool') {
+        issues.push({ path: `${where}.when.${name}`, message: `'${name}' is a ${on.type}: a condition names a choice or a bool` });
+      } else {
+        values.forEach((v, k) => {
+          const wrong = outOfSpace(on, v);
+          if (wrong !== undefined) issues.push({ path: `${where}.when.${name}.${k}`, message: wrong });
+        });
+      }
+    }
   });
   return issues;
+}
+
+/**
+ * The declared parameters that take effect in `config`: those without a condition, and those whose
+ * every condition holds on a parameter that is itself active (conditions name earlier parameters,
+ * so one pass in declaration order settles nesting).
+ */
+export function activeParameters(space: readonly Parameter[], config: Readonly<Record<string, ParameterValue>>): Set<string> {
+  const active = new Set<string>();
+  for (const p of space) {
+    const holds = Object.entries(p.when ?? {}).every(([name, values]) => active.has(name) && values.some((v) => v === config[name]));
+    if (holds) active.add(p.name);
+  }
+  return active;
 }
 
 /** The default value of every declared parameter. */

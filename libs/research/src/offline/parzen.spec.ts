@@ -1,6 +1,7 @@
 import type { Parameter } from '@hypotree/task';
 import { seededRandom } from '@hypotree/policy';
 import { favouredConfigs, MODEL_MIN_EVALUATED, parzenModel, type Evaluated } from './parzen.js';
+import { conditionalSpace } from '../task.fixture.js';
 
 const space: Parameter[] = [
   { name: 'x', type: 'float', min: 0, max: 1, log: false, default: 0.5 },
@@ -49,5 +50,20 @@ describe('the Parzen model of evaluated configurations', () => {
       sum += model.logRatio('x', 0.8) - model.logRatio('x', 0.3);
     }
     expect(Math.abs(sum / 40)).toBeLessThan(signal / 4);
+  });
+});
+
+describe('parzenModel on a space with conditional parameters', () => {
+  it('rates a configuration by its active parameters only, and fits a parameter on the evaluations where it was active', () => {
+    // Good evaluations never had a perturbation (their kicks, 300, never ran); bad ones kicked 300 times.
+    const evaluated = Array.from({ length: 12 }, (_, i) => {
+      const good = i < 4;
+      return { config: { lr: good ? 0.03 : 0.0003 * (i + 1), perturbation: good ? 'none' : 'kick', kicks: 300, kickSize: 4 }, score: good ? 0.9 : 0.5 };
+    });
+    const model = parzenModel(conditionalSpace, evaluated)!;
+    const calm = { lr: 0.03, perturbation: 'none', kicks: 2, kickSize: 4 };
+    expect(model.rate({ ...calm, kicks: 300, kickSize: 30 })).toBe(model.rate(calm));
+    // kicks = 300 is where every bad evaluation was active and no good one was: it is disfavoured.
+    expect(model.logRatio('kicks', 300)).toBeLessThan(0);
   });
 });

@@ -1,7 +1,7 @@
 import { standardNormal } from '@hypotree/policy';
-import type { Parameter, ParameterValue } from '@hypotree/task';
+import { activeParameters, type Parameter, type ParameterValue } from '@hypotree/task';
 import { devScore, type SearchTree } from '@hypotree/tree';
-import { decode, effectiveParams, encode, isNumeric, type ParamConfig } from '../space.js';
+import { configKey, decode, effectiveParams, encode, isNumeric, type ParamConfig } from '../space.js';
 
 /** One evaluated configuration: its oriented dev score (higher is better), or a failure. */
 export interface Evaluated {
@@ -56,10 +56,10 @@ export function favouredConfigs(
   const seen = new Set<string>();
   for (let i = 0; i < (options.draws ?? 32 * options.count); i++) {
     const config = model.sample(options.random);
-    const key = JSON.stringify(space.map((p) => config[p.name]));
+    const key = configKey(config, space);
     if (seen.has(key) || !options.accept(config)) continue;
     seen.add(key);
-    const logRatio = space.reduce((sum, p) => sum + model.logRatio(p.name, config[p.name]!), 0);
+    const logRatio = model.rate(config);
     found.push({ config, logRatio, good: model.good, bad: model.bad });
   }
   return found.sort((a, b) => b.logRatio - a.logRatio).slice(0, options.count);
@@ -70,6 +70,8 @@ export interface ParzenModel {
   good: number;
   bad: number;
   logRatio(param: string, value: ParameterValue): number;
+  /** The configuration's log density ratio: the sum over the parameters active in it. */
+  rate(config: ParamConfig): number;
   sample(random: () => number): ParamConfig;
 }
 
@@ -87,13 +89,22 @@ export function parzenModel(space: readonly Parameter[], evaluated: readonly Eva
   const good = scored.slice(0, cut).filter((e) => e.score !== 'failed');
   const bad = scored.slice(good.length);
   if (good.length < 2 || bad.length === 0) return undefined;
-  const densities = new Map(space.map((p) => [p.name, { good: density(p, good), bad: density(p, bad) }]));
+  // A conditional parameter's densities are fitted on the evaluations where it was active: where it
+  // was not, its value never reached the program and says nothing about it.
+  const activeIn = new Map(evaluated.map((e) => [e, activeParameters(space, e.config)]));
+  const where = (p: Parameter, es: readonly Evaluated[]) => es.filter((e) => activeIn.get(e)!.has(p.name));
+  const densities = new Map(space.map((p) => [p.name, { good: density(p, where(p, good)), bad: density(p, where(p, bad)) }]));
+  const logRatio = (param: string, value: ParameterValue) => {
+    const d = densities.get(param);
+    return d ? Math.log(d.good.at(value)) - Math.log(d.bad.at(value)) : 0;
+  };
   return {
     good: good.length,
     bad: bad.length,
-    logRatio: (param, value) => {
-      const d = densities.get(param);
-      return d ? Math.log(d.good.at(value)) - Math.log(d.bad.at(value)) : 0;
+    logRatio,
+    rate: (config) => {
+      const active = activeParameters(space, config);
+      return space.reduce((sum, p) => sum + (active.has(p.name) ? logRatio(p.name, config[p.name]!) : 0), 0);
     },
     sample: (random) => Object.fromEntries(space.map((p) => [p.name, densities.get(p.name)!.good.sample(random)])),
   };
@@ -108,6 +119,7 @@ interface Density {
 function density(p: Parameter, evaluations: readonly Evaluated[]): Density {
   const weights = evaluations.map((e) => e.weight ?? 1);
   const n = weights.reduce((a, w) => a + w, 0);
+  if (n === 0) return uniform(p);
   if (isNumeric(p)) {
     const points = evaluations.map((e) => encode(p, Number(e.config[p.name])));
     const mean = points.reduce((a, u, i) => a + weights[i]! * u, 0) / n;
@@ -143,4 +155,11 @@ function density(p: Parameter, evaluations: readonly Evaluated[]): Density {
       return values.at(-1)!;
     },
   };
+}
+
+// The prior alone: uniform over the (encoded) range or over the values.
+function uniform(p: Parameter): Density {
+  if (isNumeric(p)) return { at: () => 1, sample: (random) => decode(p, random()) };
+  const values: ParameterValue[] = p.type === 'choice' ? p.choices : [false, true];
+  return { at: () => 1 / values.length, sample: (random) => values[Math.floor(random() * values.length)]! };
 }

@@ -1,10 +1,12 @@
-import { outOfSpace } from '@hypotree/task';
+import { activeParameters, outOfSpace } from '@hypotree/task';
 import { EventScript } from '@hypotree/tree/testing';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { OfflineProposer } from './proposer.js';
 import { recordConstraint, recordProposal } from '../search.fixture.js';
 import { configKey, effectiveParams, triedConfigs } from '../space.js';
-import { demoSpace, taskWith } from '../task.fixture.js';
+import { conditionalSpace, demoSpace, taskWith } from '../task.fixture.js';
+import { RandomProposer } from './random-proposer.js';
+import { TpeProposer } from './tpe-proposer.js';
 import type { Proposal, ProposalRequest } from '../types.js';
 
 const task = taskWith(demoSpace);
@@ -210,5 +212,46 @@ describe('OfflineProposer', () => {
   it('says what is missing when the task declares no parameter space', async () => {
     const bare = { ...task, spec: { ...task.spec, parameters: undefined } };
     await expect(proposer.propose({ ...request(fold(started().events), '0'), task: bare })).rejects.toThrow(/declares no parameter space/);
+  });
+});
+
+describe('every proposer on a space with conditional parameters (hostile case: most moves from the root are inert)', () => {
+  // Ten evaluations at the root, all without a perturbation: the kicks settings some of them
+  // carry never reached the program (examples/routing spent 85 of 96 experiments on such twins).
+  function inertTree(): SearchTree {
+    const s = new EventScript('s1');
+    s.start();
+    s.baseline([0.6, 0.6]);
+    for (let k = 1; k <= 10; k++) {
+      const lr = Number((1e-4 * 10 ** ((4 * k) / 11)).toPrecision(3));
+      const score = 0.8 - 0.05 * Math.log10(lr / 0.03) ** 2;
+      s.propose(String(k), '0', k % 2 === 0 ? { lr, kicks: 5 * k, kickSize: k } : { lr });
+      s.succeed(String(k), [score, score]);
+      s.decide(String(k), false, 'dev-below-threshold');
+    }
+    return fold(s.events);
+  }
+  const conditional = taskWith(conditionalSpace);
+
+  it.each([
+    ['offline (surrogate)', () => new OfflineProposer()],
+    ['offline (heuristic)', () => new OfflineProposer({ surrogate: false })],
+    ['tpe', () => new TpeProposer()],
+    ['random', () => new RandomProposer()],
+  ])('%s proposes no twin of a configuration the tree holds, and changes no inactive parameter alone', async (_name, make) => {
+    const tree = inertTree();
+    for (const parentId of ['0', '4']) {
+      const proposals = await make().propose({ tree, task: conditional, parentId, count: 4, insights: [], parentParams: effectiveParams(tree, parentId, conditionalSpace) });
+      expect(proposals.length).toBeGreaterThan(0);
+      // What the program sees: the active parameters' values (computed here, not with the code under test).
+      const program = (config: Record<string, unknown>) => {
+        const active = activeParameters(conditionalSpace, config as Record<string, string | number | boolean>);
+        return JSON.stringify(conditionalSpace.filter((p) => active.has(p.name)).map((p) => [p.name, config[p.name]]));
+      };
+      const tried = new Set([...tree.nodes.keys()].map((id) => program(effectiveParams(tree, id, conditionalSpace))));
+      const keys = proposals.map((p) => program({ ...effectiveParams(tree, parentId, conditionalSpace), ...(p.change.kind === 'params' ? p.change.set : {}) }));
+      for (const key of keys) expect(tried.has(key)).toBe(false);
+      expect(new Set(keys).size).toBe(keys.length);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { candidateMoves, describeMove, forbiddenBy, splitClaims, type Candidate,
 import { observationsUnder, observe } from './observations.js';
 import { evaluatedConfigs, favouredConfigs } from './parzen.js';
 import { nodeSurrogate, type NodeSurrogate } from './surrogate.js';
-import { configKey, declaredSpace, decode, effectiveParams, encode, formatValue, isNumeric, triedConfigs, type ParamConfig } from '../space.js';
+import { changedParams, configKey, declaredSpace, decode, effectiveParams, encode, formatValue, isNumeric, triedConfigs, type ParamConfig } from '../space.js';
 import type { Proposal, ProposalRequest, Proposer } from '../types.js';
 
 /** Tuning of the offline proposer's local search. */
@@ -121,7 +121,7 @@ export class OfflineProposer implements Proposer {
     const modelled = favouredConfigs(space, evaluatedConfigs(tree, space), {
       count,
       random,
-      accept: (c) => Object.entries(c).every(([k, v]) => legal(k, v)) && fresh(diff(c, base)),
+      accept: (c) => Object.entries(c).every(([k, v]) => legal(k, v)) && fresh(changedParams(space, c, base)),
     });
     const leaps = stalled ? Math.max(1, Math.floor(count / 2)) : modelled.length > 0 && count >= 2 ? 1 : 0;
     const local = count - leaps;
@@ -140,7 +140,7 @@ export class OfflineProposer implements Proposer {
     }
     for (const favoured of modelled) {
       if (picked.length >= count) break;
-      const set = diff(favoured.config, base);
+      const set = changedParams(space, favoured.config, base);
       if (!fresh(set)) continue;
       const why = `a Parzen model of the ${favoured.good + favoured.bad} configurations evaluated so far (the best ${favoured.good} against the rest) rates this configuration highest among its draws (log density ratio ${formatValue(favoured.logRatio)})${stalled ? `, and the last children of node ${parentId} did not improve it` : ''}`;
       taken.add(keyWith(set));
@@ -167,7 +167,7 @@ export class OfflineProposer implements Proposer {
     const { metric, direction } = request.task.spec.objective;
     const honoured = constraints.map((c) => c.id);
     return samples.map(({ config, stratum, findingsUsed }) => {
-      const set = Object.fromEntries(Object.entries(config).filter(([k, v]) => base[k] !== v));
+      const set = changedParams(space, config, base);
       return {
         title: `explore a new direction (design point ${stratum + 1}/${DESIGN_SIZE})`,
         mechanism: `a new direction from the root: point ${stratum + 1} of a space-filling (Latin-hypercube) design over all ${space.length} declared parameters, so the search covers regions a local step from the defaults cannot reach${findingsUsed.length ? `; it stays in the regions findings say help (${findingsUsed.join(', ')})` : ''}${honoured.length ? `; it avoids the regions constraint insights rule out (${honoured.join(', ')})` : ''}`,
@@ -352,11 +352,6 @@ function isLocal(o: { moves: readonly unknown[] }): boolean {
   return o.moves.length <= 2;
 }
 
-// The parameters of `config` that differ from `base`.
-function diff(config: ParamConfig, base: ParamConfig): Record<string, ParameterValue> {
-  return Object.fromEntries(Object.entries(config).filter(([k, v]) => base[k] !== v));
-}
-
 // The steps from `base` to `base + set`, each with the same reason.
 function stepsTo(space: readonly Parameter[], base: ParamConfig, set: Record<string, ParameterValue>, why: string): Candidate[] {
   return space
@@ -390,8 +385,8 @@ function guidedBatch(
   // the good density alone land far from it on every parameter at once and can miss for a whole
   // budget (movies seed 4: 96 draws, none better), while steps inside its trust region do not.
   const found: Option[] = pool.slice(0, 16).map((c) => ({ set: setOf([c]), kind: 'step', group: [c] }));
-  for (let i = 0; i < 48; i++) found.push({ set: diff(surrogate.perturb(base, random), base), kind: 'region' });
-  for (let i = 0; i < 32; i++) found.push({ set: diff(surrogate.model.sample(random), base), kind: 'model' });
+  for (let i = 0; i < 48; i++) found.push({ set: changedParams(space, surrogate.perturb(base, random), base), kind: 'region' });
+  for (let i = 0; i < 32; i++) found.push({ set: changedParams(space, { ...base, ...surrogate.model.sample(random) }, base), kind: 'model' });
   const seen = new Set<string>();
   // A step much shorter than the trust radius teaches nothing under run-to-run noise, however close
   // to the good configurations it stays (the density ratio favours exactly such steps).

@@ -1,6 +1,6 @@
 import { ROOT_NODE_ID, type NodeId } from '@hypotree/events';
 import { standardNormal } from '@hypotree/policy';
-import type { Parameter, ParameterValue } from '@hypotree/task';
+import { activeParameters, type Parameter, type ParameterValue } from '@hypotree/task';
 import { devScore, lineage, type SearchTree } from '@hypotree/tree';
 import { decode, effectiveParams, encode, isNumeric, type ParamConfig } from '../space.js';
 import { evaluatedConfigs, parzenModel, type Evaluated, type ParzenModel } from './parzen.js';
@@ -53,7 +53,7 @@ export function nodeSurrogate(tree: SearchTree, nodeId: NodeId, space: readonly 
     radius,
     evaluated: weighed.length,
     better,
-    rate: (config) => space.reduce((sum, p) => sum + model.logRatio(p.name, config[p.name]!), 0),
+    rate: (config) => model.rate(config),
     perturb: (from, random) => perturb(space, from, radius, random),
   };
 }
@@ -74,11 +74,17 @@ export function trustRadius(tree: SearchTree, nodeId: NodeId): number {
   return radius;
 }
 
-/** Root-mean-square distance between two configurations in the normalised scale (a differing choice counts 1). */
+/**
+ * Root-mean-square distance between two configurations in the normalised scale (a differing choice
+ * counts 1; a parameter inactive in both counts 0, one active in only one of them 1).
+ */
 export function distance(space: readonly Parameter[], a: ParamConfig, b: ParamConfig): number {
+  const inA = activeParameters(space, a);
+  const inB = activeParameters(space, b);
   let sum = 0;
   for (const p of space) {
-    if (isNumeric(p)) sum += (encode(p, Number(a[p.name])) - encode(p, Number(b[p.name]))) ** 2;
+    if (!inA.has(p.name) || !inB.has(p.name)) sum += inA.has(p.name) === inB.has(p.name) ? 0 : 1;
+    else if (isNumeric(p)) sum += (encode(p, Number(a[p.name])) - encode(p, Number(b[p.name]))) ** 2;
     else sum += a[p.name] === b[p.name] ? 0 : 1;
   }
   return Math.sqrt(sum / Math.max(1, space.length));
