@@ -71,7 +71,7 @@ describe('hypotree report', () => {
     // The held-out numbers with their interval, the policies, the gate calls, the sandbox.
     expect(await page.locator('#held-out').textContent()).toMatch(/Held-out test \(computed once\): baseline [\d.]+, best \S+ [\d.]+, relative gain -?[\d.]+%, 95% \[/);
     const setup = (await page.locator('#setup').textContent())!;
-    expect(setup).toContain('admission: admission v4');
+    expect(setup).toContain('admission: admission v5');
     expect(setup).toMatch(/Gate calls: \d+ of \d+\. Sandbox: allowlist\./);
     expect(await page.locator('#path li').count()).toBeGreaterThanOrEqual(1);
     // A click on a node opens its explain pane.
