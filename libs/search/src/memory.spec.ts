@@ -1,3 +1,6 @@
+import { effectiveParams, OfflineProposer, RandomProposer, TpeProposer } from '@hypotree/research';
+import type { SearchTree } from '@hypotree/tree';
+import { activeParameters, TaskSpecSchema, type Parameter } from '@hypotree/task';
 import { searchInMemory, syntheticTaskSpec, valley, type MemoryProblem } from './testing/index.js';
 
 // A loss to minimise over valley's space: the in-memory search must orient it as the coordinator does.
@@ -33,5 +36,61 @@ describe('searchInMemory', () => {
     const bare = await searchInMemory(minimising('h'), { seed: 3, budget: 10, parallel: 2, insights: false });
     expect(bare.history.filter((e) => e.type === 'InsightDistilled')).toEqual([]);
     expect(a.history.some((e) => e.type === 'InsightDistilled')).toBe(true);
+  });
+});
+
+// A heuristic with kicks, as examples/routing: the kick settings act only with a perturbation, which
+// is off by default and here a dead end, so the search lives where moves of the kick settings would
+// change nothing the program sees.
+const kickSpace: Parameter[] = [
+  { name: 'x', type: 'float', min: 0, max: 1, log: false, default: 0.2 },
+  { name: 'perturbation', type: 'choice', choices: ['none', 'kick'], default: 'none' },
+  { name: 'kicks', type: 'int', min: 1, max: 300, log: true, default: 50, when: { perturbation: ['kick'] } },
+  { name: 'kickSize', type: 'int', min: 1, max: 30, log: true, default: 4, when: { perturbation: ['kick'] } },
+  { name: 'accept', type: 'float', min: 0.0001, max: 0.1, log: true, default: 0.001, when: { perturbation: ['kick'] } },
+];
+const program = (config: Record<string, unknown>) => {
+  const active = activeParameters(kickSpace, config as Record<string, string | number | boolean>);
+  return JSON.stringify(kickSpace.filter((p) => active.has(p.name)).map((p) => config[p.name]));
+};
+
+const configOf = (tree: SearchTree, nodeId: string) => effectiveParams(tree, nodeId, kickSpace);
+
+function kicking(space: Parameter[]): MemoryProblem {
+  const task = syntheticTaskSpec(valley);
+  const spec = TaskSpecSchema.parse({ ...task.spec, parameters: { file: 'config.json', space } });
+  return {
+    task: { ...task, spec },
+    // Deterministic, as a fixed-seed heuristic is: twins give bit-identical runs.
+    measure: (config, _split, seeds) => {
+      const kicked = config.perturbation === 'kick' ? -0.1 : 0;
+      return seeds.map((seed) => ({ seed, value: 0.5 - (Number(config.x) - 0.7) ** 2 + kicked + 0.001 * seed }));
+    },
+  };
+}
+
+describe('searchInMemory on a space with conditional parameters', () => {
+  it.each([
+    ['offline', () => new OfflineProposer()],
+    ['offline without its surrogate', () => new OfflineProposer({ surrogate: false })],
+    ['tpe', () => new TpeProposer()],
+    ['random', () => new RandomProposer()],
+  ])('never runs two experiments the program cannot tell apart (%s)', async (_name, make) => {
+    const { tree } = await searchInMemory(kicking(kickSpace), { seed: 1, budget: 24, parallel: 2, proposer: make() });
+    const ran = [...tree.nodes.values()].filter((n) => n.id !== '0' && n.result);
+    expect(ran.length).toBeGreaterThan(12);
+    const seen = [...tree.nodes.values()].filter((n) => n.result).map((n) => program(configOf(tree, n.id)));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('null case: the same task with its conditions left undeclared does run such twins (so the check above can fail)', async () => {
+    const undeclared = kickSpace.map(({ when: _when, ...p }) => p as Parameter);
+    let twins = 0;
+    for (const proposer of [new OfflineProposer(), new OfflineProposer({ surrogate: false })]) {
+      const { tree } = await searchInMemory(kicking(undeclared), { seed: 1, budget: 24, parallel: 2, proposer });
+      const seen = [...tree.nodes.values()].filter((n) => n.result).map((n) => program(configOf(tree, n.id)));
+      twins += seen.length - new Set(seen).size;
+    }
+    expect(twins).toBeGreaterThan(0);
   });
 });
