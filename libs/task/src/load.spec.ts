@@ -137,6 +137,7 @@ describe('loadTask', () => {
             { name: 'size', type: 'int', min: 1, max: 9, default: 3, when: { lr: [0.1] } },
             { name: 'early', type: 'int', min: 1, max: 9, default: 3, when: { late: [true] } },
             { name: 'ghost', type: 'int', min: 1, max: 9, default: 3, when: { nothing: ['x'] } },
+            { name: 'loop', type: 'choice', choices: ['a', 'b'], default: 'a', when: { loop: ['a'] } },
             { name: 'late', type: 'bool', default: false },
           ],
         },
@@ -153,6 +154,7 @@ describe('loadTask', () => {
       { path: 'parameters.space.3.when.lr', message: "'lr' is a float: a condition names a choice or a bool" },
       { path: 'parameters.space.4.when.late', message: "'late' must be declared before 'early', which depends on it" },
       { path: 'parameters.space.5.when.nothing', message: "no parameter 'nothing' is declared" },
+      { path: 'parameters.space.6.when.loop', message: "'loop' cannot depend on itself" },
     ]);
     expect(() => loadTask(file)).toThrow(`${file}: parameters.space.2.when.perturbation.1`);
   });

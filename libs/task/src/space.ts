@@ -42,7 +42,9 @@ export function spaceIssues(space: readonly Parameter[], at: string): SpecIssue[
     if (bad !== undefined) issues.push({ path: `${where}.default`, message: bad });
     for (const [name, values] of Object.entries(p.when ?? {})) {
       const on = space.slice(0, i).find((q) => q.name === name);
-      if (!on) {
+      if (name === p.name) {
+        issues.push({ path: `${where}.when.${name}`, message: `'${name}' cannot depend on itself` });
+      } else if (!on) {
         const later = space.slice(i + 1).some((q) => q.name === name);
         issues.push({ path: `${where}.when.${name}`, message: later ? `'${name}' must be declared before '${p.name}', which depends on it` : `no parameter '${name}' is declared` });
       } else if (on.type !== 'choice' && on.type !== 'bool') {
