@@ -38,6 +38,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '@hypotree/policy';
+import { parsePolicyAssignments } from '../apps/hypotree/dist/policy-flags.js';
 import { OfflineDistiller, OfflineProposer, RandomProposer, TpeProposer } from '@hypotree/research';
 import { searchInMemory } from '@hypotree/search/testing';
 import { loadTask } from '@hypotree/task';
@@ -96,15 +97,9 @@ const flagsOf = ({ proposer, policies = {}, insights = true }) => [
   ...Object.entries(policies).flatMap(([policy, params]) => Object.entries(params).flatMap(([k, v]) => ['--policy', `${policy}.${k}=${v}`])),
 ];
 // --policy admission.gateRuns=8 (repeatable): a policy parameter set for every method, on top of
-// what the method sets (a sensitivity run: the benchmark under another admission, say).
-const overrides = {};
-for (const assignment of opts.policy) {
-  const match = /^(selection|admission|refinement)\.(\w+)=(.+)$/.exec(assignment);
-  if (!match) throw new Error(`--policy ${assignment}: expected <selection|admission|refinement>.<param>=<value>`);
-  const [, policy, key, raw] = match;
-  const value = raw === 'true' ? true : raw === 'false' ? false : Number.isFinite(Number(raw)) ? Number(raw) : raw;
-  overrides[policy] = { ...overrides[policy], [key]: value };
-}
+// what the method sets (a sensitivity run: the benchmark under another admission, say). Parsed as
+// `hypotree run --policy` parses it, so a parameter the policy does not have is refused.
+const overrides = parsePolicyAssignments(opts.policy);
 const settingsOf = (method, budget) => {
   const settings = METHODS[method](budget);
   const policies = { ...(settings.policies ?? {}) };

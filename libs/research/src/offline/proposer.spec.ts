@@ -240,14 +240,14 @@ describe('every proposer on a space with conditional parameters (hostile case: m
     ['random', () => new RandomProposer()],
   ])('%s proposes no twin of a configuration the tree holds, and changes no inactive parameter alone', async (_name, make) => {
     const tree = inertTree();
+    // What the program sees: the active parameters' values (computed here, not with the code under test).
+    const program = (config: Record<string, unknown>) => {
+      const active = activeParameters(conditionalSpace, config as Record<string, string | number | boolean>);
+      return JSON.stringify(conditionalSpace.filter((p) => active.has(p.name)).map((p) => [p.name, config[p.name]]));
+    };
     for (const parentId of ['0', '4']) {
       const proposals = await make().propose({ tree, task: conditional, parentId, count: 4, insights: [], parentParams: effectiveParams(tree, parentId, conditionalSpace) });
       expect(proposals.length).toBeGreaterThan(0);
-      // What the program sees: the active parameters' values (computed here, not with the code under test).
-      const program = (config: Record<string, unknown>) => {
-        const active = activeParameters(conditionalSpace, config as Record<string, string | number | boolean>);
-        return JSON.stringify(conditionalSpace.filter((p) => active.has(p.name)).map((p) => [p.name, config[p.name]]));
-      };
       const tried = new Set([...tree.nodes.keys()].map((id) => program(effectiveParams(tree, id, conditionalSpace))));
       const keys = proposals.map((p) => program({ ...effectiveParams(tree, parentId, conditionalSpace), ...(p.change.kind === 'params' ? p.change.set : {}) }));
       for (const key of keys) expect(tried.has(key)).toBe(false);

@@ -386,7 +386,7 @@ function guidedBatch(
   // budget (movies seed 4: 96 draws, none better), while steps inside its trust region do not.
   const found: Option[] = pool.slice(0, 16).map((c) => ({ set: setOf([c]), kind: 'step', group: [c] }));
   for (let i = 0; i < 48; i++) found.push({ set: changedParams(space, surrogate.perturb(base, random), base), kind: 'region' });
-  for (let i = 0; i < 32; i++) found.push({ set: changedParams(space, { ...base, ...surrogate.model.sample(random) }, base), kind: 'model' });
+  for (let i = 0; i < 32; i++) found.push({ set: changedParams(space, surrogate.model.sample(random), base), kind: 'model' });
   const seen = new Set<string>();
   // A step much shorter than the trust radius teaches nothing under run-to-run noise, however close
   // to the good configurations it stays (the density ratio favours exactly such steps).
