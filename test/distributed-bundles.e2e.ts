@@ -1,13 +1,12 @@
 import 'reflect-metadata';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { runDistributed, type SearchSummary } from '@hypotree/coordinator';
 import type { RecordedSearchEvent } from '@hypotree/events';
 import { git } from '@hypotree/workspace';
-import { ARTIFACTS_BUCKET } from '@hypotree/messaging';
-import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import { startSecuredNats, type Role, type SecuredNats } from './support/nats-secured.js';
 import { CapturingLogger, startServices } from './support/nats-services.js';
 import { readSearchLog } from './support/search-log.js';
@@ -30,8 +29,23 @@ let executors: { name: string; workdir: string; stop(): Promise<void>; output: s
 const ofType = <T extends RecordedSearchEvent['type']>(events: RecordedSearchEvent[], type: T) =>
   events.filter((e): e is Extract<RecordedSearchEvent, { type: T }> => e.type === type);
 
+/**
+ * A folder with a `git` that stops at `git bundle create` (the executor packing its commit for the
+ * coordinator): it touches `marker` and sleeps until it is killed; every other git command runs.
+ * Put first on an executor's PATH, it holds that executor at a known point, so a test can kill it
+ * there rather than race it.
+ */
+function gitHeldAtBundle(dir: string, marker: string): string {
+  mkdirSync(dir, { mode: 0o755, recursive: true });
+  chownSync(dir, UNPRIVILEGED_UID, UNPRIVILEGED_UID);
+  const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const shim = path.join(dir, 'git');
+  writeFileSync(shim, `#!/bin/sh\ncase " $* " in *" bundle create "*) touch '${marker}'; exec sleep 3600;; esac\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+  return dir;
+}
+
 /** An executor process as uid 65534, with its key, the trust list and its workdir in a folder of its own. */
-async function startExecutor(role: Extract<Role, 'exA' | 'exB'>): Promise<void> {
+async function startExecutor(role: Extract<Role, 'exA' | 'exB'>, options: { pathFirst?: string } = {}): Promise<void> {
   const home = path.join(outside, role);
   mkdirSync(home, { mode: 0o700, recursive: true });
   copyFileSync(nats.seedFile(role), path.join(home, 'seed.nk'));
@@ -39,7 +53,11 @@ async function startExecutor(role: Extract<Role, 'exA' | 'exB'>): Promise<void> 
   for (const file of ['', 'seed.nk', 'trust.json']) chownSync(path.join(home, file), UNPRIVILEGED_UID, UNPRIVILEGED_UID);
   const workdir = path.join(home, 'work');
   const service = spawnUnprivileged(['node', 'apps/hypotree/bin/hypotree.js', 'executor', '--nats', nats.url, '--id', role, '--capacity', '1', '--workdir', workdir], {
-    env: { HYPOTREE_NKEY_FILE: path.join(home, 'seed.nk'), HYPOTREE_TRUST_FILE: path.join(home, 'trust.json') },
+    env: {
+      HYPOTREE_NKEY_FILE: path.join(home, 'seed.nk'),
+      HYPOTREE_TRUST_FILE: path.join(home, 'trust.json'),
+      ...(options.pathFirst ? { PATH: `${options.pathFirst}:${process.env.PATH ?? '/usr/bin:/bin'}` } : {}),
+    },
   });
   const output: string[] = [];
   service.process.all!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -127,15 +145,19 @@ describe('executors with no shared filesystem (task and commits as bundles throu
     }
   }, 120_000);
 
-  it('an executor killed as it uploads its commit loses nothing: the queue hands the experiment to another executor, whose result is recorded once', async () => {
+  it('an executor killed as it packs its commit for the coordinator loses nothing: the queue hands the experiment to another executor, whose result is recorded once', async () => {
     for (const executor of executors) await executor.stop();
     executors = [];
-    await startExecutor('exA');
+    // exA's git stops at the commit's bundle: killed there, its experiment ran and committed, and
+    // nothing of it reached the coordinator. (Killing it when its first upload chunk appeared raced
+    // the rest of a one-chunk upload and its report, and on an idle machine the report won.)
+    const held = path.join(outside, 'exA-held');
+    const marker = path.join(held, 'bundling');
+    await startExecutor('exA', { pathFirst: gitHeldAtBundle(held, marker) });
     const logger = new CapturingLogger();
     Logger.overrideLogger(logger);
     const workdir = path.join(toy.root, 'coordinator-work-2');
     const distiller = await startServices(nats.url, workdir, logger, [], { security: nats.security('distiller') });
-    const intruder = await connect({ servers: nats.url, authenticator: nkeyAuthenticator(nats.security('intruder').identity.seed) });
     const searchId = 'bundles-killed';
     try {
       const run: Promise<SearchSummary> = runDistributed({
@@ -146,20 +168,9 @@ describe('executors with no shared filesystem (task and commits as bundles throu
         config: { task: toy.task.specPath, workdir, searchId, leaseMs: 20_000, budget: { experiments: 2, parallel: 1 } },
       });
       run.catch(() => undefined);
-      // Once exA has started the first experiment, the next chunk stored in the object store is its commit's upload: kill it then.
-      await waitFor('exA to start an experiment', async () => ofType(await readSearchLog(workdir, searchId).catch(() => []), 'ExperimentStarted')[0], 30_000);
-      const victim = executors.find((e) => e.name === 'exA')!;
-      const killedAt = new Promise<number>((resolve) => {
-        let seen = false;
-        intruder.subscribe(`$O.${ARTIFACTS_BUCKET}.C.>`, {
-          callback: () => {
-            if (seen) return;
-            seen = true;
-            void victim.stop().then(() => resolve(Date.now()));
-          },
-        });
-      });
-      await killedAt;
+      await waitFor('exA to pack its first commit', () => (existsSync(marker) ? true : undefined), 30_000);
+      await executors.find((e) => e.name === 'exA')!.stop();
+      expect(ofType(await readSearchLog(workdir, searchId), 'ExperimentSucceeded')).toEqual([]);
       // Another executor (its own folder, its own copy of everything) takes the dispatch the queue gives back.
       await startExecutor('exB');
       const summary = await run;
@@ -177,7 +188,6 @@ describe('executors with no shared filesystem (task and commits as bundles throu
       for (const e of ofType(events, 'ExperimentSucceeded')) expect(await git(repoDir, ['rev-parse', e.data.ref])).toBe(e.data.commit);
       expect(logger.matching(/rejected hypotree\.experiment\.result/)).toEqual([]);
     } finally {
-      await intruder.close();
       await distiller.stop();
     }
   }, 120_000);

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { runDistributed, type SearchSummary } from '@hypotree/coordinator';
 import type { RecordedSearchEvent } from '@hypotree/events';
-import { executorInbox, Patterns, seal, WORK_QUEUE, workSubject, type Envelope } from '@hypotree/messaging';
+import { DispatchQueue, executorInbox, Patterns, seal, WORK_QUEUE, workQueueFor, workSubject, type Envelope } from '@hypotree/messaging';
 import { startSecuredNats, type SecuredNats } from './support/nats-secured.js';
 import { CapturingLogger, makeWorkdir, startServices } from './support/nats-services.js';
 import { readSearchLog } from './support/search-log.js';
@@ -57,7 +57,7 @@ async function log(workdir: string, searchId: string): Promise<RecordedSearchEve
 }
 
 describe('dispatches through the JetStream work queue (secured cluster)', () => {
-  it('a dispatch made while no executor listens waits in the queue past its lease, and runs once one arrives', async () => {
+  it('dispatches made while no executor listens wait in the queue past their leases, and all run once one arrives', async () => {
     const workdir = makeWorkdir('hypotree-js-wait-');
     const logger = new CapturingLogger();
     Logger.overrideLogger(logger);
@@ -69,24 +69,29 @@ describe('dispatches through the JetStream work queue (secured cluster)', () => 
       nats: nats.url,
       security: nats.security('coordinator'),
       logger,
-      config: { task: toy.task.specPath, workdir, searchId, leaseMs, budget: { experiments: 2, parallel: 1 } },
+      // Two at once, on two nodes' subjects: on nats-server 2.9 the filtered purge that used to
+      // withdraw a node's earlier attempt moved the consumer past the other node's waiting dispatch,
+      // which was then never delivered (the search stalled).
+      config: { task: toy.task.specPath, workdir, searchId, leaseMs, budget: { experiments: 3, parallel: 2 } },
     });
     run.catch(() => undefined);
-    await waitFor('the first dispatch', async () => ofType(await log(workdir, searchId), 'ExperimentDispatched')[0]);
-    // Three leases with nobody listening: over core NATS the dispatch would have been lost and its lease expired.
+    await waitFor('the first two dispatches', async () => ofType(await log(workdir, searchId), 'ExperimentDispatched')[1]);
+    // Three leases with nobody listening: over core NATS the dispatches would have been lost and their leases expired.
     await new Promise((r) => setTimeout(r, 3 * leaseMs));
     const before = await log(workdir, searchId);
     expect(ofType(before, 'ExperimentFailed')).toEqual([]);
     const jsm = await jetstreamManager(await as('intruder'));
-    expect((await jsm.streams.info(WORK_QUEUE.stream)).state.messages).toBe(1);
+    expect((await jsm.streams.info(WORK_QUEUE.stream)).state.messages).toBe(2);
+    // Both are still owed to the executors' consumer.
+    expect((await jsm.consumers.info(WORK_QUEUE.stream, WORK_QUEUE.consumer)).num_pending).toBe(2);
 
     const executor = await startServices(nats.url, workdir, logger, [{ id: 'exA', security: nats.security('exA') }]);
     started.push({ close: () => executor.stop() });
     const summary = await within('the search', run, 30_000, logger);
     const events = await log(workdir, searchId);
-    expect(summary.experiments).toBe(2);
-    expect(ofType(events, 'ExperimentDispatched').map((e) => e.data.experimentId)).toEqual(['1#1', '2#1']);
-    expect(ofType(events, 'ExperimentStarted').map((e) => [e.data.experimentId, e.data.executorId])).toEqual([['1#1', 'exA'], ['2#1', 'exA']]);
+    expect(summary.experiments).toBe(3);
+    expect(ofType(events, 'ExperimentDispatched').map((e) => e.data.experimentId)).toEqual(['1#1', '2#1', '3#1']);
+    expect(ofType(events, 'ExperimentStarted').map((e) => [e.data.experimentId, e.data.executorId])).toEqual([['1#1', 'exA'], ['2#1', 'exA'], ['3#1', 'exA']]);
     expect(ofType(events, 'ExperimentFailed').filter((e) => e.data.kind === 'lease-expired')).toEqual([]);
     expect((await jsm.streams.info(WORK_QUEUE.stream)).state.messages).toBe(0);
   }, 60_000);
@@ -126,11 +131,11 @@ describe('dispatches through the JetStream work queue (secured cluster)', () => 
     const body = JSON.parse(envelope.body) as Record<string, unknown>;
     const js = jetstream(intruder);
     const evil = { ...body, experimentId: 'evil#1', nodeId: '9', nonce: 'forged-nonce' };
-    const subject = workSubject(searchId, '9');
-    await js.publish(subject, JSON.stringify(seal(nats.security('intruder').identity, Patterns.dispatchExperiment, evil)));
-    await js.publish(subject, JSON.stringify({ ...evil, experimentId: 'evil#2' }));
-    await js.publish(subject, JSON.stringify({ ...envelope, body: JSON.stringify({ ...body, experimentId: 'evil#3' }) }));
-    await js.publish(subject, 'FORGED \u0000 not json');
+    // Each on a node subject of its own: the queue keeps one dispatch per node (the latest attempt).
+    await js.publish(workSubject(searchId, '9'), JSON.stringify(seal(nats.security('intruder').identity, Patterns.dispatchExperiment, evil)));
+    await js.publish(workSubject(searchId, '10'), JSON.stringify({ ...evil, experimentId: 'evil#2' }));
+    await js.publish(workSubject(searchId, '11'), JSON.stringify({ ...envelope, body: JSON.stringify({ ...body, experimentId: 'evil#3' }) }));
+    await js.publish(workSubject(searchId, '12'), 'FORGED \u0000 not json');
     // A replay: the genuine dispatch again, byte for byte, under another message id.
     await js.publish(genuine.subject, genuine.data);
 
@@ -194,4 +199,67 @@ describe('dispatches through the JetStream work queue (secured cluster)', () => 
     expect((JSON.parse((JSON.parse(dead!.string()) as Envelope).body) as { experimentId: string }).experimentId).toBe('1#1');
     expect(logger.matching(/1#1 of search js-dead dead-lettered after 3 deliveries/)).toHaveLength(1);
   }, 60_000);
+
+  it('a dispatch the consumer passes for good (a filtered purge of another subject, on nats-server 2.9) gets a lease and is dispatched again: the search completes', async () => {
+    const workdir = makeWorkdir('hypotree-js-stranded-');
+    const logger = new CapturingLogger();
+    Logger.overrideLogger(logger);
+    const distiller = await startServices(nats.url, workdir, logger, [], { security: nats.security('distiller') });
+    started.push({ close: () => distiller.stop() });
+    const searchId = 'js-stranded';
+    const run: Promise<SearchSummary> = runDistributed({
+      nats: nats.url,
+      security: nats.security('coordinator'),
+      logger,
+      config: { task: toy.task.specPath, workdir, searchId, leaseMs: 1_500, budget: { experiments: 3, parallel: 2 } },
+    });
+    run.catch(() => undefined);
+    await waitFor('the first two dispatches', async () => ofType(await log(workdir, searchId), 'ExperimentDispatched')[1]);
+    // Someone with the rights purges an unrelated subject while nobody pulls. nats-server 2.9 then
+    // moves the consumer past both waiting dispatches; a later server leaves them be.
+    const intruder = await as('intruder');
+    const jsm = await jetstreamManager(intruder);
+    await jsm.streams.purge(WORK_QUEUE.stream, { filter: workSubject('elsewhere', '1') });
+    const stranded = (await jsm.consumers.info(WORK_QUEUE.stream, WORK_QUEUE.consumer)).num_pending === 0;
+    // The defect this guards against is the server's; on the 2.9 servers Debian ships it shows.
+    if (/^2\.9\./.test(intruder.info?.version ?? '')) expect(stranded).toBe(true);
+    const executor = await startServices(nats.url, workdir, logger, [{ id: 'exA', security: nats.security('exA') }]);
+    started.push({ close: () => executor.stop() });
+    const summary = await within('the search', run, 40_000, logger);
+    const events = await log(workdir, searchId);
+    expect(summary.experiments).toBe(3);
+    const dispatched = ofType(events, 'ExperimentDispatched').map((e) => e.data.experimentId);
+    const outcomes = [...ofType(events, 'ExperimentSucceeded'), ...ofType(events, 'ExperimentFailed')].map((e) => e.data.experimentId);
+    expect([...outcomes].sort()).toEqual([...dispatched].sort());
+    if (stranded) {
+      // Each stranded dispatch ran out its lease and went out again as its node's next attempt.
+      expect(logger.matching(/left the work queue but no executor reported on it/).length).toBeGreaterThanOrEqual(2);
+      expect(ofType(events, 'ExperimentFailed').filter((e) => e.data.kind === 'lease-expired').map((e) => e.data.experimentId).sort()).toEqual(['1#1', '2#1']);
+      expect(dispatched).toEqual(expect.arrayContaining(['1#2', '2#2']));
+    }
+  }, 60_000);
+
+  it('a work queue made by an earlier version is brought to one dispatch per node when a coordinator opens it, keeping what waits in it', async () => {
+    const jsm = await jetstreamManager(await as('intruder'));
+    // The queue as the version that withdrew attempts with a filtered purge made it: no per-subject limit.
+    await jsm.streams.delete(WORK_QUEUE.stream);
+    await jsm.streams.add({ name: WORK_QUEUE.stream, subjects: [`${WORK_QUEUE.subject}.>`], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
+    const js = jetstream(await as('intruder'));
+    await js.publish(workSubject('old', '1'), 'waiting since before the upgrade');
+    const coordinator = await connect({ servers: nats.url, authenticator: nkeyAuthenticator(nats.security('coordinator').identity.seed) });
+    started.push(coordinator);
+    const warnings: string[] = [];
+    const queue = await DispatchQueue.open(coordinator, workQueueFor(2_000), { warn: (m) => void warnings.push(m) });
+    started.push({ close: async () => queue.close() });
+    const info = await jsm.streams.info(WORK_QUEUE.stream);
+    expect(info.config.max_msgs_per_subject).toBe(1);
+    expect(info.state.messages).toBe(1);
+    expect(warnings).toEqual([]);
+    // A node's new attempt replaces its earlier one; another node's dispatch stays, and both are owed to the executors.
+    await queue.publish({ searchId: 'new', experimentId: '1#1', nodeId: '1' }, 'attempt 1');
+    await queue.publish({ searchId: 'new', experimentId: '1#2', nodeId: '1' }, 'attempt 2');
+    expect((await jsm.streams.getMessage(WORK_QUEUE.stream, { last_by_subj: workSubject('new', '1') }))!.string()).toBe('attempt 2');
+    expect((await jsm.streams.info(WORK_QUEUE.stream)).state.messages).toBe(2);
+    expect((await jsm.consumers.info(WORK_QUEUE.stream, WORK_QUEUE.consumer)).num_pending).toBe(2);
+  }, 30_000);
 });

@@ -33,7 +33,7 @@ const COORDINATOR_JETSTREAM = [
   `${WORK_QUEUE.subject}.>`,
   `${WORK_QUEUE.deadSubject}.>`,
   ...[stream, deadStream].flatMap((name) => [`$JS.API.STREAM.INFO.${name}`, `$JS.API.STREAM.CREATE.${name}`]),
-  `$JS.API.STREAM.PURGE.${stream}`,
+  `$JS.API.STREAM.UPDATE.${stream}`,
   `$JS.API.STREAM.MSG.GET.${stream}`,
   `$JS.API.STREAM.MSG.DELETE.${stream}`,
   `$JS.API.CONSUMER.INFO.${stream}.${consumer}`,

@@ -89,15 +89,27 @@ const isNotFound = (error: unknown) => /not found/i.test((error as Error)?.messa
  * consumer to `settings` (the coordinator owns them; executors only read the consumer).
  */
 export async function ensureWorkQueue(jsm: JetStreamManager, settings: WorkQueueSettings): Promise<void> {
-  const streams: { name: string; subjects: string[]; retention: RetentionPolicy }[] = [
-    { name: WORK_QUEUE.stream, subjects: [`${WORK_QUEUE.subject}.>`], retention: RetentionPolicy.Workqueue },
+  const streams: { name: string; subjects: string[]; retention: RetentionPolicy; max_msgs_per_subject?: number }[] = [
+    // One subject per node and one message per subject: queueing a node's new attempt discards the
+    // attempt it replaces (its lease ran out) in the same step. A filtered purge did this before, but
+    // nats-server 2.9 moves the consumer past every message older than the purge, on any subject:
+    // a dispatch queued while no executor was pulling was then never delivered.
+    { name: WORK_QUEUE.stream, subjects: [`${WORK_QUEUE.subject}.>`], retention: RetentionPolicy.Workqueue, max_msgs_per_subject: 1 },
     { name: WORK_QUEUE.deadStream, subjects: [`${WORK_QUEUE.deadSubject}.>`], retention: RetentionPolicy.Limits },
   ];
   for (const stream of streams) {
+    let existing;
     try {
-      await jsm.streams.info(stream.name);
+      existing = await jsm.streams.info(stream.name);
     } catch (error) {
       if (!isNotFound(error)) throw error;
+    }
+    if (existing) {
+      // A stream made by an earlier version (which purged instead) gets the per-subject limit.
+      if (stream.max_msgs_per_subject !== undefined && existing.config.max_msgs_per_subject !== stream.max_msgs_per_subject) {
+        await jsm.streams.update(stream.name, { max_msgs_per_subject: stream.max_msgs_per_subject });
+      }
+    } else {
       await jsm.streams.add({
         ...stream,
         storage: StorageType.File,
@@ -174,8 +186,9 @@ export class DispatchQueue {
   }
 
   /**
-   * Queues a dispatch (the signed envelope as JSON). Earlier attempts of the same node still in the
-   * queue are withdrawn first: their leases ran out and this attempt replaces them.
+   * Queues a dispatch (the signed envelope as JSON). An earlier attempt of the same node still in
+   * the queue is discarded as this one is stored (the stream keeps one message per node's subject):
+   * its lease ran out and this attempt replaces it.
    */
   async publish(dispatch: { searchId: string; experimentId: string; nodeId: string }, payload: string, patienceMs = 300_000): Promise<void> {
     const subject = workSubject(dispatch.searchId, dispatch.nodeId);
@@ -183,18 +196,20 @@ export class DispatchQueue {
     // message id makes a retry of a publish whose ack was lost a duplicate the stream drops.
     await untilAnswered(
       `queueing dispatch ${dispatch.experimentId} on ${WORK_QUEUE.stream}`,
-      async () => {
-        await this.jsm.streams.purge(WORK_QUEUE.stream, { filter: subject });
-        await jetstream(this.nc).publish(subject, payload, { msgID: `${dispatch.searchId}/${dispatch.experimentId}` });
-      },
+      () => jetstream(this.nc).publish(subject, payload, { msgID: `${dispatch.searchId}/${dispatch.experimentId}` }),
       this.log,
       patienceMs,
     );
   }
 
   /**
-   * Whether this dispatch is still in the queue: waiting, or taken and not yet acked (a work queue
-   * removes a message on its ack). False once its executor acked it, or if it was lost.
+   * Whether this dispatch is still in the queue and still owed to an executor: waiting, or taken
+   * and not yet acked (a work queue removes a message on its ack). False once its executor acked
+   * it, if it was lost, and if the consumer has passed it for good: a message at or below the
+   * consumer's ack floor that is still stored will never be delivered (nats-server 2.9 strands
+   * messages so after a filtered purge, and after their last delivery when the dead-letter
+   * advisory is missed). A stranded dispatch then gets a lease like a lost one, and is dispatched
+   * again when it runs out.
    */
   async holds(dispatch: { searchId: string; experimentId: string; nodeId: string }): Promise<boolean> {
     const stored = await this.jsm.streams.getMessage(WORK_QUEUE.stream, { last_by_subj: workSubject(dispatch.searchId, dispatch.nodeId) }).catch((error: unknown) => {
@@ -203,10 +218,12 @@ export class DispatchQueue {
     });
     if (!stored) return false;
     try {
-      return dispatchOf(stored.string()).experimentId === dispatch.experimentId;
+      if (dispatchOf(stored.string()).experimentId !== dispatch.experimentId) return false;
     } catch {
       return false;
     }
+    const consumer = await this.jsm.consumers.info(WORK_QUEUE.stream, WORK_QUEUE.consumer);
+    return stored.seq > consumer.ack_floor.stream_seq;
   }
 
   /** Dispatches waiting in the queue (not yet taken or acked). */
