@@ -175,7 +175,8 @@ describe('a secured cluster under forgery (nkeys, signed messages, reports bound
     const outcomes = [...ofType(events, 'ExperimentSucceeded'), ...ofType(events, 'ExperimentFailed')].map((e) => e.data.experimentId).sort();
     expect(outcomes).toEqual(starts.map((e) => e.data.experimentId).sort());
     expect(new Set(outcomes).size).toBe(4);
-    expect(JSON.stringify(events)).not.toMatch(/FORGED|evil#|"7#1"|0\.99/);
+    // The forged score as a JSON number (a bare /0\.99/ also matched a timestamp such as 09:45:10.990Z).
+    expect(JSON.stringify(events)).not.toMatch(/FORGED|evil#|"7#1"|:0\.99[,}]/);
     // Nothing forged was executed: no executor reported starting a forged dispatch.
     expect(started.map((s) => s.body.experimentId).filter((id) => String(id).startsWith('evil'))).toEqual([]);
     expect(started.filter((s) => s.body.experimentId === claim.experimentId && s.packet.data.signer === nats.trust.executors.exA)).toHaveLength(1);
