@@ -239,6 +239,39 @@ describe('dispatches through the JetStream work queue (secured cluster)', () => 
     }
   }, 60_000);
 
+  it('says which dispatches the queue still owes an executor: waiting, taken, given back; not one out of deliveries whose dead-letter advisory was missed', async () => {
+    const coordinator = await connect({ servers: nats.url, authenticator: nkeyAuthenticator(nats.security('coordinator').identity.seed) });
+    started.push(coordinator);
+    // Ack wait 200 ms, two deliveries; the advisory subscription is closed at once (an advisory missed).
+    const queue = await DispatchQueue.open(coordinator, workQueueFor(800, 2), { warn: () => undefined });
+    queue.close();
+    const dispatch = (nodeId: string) => ({ searchId: 'owed', experimentId: `${nodeId}#1`, nodeId });
+    const executor = await as('exB');
+    const consumer = await jetstream(executor).consumers.get(WORK_QUEUE.stream, WORK_QUEUE.consumer);
+    await queue.publish(dispatch('1'), JSON.stringify(dispatch('1')));
+    expect(await queue.holds(dispatch('1'))).toBe(true); // waiting
+    const taken = (await consumer.next({ expires: 2_000 }))!;
+    expect(taken.json<{ experimentId: string }>().experimentId).toBe('1#1');
+    expect(await queue.holds(dispatch('1'))).toBe(true); // taken, not acked
+    taken.nak();
+    await executor.flush();
+    expect(await queue.holds(dispatch('1'))).toBe(true); // given back
+    expect((await consumer.next({ expires: 2_000 }))!.info.deliveryCount).toBe(2);
+    // Its last delivery runs out (no ack); the consumer will not deliver it again, and nothing moves it.
+    expect(await consumer.next({ expires: 1_000 })).toBeNull();
+    const jsm = await jetstreamManager(await as('intruder'));
+    expect((await jsm.streams.getMessage(WORK_QUEUE.stream, { last_by_subj: workSubject('owed', '1') }))).not.toBeNull();
+    expect(await queue.holds(dispatch('1'))).toBe(false);
+    // A dispatch of another node queued after it is owed again.
+    await queue.publish(dispatch('2'), JSON.stringify(dispatch('2')));
+    expect(await queue.holds(dispatch('2'))).toBe(true);
+    const next = (await consumer.next({ expires: 2_000 }))!;
+    next.ack();
+    await executor.flush();
+    expect(await queue.holds(dispatch('2'))).toBe(false); // done
+    await jsm.streams.purge(WORK_QUEUE.stream);
+  }, 30_000);
+
   it('a work queue made by an earlier version is brought to one dispatch per node when a coordinator opens it, keeping what waits in it', async () => {
     const jsm = await jetstreamManager(await as('intruder'));
     // The queue as the version that withdrew attempts with a filtered purge made it: no per-subject limit.

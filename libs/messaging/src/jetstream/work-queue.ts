@@ -205,11 +205,13 @@ export class DispatchQueue {
   /**
    * Whether this dispatch is still in the queue and still owed to an executor: waiting, or taken
    * and not yet acked (a work queue removes a message on its ack). False once its executor acked
-   * it, if it was lost, and if the consumer has passed it for good: a message at or below the
-   * consumer's ack floor that is still stored will never be delivered (nats-server 2.9 strands
-   * messages so after a filtered purge, and after their last delivery when the dead-letter
-   * advisory is missed). A stranded dispatch then gets a lease like a lost one, and is dispatched
-   * again when it runs out.
+   * it, if it was lost, and if the consumer has passed it for good, so that it will never be
+   * delivered although it is stored: it lies at or below the consumer's ack floor (nats-server 2.9
+   * strands messages so after a filtered purge of another subject), or the consumer delivered past
+   * it and holds nothing unacked (a nak'd dispatch still counts as unacked; one out of deliveries
+   * does not, and if the dead-letter advisory was missed, during a broker restart say, nothing else
+   * would move it). A stranded dispatch then gets a lease like a lost one, and is dispatched again
+   * when it runs out.
    */
   async holds(dispatch: { searchId: string; experimentId: string; nodeId: string }): Promise<boolean> {
     const stored = await this.jsm.streams.getMessage(WORK_QUEUE.stream, { last_by_subj: workSubject(dispatch.searchId, dispatch.nodeId) }).catch((error: unknown) => {
@@ -223,7 +225,8 @@ export class DispatchQueue {
       return false;
     }
     const consumer = await this.jsm.consumers.info(WORK_QUEUE.stream, WORK_QUEUE.consumer);
-    return stored.seq > consumer.ack_floor.stream_seq;
+    const passed = stored.seq <= consumer.ack_floor.stream_seq || (stored.seq <= consumer.delivered.stream_seq && consumer.num_ack_pending === 0);
+    return !passed;
   }
 
   /** Dispatches waiting in the queue (not yet taken or acked). */
