@@ -33,7 +33,7 @@ function twoRunSearch(dev: number[], gate?: number[], budget: Budget = { experim
 
 describe('admission parameters', () => {
   it('default to the calibrated, verified test at the levels the README states', () => {
-    expect(admissionPolicy().params).toEqual({ test: 'calibrated', alpha: 0.05, devAlpha: 0.2, minRelativeGain: 0.002, sigmas: 1, gateMargin: 0, maxRuns: 6, mode: 'verified', gateScarcity: 2, gateRuns: 4 });
+    expect(admissionPolicy().params).toEqual({ test: 'calibrated', alpha: 0.05, devAlpha: 0.2, minRelativeGain: 0.002, sigmas: 1, gateMargin: 0, maxRuns: 6, mode: 'verified', gateScarcity: 2, gateRuns: 4, refusedBar: false });
   });
 
   it('refuses levels outside (0, 1), a negative floor or margin, and a maximum of runs below one', () => {
@@ -330,5 +330,58 @@ describe('admission: the gate is kept for candidates that could become the best 
 
   it('with gateScarcity 0 (and in searches started before version 4) every dev-cleared candidate is gated', () => {
     expect(admissionPolicy({ gateScarcity: 0 }).decide(sibling([0.6, 0.61], 20, 5), '2')).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
+  });
+});
+
+describe('admission with refusedBar: the gate is not asked again about what dev ranks below a candidate it refused', () => {
+  // Node 1 (dev 0.70) cleared dev over the root and the gate refused it (gate no better than the
+  // root's); node 2, its sibling, clears the dev screen with `dev2`. Gate calls to spare (no scarcity).
+  let refusedResult = '';
+  function afterRefusal(dev2: number[], options: { underAnotherParent?: boolean } = {}): { tree: SearchTree; candidate: string } {
+    gateCalls = 0;
+    const s = new EventScript('s1');
+    s.start({ budget: { experiments: 10, parallel: 1, gateEvaluations: 8 } });
+    s.baseline([0.5, 0.52]);
+    gateRuns(s, '0', [0.5, 0.52]);
+    // With another parent: node 1 is admitted (dev 0.6), and the candidate is its child.
+    if (options.underAnotherParent) {
+      s.propose('1', '0', { lr: 0.3 });
+      s.succeed('1', [0.6, 0.61]);
+      gateRuns(s, '1', [0.6, 0.61]);
+      s.decide('1', true);
+    }
+    const refused = options.underAnotherParent ? '2' : '1';
+    s.propose(refused, '0', { lr: 0.1 });
+    refusedResult = s.succeed(refused, [0.7, 0.71]).id;
+    gateRuns(s, refused, [0.5, 0.52]);
+    s.decide(refused, false, 'gate-disagrees');
+    const candidate = options.underAnotherParent ? '1.1' : '2';
+    s.propose(candidate, options.underAnotherParent ? '1' : '0', { lr: 0.2 });
+    s.succeed(candidate, dev2);
+    return { tree: fold(s.events), candidate };
+  }
+  const decide = (params: { refusedBar?: boolean }, dev2: number[], options: { underAnotherParent?: boolean } = {}) => {
+    const { tree, candidate } = afterRefusal(dev2, options);
+    return admissionPolicy(params).decide(tree, candidate);
+  };
+
+  it('rejects, without a gate call, a dev-cleared candidate whose dev score is no better than a refused sibling\'s', () => {
+    const decision = decide({ refusedBar: true }, [0.65, 0.66]);
+    expect(decision).toMatchObject({ action: 'reject', rule: 'gate-dominated' });
+    expect(decision.reason).toContain("node 1's dev score 0.705 was at least as good and the gate refused it against 0");
+    expect(decision.evidence).toContain(refusedResult);
+  });
+
+  it('gates a candidate that beats every refused sibling on dev (a new dev record still gets its call)', () => {
+    expect(decide({ refusedBar: true }, [0.8, 0.81])).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
+  });
+
+  it('null case: a refusal against another parent does not bar a candidate', () => {
+    // Node 1.1 beats its parent 1 (0.605) on dev but not the refused root child 2 (0.705).
+    expect(decide({ refusedBar: true }, [0.65, 0.66], { underAnotherParent: true })).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
+  });
+
+  it('off by default: the same candidate is gated', () => {
+    expect(decide({}, [0.65, 0.66])).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
   });
 });

@@ -63,6 +63,14 @@ export const AdmissionParamsSchema = z.object({
    * searches started before admission version 5 ran.
    */
   gateRuns: z.number().int().min(0).max(100).default(4),
+  /**
+   * A dev-cleared candidate goes to the gate only if its dev score beats every candidate the gate
+   * already refused against the same parent: a sibling with a higher dev gain did not convince the
+   * gate, so a lower one is unlikely to. This stops a search from spending its gate budget on a
+   * region that dev favours and the gate does not (each new dev record there still gets one call).
+   * Off by default; fewer gate calls never weaken the guarantee.
+   */
+  refusedBar: z.boolean().default(false),
 });
 export type AdmissionParams = z.infer<typeof AdmissionParamsSchema>;
 
@@ -165,6 +173,20 @@ function gateReserved(tree: SearchTree, node: TreeNode, left: number, scarcity: 
 }
 
 /**
+ * The best-scoring (on dev) candidate the gate refused against `parent`, when its dev score is at
+ * least the candidate's (`refusedBar`); undefined when the candidate beats every such refusal.
+ */
+function refusedAbove(tree: SearchTree, node: TreeNode, parent: TreeNode): TreeNode | undefined {
+  const direction = tree.objective!.direction;
+  let best: TreeNode | undefined;
+  for (const n of tree.nodes.values()) {
+    if (n.id === node.id || n.decision?.rule !== 'gate-disagrees' || !n.result || admittedAncestor(tree, n.id)?.id !== parent.id) continue;
+    if (!best || orient(n.result.mean, direction) > orient(best.result!.mean, direction)) best = n;
+  }
+  return best && orient(best.result!.mean, direction) >= orient(node.result!.mean, direction) ? best : undefined;
+}
+
+/**
  * Verified improvement: a candidate is admitted only when its dev gain over its admitted parent
  * clears the dev screen and the sealed gate agrees by a noise-aware margin, on evidence that ran as
  * the search requires. Called before the gate (→ more runs, gate or reject) and once after (→ admit
@@ -210,6 +232,11 @@ export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
       if (left <= 0) return out('reject', 'gate-budget-exhausted', `dev gain ${fmt(dev.delta)} clears the threshold but no gate evaluation is left`, dev.deltas, devEvidence);
       const reserve = params.gateScarcity > 0 ? gateReserved(tree, node, left, params.gateScarcity) : undefined;
       if (reserve) return out('reject', 'gate-reserved', `dev gain ${fmt(dev.delta)} over ${parent.id} clears ${fmt(dev.threshold)}, but ${reserve.reason}`, dev.deltas, [...devEvidence, ...reserve.evidence]);
+      const refused = params.refusedBar ? refusedAbove(tree, node, parent) : undefined;
+      if (refused) {
+        const reason = `dev gain ${fmt(dev.delta)} over ${parent.id} clears ${fmt(dev.threshold)}, but node ${refused.id}'s dev score ${fmt(refused.result!.mean)} was at least as good and the gate refused it against ${parent.id}: the gate is kept for a candidate that beats it`;
+        return out('reject', 'gate-dominated', reason, dev.deltas, [...devEvidence, refused.result!.eventId, refused.decision!.eventId]);
+      }
       return out('gate', 'dev-cleared', `dev gain ${fmt(dev.delta)} over ${parent.id} clears ${fmt(dev.threshold)}: ask the gate`, dev.deltas, devEvidence);
     }
     const gate = gateComparison(tree, node, parent, params);
