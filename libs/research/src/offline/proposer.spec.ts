@@ -209,6 +209,48 @@ describe('OfflineProposer', () => {
     }
   });
 
+  it('with setAsideAfter 3, sets its surrogate aside under a node whose last three dev-cleared children the gate refused, says so, and takes it up again after an admission', async () => {
+    const proposer = new OfflineProposer({ setAsideAfter: 3 });
+    // Eight design points out (none admitted), then root children that cleared dev and were refused
+    // by the gate: a region dev favours and the gate does not.
+    const s = started();
+    for (let k = 1; k <= 8; k++) {
+      s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
+      s.succeed(String(k), [0.3 + 0.01 * k, 0.31 + 0.01 * k]);
+      s.decide(String(k), false);
+    }
+    const refuse = (k: number) => {
+      s.propose(String(k), '0', { lr: 0.02, width: 10 + k });
+      s.succeed(String(k), [0.7, 0.71]);
+      s.decide(String(k), false, 'gate-disagrees');
+    };
+    refuse(9);
+    refuse(10);
+    // Null case: two refusals in a row, the surrogate still leads.
+    for (const p of await proposer.propose(request(fold(s.events), '0'))) {
+      expect(p.mechanism).toMatch(/a surrogate conditioned on node 0/);
+      expect(p.mechanism).not.toMatch(/set aside/);
+    }
+    // A dev-rejected child between refusals does not break the run: only an admission does.
+    s.propose('11', '0', { lr: 0.9 });
+    s.succeed('11', [0.2, 0.21]);
+    s.decide('11', false);
+    refuse(12);
+    const aside = await proposer.propose(request(fold(s.events), '0'));
+    expect(aside).toHaveLength(2);
+    for (const p of aside) {
+      expect(p.mechanism).not.toMatch(/a surrogate conditioned on node 0/);
+      expect(p.mechanism).toContain('The surrogate is set aside under node 0: the gate refused its last 3 dev-cleared children (9, 10, 12) since one was admitted');
+    }
+    // Null case: by default the surrogate is never set aside.
+    for (const p of await new OfflineProposer().propose(request(fold(s.events), '0'))) expect(p.mechanism).toMatch(/a surrogate conditioned on node 0/);
+    // One admitted child: the surrogate leads again.
+    s.propose('13', '0', { lr: 0.05 });
+    s.succeed('13', [0.72, 0.73]);
+    s.decide('13', true);
+    for (const p of await proposer.propose(request(fold(s.events), '0'))) expect(p.mechanism).not.toMatch(/set aside/);
+  });
+
   it('says what is missing when the task declares no parameter space', async () => {
     const bare = { ...task, spec: { ...task.spec, parameters: undefined } };
     await expect(proposer.propose({ ...request(fold(started().events), '0'), task: bare })).rejects.toThrow(/declares no parameter space/);

@@ -23,6 +23,12 @@ export interface OfflineProposerOptions {
   pairChance?: number;
   /** false: no surrogate, the heuristic local search alone (the ablation of bench/ao.mjs `no-surrogate`). */
   surrogate?: boolean;
+  /**
+   * Set the surrogate aside under a node after this many gate refusals in a row among its children
+   * (see `refusedInARow`), until one is admitted; unset: never (the default). Measured as
+   * bench/ao.mjs `set-aside` (3): better where dev misleads (routing, movies), worse on penguins.
+   */
+  setAsideAfter?: number;
 }
 
 /**
@@ -52,13 +58,18 @@ export class OfflineProposer implements Proposer {
     const relaxed: ClaimedInsight[] = [];
     let constraints = claims.constraints;
     // Fitted once per request: lessons filter its candidates, they do not change the model.
-    const surrogate = this.options.surrogate === false ? undefined : nodeSurrogate(tree, parentId, space);
+    const fitted = this.options.surrogate === false ? undefined : nodeSurrogate(tree, parentId, space);
     // Past the root's initial design, once the surrogate can be fitted, it leads the root's expansions too.
-    const designPhase = parentId === ROOT_NODE_ID && !designFailed(tree) && !(surrogate && tree.nodes.get(ROOT_NODE_ID)!.children.length >= DESIGN_SIZE);
+    const designPhase = parentId === ROOT_NODE_ID && !designFailed(tree) && !(fitted && tree.nodes.get(ROOT_NODE_ID)!.children.length >= DESIGN_SIZE);
+    // Set aside while the gate keeps refusing what dev favours here (see `refusedInARow`).
+    const setAsideAfter = this.options.setAsideAfter;
+    const refused = fitted && setAsideAfter !== undefined ? refusedInARow(tree, parentId) : [];
+    const surrogate = setAsideAfter !== undefined && refused.length >= setAsideAfter ? undefined : fitted;
+    const setAside = surrogate === fitted ? '' : ` The surrogate is set aside under node ${parentId}: the gate refused its last ${refused.length} dev-cleared children (${refused.join(', ')}) since one was admitted, so this is the heuristic local search until one is.`;
     for (;;) {
       const proposals = designPhase
         ? this.explore(request, space, config, constraints, claims.findings)
-        : this.local(request, space, config, { ...claims, constraints }, surrogate);
+        : this.local(request, space, config, { ...claims, constraints }, surrogate).map((p) => (setAside ? { ...p, mechanism: p.mechanism + setAside } : p));
       if (proposals.length > 0 || constraints.length === 0) return proposals.map((p) => withRelaxed(p, relaxed));
       const weakest = weakestOf(constraints);
       relaxed.push(weakest);
@@ -201,6 +212,23 @@ export class OfflineProposer implements Proposer {
 }
 
 // Whether a whole design of directions from the root was decided and none was admitted.
+/**
+ * The node's children the gate refused (`gate-disagrees`) since its last admitted child, in order.
+ * When dev keeps favouring what the gate does not confirm (dev overfitting: a region dev's few
+ * items like), a surrogate fitted to dev scores keeps drawing there; with `setAsideAfter`, after
+ * that many refusals in a row the node's next batches come from the heuristic local search
+ * instead, until a child is admitted.
+ */
+export function refusedInARow(tree: SearchTree, parentId: string): string[] {
+  let run: string[] = [];
+  for (const id of tree.nodes.get(parentId)?.children ?? []) {
+    const child = tree.nodes.get(id)!;
+    if (child.decision?.admitted) run = [];
+    else if (child.decision?.rule === 'gate-disagrees') run.push(id);
+  }
+  return run;
+}
+
 function designFailed(tree: SearchTree): boolean {
   const decided = tree.nodes.get(ROOT_NODE_ID)!.children.map((id) => tree.nodes.get(id)!).filter((n) => n.decision || n.failure);
   return decided.length >= DESIGN_SIZE && decided.every((n) => !n.decision?.admitted);
