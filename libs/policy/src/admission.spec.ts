@@ -381,6 +381,49 @@ describe('admission with refusedBar: the gate is not asked again about what dev 
     expect(decide({ refusedBar: true }, [0.65, 0.66], { underAnotherParent: true })).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
   });
 
+  it('bars a candidate whose dev score equals a refused sibling\'s ("at least as good")', () => {
+    expect(decide({ refusedBar: true }, [0.7, 0.71])).toMatchObject({ action: 'reject', rule: 'gate-dominated' });
+  });
+
+  it('measures a candidate against the best refused sibling, whatever the order they were refused in', () => {
+    for (const order of [[0.8, 0.7], [0.7, 0.8]]) {
+      gateCalls = 0;
+      const s = new EventScript('s1');
+      s.start({ budget: { experiments: 10, parallel: 1, gateEvaluations: 8 } });
+      s.baseline([0.5, 0.52]);
+      gateRuns(s, '0', [0.5, 0.52]);
+      order.forEach((dev, i) => {
+        const id = String(i + 1);
+        s.propose(id, '0', { lr: 0.1 * (i + 1) });
+        s.succeed(id, [dev, dev + 0.01]);
+        gateRuns(s, id, [0.5, 0.52]);
+        s.decide(id, false, 'gate-disagrees');
+      });
+      s.propose('3', '0', { lr: 0.35 });
+      s.succeed('3', [0.75, 0.76]);
+      const decision = admissionPolicy({ refusedBar: true }).decide(fold(s.events), '3');
+      expect(decision).toMatchObject({ action: 'reject', rule: 'gate-dominated' });
+      expect(decision.reason).toContain(`node ${order.indexOf(0.8) + 1}'s dev score 0.805`);
+    }
+  });
+
+  it('null case: a sibling that was admitted, or rejected for another reason, is no bar', () => {
+    for (const rule of ['verified', 'gate-reserved']) {
+      gateCalls = 0;
+      const s = new EventScript('s1');
+      s.start({ budget: { experiments: 10, parallel: 1, gateEvaluations: 8 } });
+      s.baseline([0.5, 0.52]);
+      gateRuns(s, '0', [0.5, 0.52]);
+      s.propose('1', '0', { lr: 0.1 });
+      s.succeed('1', [0.7, 0.71]);
+      if (rule === 'verified') gateRuns(s, '1', [0.7, 0.71]);
+      s.decide('1', rule === 'verified', rule);
+      s.propose('2', '0', { lr: 0.2 });
+      s.succeed('2', [0.65, 0.66]);
+      expect(admissionPolicy({ refusedBar: true }).decide(fold(s.events), '2')).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
+    }
+  });
+
   it('off by default: the same candidate is gated', () => {
     expect(decide({}, [0.65, 0.66])).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
   });

@@ -180,7 +180,7 @@ function refusedAbove(tree: SearchTree, node: TreeNode, parent: TreeNode): TreeN
   const direction = tree.objective!.direction;
   let best: TreeNode | undefined;
   for (const n of tree.nodes.values()) {
-    if (n.id === node.id || n.decision?.rule !== 'gate-disagrees' || !n.result || admittedAncestor(tree, n.id)?.id !== parent.id) continue;
+    if (n.decision?.rule !== 'gate-disagrees' || !n.result || admittedAncestor(tree, n.id)?.id !== parent.id) continue;
     if (!best || orient(n.result.mean, direction) > orient(best.result!.mean, direction)) best = n;
   }
   return best && orient(best.result!.mean, direction) >= orient(node.result!.mean, direction) ? best : undefined;
