@@ -42,7 +42,7 @@ const ofType = <T extends RecordedSearchEvent['type']>(events: RecordedSearchEve
 const within = <T>(what: string, promise: Promise<T>, ms: number, logger: CapturingLogger) =>
   Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms; warnings: ${logger.warnings.slice(-6).join(' | ')}`)), ms))]);
 
-async function as(role: 'intruder' | 'exB'): Promise<NatsConnection> {
+async function as(role: 'intruder' | 'exB' | 'coordinator'): Promise<NatsConnection> {
   const nc = await connect({
     servers: nats.url,
     authenticator: nkeyAuthenticator(nats.security(role).identity.seed),
@@ -240,8 +240,7 @@ describe('dispatches through the JetStream work queue (secured cluster)', () => 
   }, 60_000);
 
   it('says which dispatches the queue still owes an executor: waiting, taken, given back; not one out of deliveries whose dead-letter advisory was missed', async () => {
-    const coordinator = await connect({ servers: nats.url, authenticator: nkeyAuthenticator(nats.security('coordinator').identity.seed) });
-    started.push(coordinator);
+    const coordinator = await as('coordinator');
     // Ack wait 200 ms, two deliveries; the advisory subscription is closed at once (an advisory missed).
     const queue = await DispatchQueue.open(coordinator, workQueueFor(800, 2), { warn: () => undefined });
     queue.close();
@@ -279,8 +278,7 @@ describe('dispatches through the JetStream work queue (secured cluster)', () => 
     await jsm.streams.add({ name: WORK_QUEUE.stream, subjects: [`${WORK_QUEUE.subject}.>`], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
     const js = jetstream(await as('intruder'));
     await js.publish(workSubject('old', '1'), 'waiting since before the upgrade');
-    const coordinator = await connect({ servers: nats.url, authenticator: nkeyAuthenticator(nats.security('coordinator').identity.seed) });
-    started.push(coordinator);
+    const coordinator = await as('coordinator');
     const warnings: string[] = [];
     const queue = await DispatchQueue.open(coordinator, workQueueFor(2_000), { warn: (m) => void warnings.push(m) });
     started.push({ close: async () => queue.close() });

@@ -163,10 +163,7 @@ function gateReserved(tree: SearchTree, node: TreeNode, left: number, scarcity: 
   const experimentsLeft = (tree.started?.budget.experiments ?? 0) - experimentsUsed(tree);
   if (left * scarcity > experimentsLeft) return undefined;
   const direction = tree.objective!.direction;
-  let best: TreeNode | undefined;
-  for (const n of tree.nodes.values()) {
-    if (n.status === 'admitted' && n.result && (!best || orient(n.result.mean, direction) > orient(best.result!.mean, direction))) best = n;
-  }
+  const best = bestOnDev(tree, (n) => n.status === 'admitted');
   if (!best || orient(node.result!.mean, direction) > orient(best.result!.mean, direction)) return undefined;
   const reason = `its dev score ${fmt(node.result!.mean)} does not beat the best admitted node ${best.id}'s ${fmt(best.result!.mean)}, and ${left} gate evaluation(s) are left for ${experimentsLeft} more experiment(s): the gate is kept for candidates that could become the best`;
   return { reason, evidence: [best.result!.eventId] };
@@ -178,12 +175,18 @@ function gateReserved(tree: SearchTree, node: TreeNode, left: number, scarcity: 
  */
 function refusedAbove(tree: SearchTree, node: TreeNode, parent: TreeNode): TreeNode | undefined {
   const direction = tree.objective!.direction;
+  const best = bestOnDev(tree, (n) => n.decision?.rule === 'gate-disagrees' && admittedAncestor(tree, n.id)?.id === parent.id);
+  return best && orient(best.result!.mean, direction) >= orient(node.result!.mean, direction) ? best : undefined;
+}
+
+/** The node with the best dev score among those with a result that `keep` accepts (the first of a tie). */
+function bestOnDev(tree: SearchTree, keep: (n: TreeNode) => boolean): TreeNode | undefined {
+  const direction = tree.objective!.direction;
   let best: TreeNode | undefined;
   for (const n of tree.nodes.values()) {
-    if (n.decision?.rule !== 'gate-disagrees' || !n.result || admittedAncestor(tree, n.id)?.id !== parent.id) continue;
-    if (!best || orient(n.result.mean, direction) > orient(best.result!.mean, direction)) best = n;
+    if (n.result && keep(n) && (!best || orient(n.result.mean, direction) > orient(best.result!.mean, direction))) best = n;
   }
-  return best && orient(best.result!.mean, direction) >= orient(node.result!.mean, direction) ? best : undefined;
+  return best;
 }
 
 /**
