@@ -40,8 +40,11 @@ export interface CoordinatorEvaluators {
   readonly sandbox: SandboxKind;
   /** Dev runs of a commit with these seeds (the baseline's, and adaptive repeats of a node); a run without a score throws DevEvaluationError. */
   dev(commit: string, seeds: number[]): Promise<MeasuredRuns>;
-  /** A sealed evaluation, seeds 1..`seeds` (default: the task's repeats); a run without a score throws SealedEvaluationError. */
-  sealed(commit: string, which: 'gate' | 'test', seeds?: number): Promise<MeasuredRuns>;
+  /**
+   * A sealed evaluation, `seeds` seeds (default: the task's repeats) from seed `from` (default 1; a
+   * second gate look runs the seeds after its first look's); a run without a score throws SealedEvaluationError.
+   */
+  sealed(commit: string, which: 'gate' | 'test', seeds?: number, from?: number): Promise<MeasuredRuns>;
 }
 
 /**
@@ -69,10 +72,10 @@ export function worktreeEvaluators(task: Task, repo: ArtifactRepo, signal?: Abor
         await removeWorktree(repo, worktree);
       }
     },
-    async sealed(commit, which, seeds = task.spec.budgets.repeats) {
+    async sealed(commit, which, seeds = task.spec.budgets.repeats, from = 1) {
       // The same seeds for every node: one evaluation, several runs, so a configuration that is
       // unstable across seeds cannot win the gate or the test on one lucky draw.
-      const result = await evaluateSealed({ task, repo, commit, which, seeds: seedsUpTo(seeds), signal });
+      const result = await evaluateSealed({ task, repo, commit, which, seeds: seedsUpTo(seeds).map((s) => s + from - 1), signal });
       return { runs: result.runs, sandbox: result.sandbox, evaluatorHash: result.evaluatorHash };
     },
   };

@@ -17,8 +17,8 @@ export function runMemo(memo: FamilyMemo, options: { execute: boolean; repeats: 
   return {
     dev: (commit, seeds) => measured(memo.devRuns(commit, seeds)),
     test: (commit, seeds) => measured(memo.testRuns(commit, seeds)),
-    gate(commit, seeds): GateOutcome | undefined {
-      const found = memo.gate(commit, seeds ?? options.repeats);
+    gate(commit, seeds, from): GateOutcome | undefined {
+      const found = memo.gate(commit, seeds ?? options.repeats, from);
       if (!found) return undefined;
       const under = { sandbox: found.sandbox ?? options.sandbox, ...(found.evaluatorHash ? { evaluatorHash: found.evaluatorHash } : {}), reusedFrom: found.source };
       return found.ok ? { ok: true, runs: found.runs, ...under } : { ok: false, kind: found.kind, detail: found.detail, outputTail: '', ...under };

@@ -1,6 +1,8 @@
 import type { SearchLog } from '@hypotree/event-store';
 import { fold } from '@hypotree/tree';
 import type { DispatchExperiment } from '@hypotree/messaging';
+import { buildPolicies } from '@hypotree/policy';
+import type { CoordinatorEvaluators } from './evaluators.js';
 import { closeHarnesses, deadline, evidence, harness, score } from './search-run.fixture.js';
 
 async function eventTypes(log: SearchLog): Promise<string[]> {
@@ -22,6 +24,37 @@ describe('the coordinator loop', () => {
     expect(summary.experiments).toBe(6);
     expect(summary.gateEvaluations).toBe(types.filter((t) => t === 'GateEvaluated').length);
     expect(summary.stopReason).toMatch(/^budget/);
+    await h.close();
+  });
+
+  it('runs a second gate look with the seeds after the first look\'s when admission asks for one (gateExtend), and records it as a gate call', async () => {
+    const h = harness(2);
+    const calls: Array<{ commit: string; which: string; seeds?: number; from?: number }> = [];
+    // The baseline's gate: 8 runs 0.49–0.52. A candidate's first look (4 runs) is a near miss, 0.017
+    // over it; its second look (8 runs) a clear gain (see admission.spec, gateExtend).
+    const evaluators: CoordinatorEvaluators = {
+      sandbox: 'none',
+      dev: async (commit, seeds) => ({ runs: seeds.map((seed) => ({ seed, value: (commit === 'base' ? 0.5 : 0.6) + seed * 0.001 })), sandbox: 'none' }),
+      sealed: async (commit, which, seeds = 2, from = 1) => {
+        calls.push({ commit, which, seeds, from });
+        const at = commit === 'base' ? [0.5, 0.52, 0.51, 0.49] : from === 1 ? [0.512, 0.532, 0.522, 0.522] : [0.53, 0.52, 0.525, 0.535];
+        return { runs: Array.from({ length: seeds }, (_, i) => ({ seed: from + i, value: at[i % at.length]! })), sandbox: 'none' };
+      },
+    };
+    const summary = await (await h.run({ evaluators, policies: buildPolicies({ admission: { gateExtend: 8 } }) })).run();
+    const events = await h.log.ownEvents('s1');
+    const second = events.find((e) => e.type === 'GateEvaluated' && e.data.extendsGate !== undefined);
+    expect(second).toBeDefined();
+    if (second?.type !== 'GateEvaluated') return;
+    const first = events.find((e) => e.id === second.data.extendsGate)!;
+    expect(first).toMatchObject({ type: 'GateEvaluated', data: { nodeId: second.data.nodeId, commit: second.data.commit } });
+    expect(calls).toContainEqual({ commit: second.data.commit, which: 'gate', seeds: 4, from: 1 });
+    expect(calls).toContainEqual({ commit: second.data.commit, which: 'gate', seeds: 8, from: 5 });
+    expect(second.data.runs.map((r) => r.seed)).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
+    const node = fold(events).nodes.get(second.data.nodeId)!;
+    expect(node.decision).toMatchObject({ admitted: true, rule: 'verified' });
+    expect(node.decision!.evidence).toEqual(expect.arrayContaining([first.id, second.id]));
+    expect(summary.gateEvaluations).toBe(events.filter((e) => e.type === 'GateEvaluated').length);
     await h.close();
   });
 

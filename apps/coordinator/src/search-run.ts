@@ -22,7 +22,8 @@ const testRuns = (measured: Measured): TestRuns => ({ runs: measured.runs, ...(m
 /** Recorded outcomes a replay reuses instead of paying again (see FamilyMemo); undefined where there is none. */
 export interface RunMemo {
   dev(commit: string, seeds: number[]): Measured | undefined;
-  gate(commit: string, seeds: number | undefined): GateOutcome | undefined;
+  /** `seeds`: how many (the task's repeats when undefined), from seed `from` (1 unless a second look). */
+  gate(commit: string, seeds: number | undefined, from?: number): GateOutcome | undefined;
   test(commit: string, seeds: number): Measured | undefined;
   /** The recorded outcome of the experiment this dispatch would run, under its ids. */
   experiment(tree: SearchTree, dispatch: DispatchExperiment): SearchEventData<'ExperimentReused'> | undefined;
@@ -204,7 +205,7 @@ export class SearchRun {
         return false;
       }
       case 'gate': {
-        const outcome = deps.memo?.gate(command.commit, command.seeds) ?? (await this.gate(command.commit, command.seeds));
+        const outcome = deps.memo?.gate(command.commit, command.seeds, command.from) ?? (await this.gate(command.commit, command.seeds, command.from));
         return this.settle({ kind: 'gated', nodeId: command.nodeId, commit: command.commit, outcome });
       }
       case 'distill':
@@ -228,9 +229,9 @@ export class SearchRun {
   }
 
   // Every gate call is an event and counts against the gate budget, whether it scored or failed.
-  private async gate(commit: string, seeds?: number): Promise<GateOutcome> {
+  private async gate(commit: string, seeds?: number, from?: number): Promise<GateOutcome> {
     try {
-      return { ok: true, ...(await this.deps.evaluators.sealed(commit, 'gate', seeds)) };
+      return { ok: true, ...(await this.deps.evaluators.sealed(commit, 'gate', seeds, from)) };
     } catch (error) {
       if (!(error instanceof SealedEvaluationError)) throw error;
       return { ok: false, kind: error.kind, detail: error.message, outputTail: outputTail(error.stdoutTail, error.stderrTail), sandbox: error.sandbox, evaluatorHash: error.evaluatorHash };

@@ -185,6 +185,11 @@ export const GateEvaluatedSchema = z.object({
    * search's gate budget (the search would have spent it), but the sealed gate was not run again.
    */
   reusedFrom: ReuseSourceSchema.optional(),
+  /**
+   * A second look (admission's `gateExtend`): the id of this node's gate evaluation whose runs this
+   * one adds to, with new seeds. It is a gate call of its own, counted and tested at the same level.
+   */
+  extendsGate: z.string().min(1).optional(),
 });
 
 /** A gate evaluation that produced no score (timeout, crash, no metric): still a gate call, counted. */
@@ -196,6 +201,8 @@ export const GateFailedSchema = z.object({
   gateEvaluationsUsed: z.number().int().positive(),
   integrity: IntegritySchema.optional(),
   reusedFrom: ReuseSourceSchema.optional(),
+  /** A failed second look: the gate evaluation it was to add runs to (see GateEvaluated). */
+  extendsGate: z.string().min(1).optional(),
 });
 
 const DecisionSchema = z.object({

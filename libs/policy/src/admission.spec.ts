@@ -33,7 +33,7 @@ function twoRunSearch(dev: number[], gate?: number[], budget: Budget = { experim
 
 describe('admission parameters', () => {
   it('default to the calibrated, verified test at the levels the README states', () => {
-    expect(admissionPolicy().params).toEqual({ test: 'calibrated', alpha: 0.05, devAlpha: 0.2, minRelativeGain: 0.002, sigmas: 1, gateMargin: 0, maxRuns: 6, mode: 'verified', gateScarcity: 2, gateRuns: 4, refusedBar: false });
+    expect(admissionPolicy().params).toEqual({ test: 'calibrated', alpha: 0.05, devAlpha: 0.2, minRelativeGain: 0.002, sigmas: 1, gateMargin: 0, maxRuns: 6, mode: 'verified', gateScarcity: 2, gateRuns: 4, refusedBar: false, gateExtend: 0 });
   });
 
   it('refuses levels outside (0, 1), a negative floor or margin, and a maximum of runs below one', () => {
@@ -426,5 +426,73 @@ describe('admission with refusedBar: the gate is not asked again about what dev 
 
   it('off by default: the same candidate is gated', () => {
     expect(decide({}, [0.65, 0.66])).toMatchObject({ action: 'gate', rule: 'dev-cleared' });
+  });
+});
+
+describe('admission with gateExtend: a second gate look for a near miss', () => {
+  // Baseline: 4 dev runs, 8 gate runs (0.49–0.52); node 1 clears dev (0.605) and its first look
+  // has 4 gate runs around `gate1`. At alpha / 10 the first look's threshold is 0.0234; with 8 more
+  // runs at the same spread it would be 0.0167.
+  let looks: string[] = [];
+  function gated(gate1: number, options: { budget?: number; second?: number[]; secondFails?: boolean } = {}): SearchTree {
+    gateCalls = 0;
+    looks = [];
+    const s = new EventScript('s1');
+    s.start({ budget: { experiments: 20, parallel: 1, gateEvaluations: options.budget ?? 10 } });
+    s.baseline([0.5, 0.52, 0.51, 0.49]);
+    gateRuns(s, '0', [0.5, 0.52, 0.51, 0.49, 0.5, 0.52, 0.51, 0.49]);
+    s.propose('1', '0', { lr: 0.1 });
+    s.succeed('1', [0.6, 0.61]);
+    gateCalls += 1;
+    const runs = [gate1 - 0.01, gate1 + 0.01, gate1, gate1].map((value, i) => ({ seed: i + 1, value }));
+    looks.push(s.add({ type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs, gateEvaluationsUsed: gateCalls } }).id);
+    if (options.second || options.secondFails) {
+      gateCalls += 1;
+      const data = { nodeId: '1', commit: 'commit-1', gateEvaluationsUsed: gateCalls, extendsGate: looks[0]! };
+      const event = options.secondFails
+        ? s.add({ type: 'GateFailed', data: { ...data, kind: 'timeout', detail: 'slow' } })
+        : s.add({ type: 'GateEvaluated', data: { ...data, runs: options.second!.map((value, i) => ({ seed: i + 5, value })) } });
+      looks.push(event.id);
+    }
+    return fold(s.events);
+  }
+
+  it('asks for more gate runs of a candidate whose gain falls short now but would clear the threshold those runs set', () => {
+    const decision = admissionPolicy({ gateExtend: 8 }).decide(gated(0.522), '1');
+    expect(decision).toMatchObject({ action: 'gate', rule: 'gate-close', runs: 8 });
+    expect(decision.deltas.gate).toBeCloseTo(0.017, 9);
+    expect(decision.deltas.gateThreshold).toBeCloseTo(0.0234, 4);
+    expect(decision.reason).toContain('would clear 0.0167, the threshold with 8 more gate run(s)');
+  });
+
+  it('null cases: off by default, and no second look for a gain that more runs would not make clear', () => {
+    expect(admissionPolicy().decide(gated(0.522), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.515), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.49), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+    expect(admissionPolicy({ gateExtend: 8, test: 'fixed', gateMargin: 0.03 }).decide(gated(0.522), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+  });
+
+  it('admits on both looks\' runs when together they clear the threshold, naming both looks', () => {
+    const decision = admissionPolicy({ gateExtend: 8 }).decide(gated(0.522, { second: [0.53, 0.52, 0.525, 0.535, 0.52, 0.53, 0.525, 0.53] }), '1');
+    expect(decision).toMatchObject({ action: 'admit', rule: 'verified' });
+    expect(decision.reason).toContain('on 12 gate runs, 4 of them from the first look');
+    expect(decision.evidence).toEqual(expect.arrayContaining(looks));
+  });
+
+  it('rejects after the second look when the runs together fall short, and never asks for a third', () => {
+    const decision = admissionPolicy({ gateExtend: 8 }).decide(gated(0.522, { second: [0.5, 0.51, 0.5, 0.49, 0.5, 0.51, 0.5, 0.5] }), '1');
+    expect(decision).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+    expect(decision.reason).toContain('on 12 gate runs, 4 of them from the first look');
+    // Even a second look that leaves the gain just short gets no third.
+    const short = admissionPolicy({ gateExtend: 8 }).decide(gated(0.522, { second: [0.51, 0.52, 0.515, 0.52, 0.51, 0.52, 0.515, 0.515] }), '1');
+    expect(short).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+  });
+
+  it('rejects a candidate whose second look failed (gate-failed), and spends no look the budget does not hold', () => {
+    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.522, { secondFails: true }), '1')).toMatchObject({ action: 'reject', rule: 'gate-failed' });
+    // A gain of 0.014: short of 0.0169 (alpha / 2) and of 0.0186 (alpha / 3), past 0.0133 (alpha / 3 with 8 more runs).
+    // Two calls in the budget, both spent: refused. Three: a second look.
+    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.519, { budget: 2 }), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.519, { budget: 3 }), '1')).toMatchObject({ action: 'gate', rule: 'gate-close' });
   });
 });

@@ -9,7 +9,7 @@ import { criticalValue, devGroups, differenceNoise, gateGroups, shrunk, typicalN
 /** Ask the sealed gate, admit, or reject — with the deltas and the ids of the evidence events used. */
 export type AdmissionDecision = Reasoned & {
   action: 'gate' | 'admit' | 'reject' | 'repeat';
-  /** For `repeat`: how many more dev runs to ask for. */
+  /** For `repeat`: how many more dev runs to ask for; for `gate` on a node already gated: how many more gate runs (a second look). */
   runs?: number;
   nodeId: NodeId;
   deltas: Record<string, number>;
@@ -71,6 +71,15 @@ export const AdmissionParamsSchema = z.object({
    * Off by default; fewer gate calls never weaken the guarantee.
    */
   refusedBar: z.boolean().default(false),
+  /**
+   * A second gate look (calibrated test): a candidate whose gate gain falls short of its threshold,
+   * but would clear the threshold those runs would set with this many more gate runs of the
+   * candidate, gets them (new seeds) and is decided on all its gate runs. The second look is one
+   * more gate call, counted against the gate budget and tested at the same level alpha / gate
+   * budget, so the Bonferroni guarantee over the calls holds as before; a node gets two looks at
+   * most. 0 (the default) turns this off.
+   */
+  gateExtend: z.number().int().min(0).max(100).default(0),
 });
 export type AdmissionParams = z.infer<typeof AdmissionParamsSchema>;
 
@@ -130,8 +139,12 @@ function devComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, param
   };
 }
 
-/** Gate: the calibrated test (shrunk spreads, Welch t at level alpha / gate budget) or the fixed margin. */
-function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, params: AdmissionParams): Comparison {
+/**
+ * Gate: the calibrated test (shrunk spreads, Welch t at level alpha / gate budget) or the fixed
+ * margin. `extra`: the threshold as it would be with that many more runs of the candidate at the
+ * same spread (what a second look would have to clear).
+ */
+function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, params: AdmissionParams, extra = 0): Comparison {
   const direction = tree.objective!.direction;
   const gate = node.gate!;
   const base = parent.gate!;
@@ -142,16 +155,31 @@ function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, para
   const budget = Math.max(1, tree.started?.budget.gateEvaluations ?? 1);
   const level = params.alpha / budget;
   const prior = typicalNoise(gateGroups(tree));
-  const { se, df } = differenceNoise({ noise: shrunk(gate.runs, prior), n: gate.runs.length }, { noise: shrunk(base.runs, prior), n: base.runs.length });
+  const own = shrunk(gate.runs, prior);
+  const candidate = { noise: { variance: own.variance, df: own.df + extra }, n: gate.runs.length + extra };
+  const { se, df } = differenceNoise(candidate, { noise: shrunk(base.runs, prior), n: base.runs.length });
   const critical = criticalValue(level, df);
   const floor = params.minRelativeGain * (Math.abs(mean(base.runs)) + 1e-12);
   const threshold = Math.max(se > 0 ? critical * se : 0, floor);
   return {
     delta,
     threshold,
+    se,
     deltas: { gate: delta, gateThreshold: threshold, gateSe: se, gateDf: df, gateLevel: level },
     why: `t(1 − ${fmt(params.alpha)}/${budget}, ${fmt(df)} df) × se ${fmt(se)}`,
   };
+}
+
+/**
+ * How many more gate runs a candidate the gate just refused gets for a second look, or undefined:
+ * `gateExtend` is on, the node has had one look, a gate call is left, and its gain would clear the
+ * threshold that many more runs would set (the spread unchanged).
+ */
+function secondLook(tree: SearchTree, node: TreeNode, parent: TreeNode, params: AdmissionParams): { runs: number; threshold: number } | undefined {
+  if (params.gateExtend === 0 || params.test !== 'calibrated' || node.gate!.firstLook) return undefined;
+  if ((tree.started?.budget.gateEvaluations ?? 0) - tree.gateEvaluationsUsed <= 0) return undefined;
+  const projected = gateComparison(tree, node, parent, params, params.gateExtend);
+  return projected.delta > projected.threshold ? { runs: params.gateExtend, threshold: projected.threshold } : undefined;
 }
 
 /**
@@ -244,11 +272,18 @@ export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
     }
     const gate = gateComparison(tree, node, parent, params);
     const deltas = { ...dev.deltas, ...gate.deltas };
-    const evidence = [...devEvidence, node.gate.eventId, parent.gate.eventId];
+    const looks = node.gate.firstLook ? [node.gate.firstLook.eventId, node.gate.eventId] : [node.gate.eventId];
+    const evidence = [...devEvidence, ...looks, parent.gate.eventId];
+    const onRuns = node.gate.firstLook ? ` on ${node.gate.runs.length} gate runs, ${node.gate.firstLook.runs} of them from the first look` : '';
     if (gate.delta > gate.threshold) {
-      return out('admit', 'verified', `dev gain ${fmt(dev.delta)} > ${fmt(dev.threshold)} and gate gain ${fmt(gate.delta)} > ${fmt(gate.threshold)} (${gate.why}) over ${parent.id}`, deltas, evidence);
+      return out('admit', 'verified', `dev gain ${fmt(dev.delta)} > ${fmt(dev.threshold)} and gate gain ${fmt(gate.delta)} > ${fmt(gate.threshold)} (${gate.why}) over ${parent.id}${onRuns}`, deltas, evidence);
     }
-    return out('reject', 'gate-disagrees', `dev gain ${fmt(dev.delta)} cleared the threshold but the gate gain ${fmt(gate.delta)} does not clear ${fmt(gate.threshold)} (${gate.why}) over ${parent.id}`, deltas, evidence);
+    const more = secondLook(tree, node, parent, params);
+    if (more) {
+      const reason = `gate gain ${fmt(gate.delta)} over ${parent.id} does not clear ${fmt(gate.threshold)} (${gate.why}), but would clear ${fmt(more.threshold)}, the threshold with ${more.runs} more gate run(s): a second look, one more gate call at the same level`;
+      return { ...out('gate', 'gate-close', reason, deltas, evidence), runs: more.runs };
+    }
+    return out('reject', 'gate-disagrees', `dev gain ${fmt(dev.delta)} cleared the threshold but the gate gain ${fmt(gate.delta)} does not clear ${fmt(gate.threshold)} (${gate.why}) over ${parent.id}${onRuns}`, deltas, evidence);
   };
   return { ...ref, params, decide };
 }

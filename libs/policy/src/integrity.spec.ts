@@ -27,7 +27,32 @@ const allowlist: Trust = { sandbox: 'allowlist', allowUnsandboxed: false };
 const objection = (tree: SearchTree) => integrityObjection(tree, tree.nodes.get('1')!);
 const eventOf = (tree: SearchTree, what: 'result' | 'gate') => tree.nodes.get('1')![what]!.eventId;
 
+/** Node 1 gated in two looks (admission's gateExtend) with these integrities. */
+function twoLooks(first: Integrity, second: Integrity): SearchTree {
+  const s = new EventScript('s1');
+  s.start({ task: { name: 'd', specPath: 'p', specHash: SPEC, evaluatorHash: EVALUATOR, repo: 'r', baseCommit: 'c0', objective: { metric: 'm', direction: 'maximize' } }, trust: allowlist });
+  s.baseline([0.5]);
+  s.propose('1', '0', { lr: 0.1 });
+  s.succeed('1', [0.6], 1, trusted);
+  const look = s.gate('1', 0.6, first);
+  s.add({ type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 0.61 }], gateEvaluationsUsed: 2, integrity: second, extendsGate: look.id } });
+  return fold(s.events);
+}
+
 describe('integrity of the evidence admission uses', () => {
+  it('checks both looks of a gate evaluation in two looks: either one from a weaker sandbox or another evaluator is refused, naming it', () => {
+    expect(objection(twoLooks(trusted, trusted))).toBeUndefined();
+    const weakFirst = twoLooks({ ...trusted, sandbox: 'none' }, trusted);
+    expect(objection(weakFirst)).toEqual({
+      rule: 'weaker-sandbox',
+      reason: "the gate evaluation of 1 ran with sandbox 'none', weaker than the search's 'allowlist'",
+      evidence: [weakFirst.nodes.get('1')!.gate!.firstLook!.eventId],
+    });
+    const otherSecond = twoLooks(trusted, { ...trusted, evaluatorHash: 'another-evaluator-hash' });
+    expect(objection(otherSecond)).toMatchObject({ rule: 'evaluator-changed', evidence: [eventOf(otherSecond, 'gate')] });
+    expect(objection(otherSecond)!.reason).toContain('the second gate look of 1 ran with evaluator files another-eva');
+  });
+
   it('has no objection to dev and gate evidence that ran as the search requires', () => {
     expect(objection(search(allowlist, trusted))).toBeUndefined();
     expect(objection(search(allowlist, trusted, trusted))).toBeUndefined();

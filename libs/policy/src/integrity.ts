@@ -20,7 +20,8 @@ export function integrityObjection(tree: SearchTree, node: TreeNode): IntegrityO
   const task = tree.started!.task;
   const records = [
     { what: 'dev evaluation', integrity: node.result?.integrity, eventId: node.result?.eventId },
-    { what: 'gate evaluation', integrity: node.gate?.integrity, eventId: node.gate?.eventId },
+    { what: 'gate evaluation', integrity: node.gate?.firstLook?.integrity, eventId: node.gate?.firstLook?.eventId },
+    { what: node.gate?.firstLook ? 'second gate look' : 'gate evaluation', integrity: node.gate?.integrity, eventId: node.gate?.eventId },
   ].filter((r) => r.eventId !== undefined);
   for (const { what, integrity, eventId } of records) {
     const sandbox = integrity?.sandbox ?? 'none';

@@ -30,7 +30,9 @@ const DECISIONS = new Set(['HypothesisAdmitted', 'HypothesisRejected', 'GateEval
  */
 export function replayAdmission(history: RecordedSearchEvent[], admission: ReturnType<typeof admissionPolicy>): AdmissionReplay {
   const recordedTree = fold(history);
-  const gates = new Map(history.filter((e) => e.type === 'GateEvaluated' || e.type === 'GateFailed').map((e) => [(e.data as { nodeId: NodeId }).nodeId, e]));
+  // Each node's recorded gate looks in order (a second look only after its first).
+  const gates = new Map<NodeId, RecordedSearchEvent[]>();
+  for (const e of history) if (e.type === 'GateEvaluated' || e.type === 'GateFailed') gates.set(e.data.nodeId, [...(gates.get(e.data.nodeId) ?? []), e]);
   let tree = emptyTree();
   let synthetic = 0;
   const repeats = new Map<NodeId, RecordedSearchEvent[]>();
@@ -42,9 +44,12 @@ export function replayAdmission(history: RecordedSearchEvent[], admission: Retur
     tree = fold([{ ...like, ...event, id: `replay-${++synthetic}`, revision: tree.revision + 1 } as RecordedSearchEvent], tree);
   };
   const gate = (nodeId: NodeId): boolean => {
-    const recorded = gates.get(nodeId);
+    const recorded = gates.get(nodeId)?.shift();
     if (!recorded) return false;
-    apply({ ...recorded, data: { ...recorded.data, gateEvaluationsUsed: tree.gateEvaluationsUsed + 1 } } as SearchEvent, recorded);
+    // The replayed tree's ids are its own: a second look names the replayed first look.
+    const first = tree.nodes.get(nodeId)?.gate;
+    const data = { ...recorded.data, gateEvaluationsUsed: tree.gateEvaluationsUsed + 1, ...(first ? { extendsGate: first.eventId } : {}) };
+    apply({ ...recorded, data } as SearchEvent, recorded);
     return true;
   };
 
@@ -61,7 +66,8 @@ export function replayAdmission(history: RecordedSearchEvent[], admission: Retur
       apply(recorded, recorded);
       decision = admission.decide(tree, nodeId);
     }
-    if (decision.action === 'gate' && gate(nodeId)) decision = admission.decide(tree, nodeId);
+    // A first look, and a second one when the policy asks for it and the log recorded it.
+    while (decision.action === 'gate' && gate(nodeId)) decision = admission.decide(tree, nodeId);
     const recorded = recordedTree.nodes.get(nodeId)!;
     const recordedOutcome = recorded.decision ? (recorded.decision.admitted ? 'admitted' : 'rejected') : recorded.failure ? 'failed' : 'undecided';
     const outcome = decision.action === 'gate' ? 'needs-gate' : decision.action === 'repeat' ? 'needs-runs' : decision.action === 'admit' ? 'admitted' : 'rejected';

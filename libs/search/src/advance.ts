@@ -46,7 +46,12 @@ function dispatch(tree: SearchTree, ctx: SearchContext, nodeId: NodeId): SearchD
 function decideAdmission(tree: SearchTree, ctx: SearchContext, node: TreeNode): SearchDecision {
   const decision = ctx.policies.admission.decide(tree, node.id);
   if (decision.action === 'gate') {
-    if (node.gate || node.gateFailure) throw new Error(`admission asked for a second gate evaluation of ${node.id}`);
+    if (node.gateFailure || (node.gate && decision.runs === undefined)) throw new Error(`admission asked for a second gate evaluation of ${node.id}`);
+    if (node.gate) {
+      // A second look: more runs with the seeds after the first look's.
+      const from = Math.max(0, ...node.gate.runs.map((r) => r.seed)) + 1;
+      return command({ kind: 'gate', nodeId: node.id, commit: node.result!.commit, seeds: decision.runs, from }, [{ level: 'log', message: `${node.id}: ${decision.reason}` }]);
+    }
     const seeds = candidateGateSeeds(ctx.policies.admission.params);
     return command({ kind: 'gate', nodeId: node.id, commit: node.result!.commit, ...(seeds === undefined ? {} : { seeds }) });
   }

@@ -81,9 +81,12 @@ export class FamilyMemo {
     return pick(this.dev.get(commit), seeds);
   }
 
-  /** The family's gate evaluation of `commit` with this many seeds (a failed one whatever it asked for). */
-  gate(commit: string, seeds: number): RecordedGate | undefined {
-    return this.gates.get(`${commit}#${seeds}`) ?? this.gates.get(`${commit}#failed`);
+  /**
+   * The family's gate evaluation of `commit` with this many seeds from seed `from` (a first look
+   * from 1, a second look after it); a failed one whatever it asked for.
+   */
+  gate(commit: string, seeds: number, from = 1): RecordedGate | undefined {
+    return this.gates.get(gateKey(commit, seeds, from > 1 ? from : undefined)) ?? this.gates.get(`${commit}#failed`);
   }
 
   /** Held-out test runs of `commit` with this many seeds (1 to n). */
@@ -142,7 +145,7 @@ export class FamilyMemo {
         break;
       }
       case 'GateEvaluated':
-        if (this.sameTask(event.data.integrity)) setOnce(this.gates, `${event.data.commit}#${event.data.runs.length}`, { ok: true, runs: event.data.runs, source: event.data.reusedFrom ?? here, ...under(event.data.integrity) });
+        if (this.sameTask(event.data.integrity)) setOnce(this.gates, gateKey(event.data.commit, event.data.runs.length, event.data.extendsGate === undefined ? undefined : Math.min(...event.data.runs.map((r) => r.seed))), { ok: true, runs: event.data.runs, source: event.data.reusedFrom ?? here, ...under(event.data.integrity) });
         break;
       case 'GateFailed':
         if (this.sameTask(event.data.integrity)) setOnce(this.gates, `${event.data.commit}#failed`, { ok: false, kind: event.data.kind, detail: event.data.detail, source: event.data.reusedFrom ?? here, ...under(event.data.integrity) });
@@ -162,6 +165,9 @@ export class FamilyMemo {
     }
   }
 }
+
+/** A first look by its number of seeds; a second look also by its first seed. */
+const gateKey = (commit: string, seeds: number, from: number | undefined) => (from === undefined ? `${commit}#${seeds}` : `${commit}#${seeds}@${from}`);
 
 const under = (integrity: RecordedUnder | undefined): RecordedUnder =>
   integrity ? { ...(integrity.sandbox ? { sandbox: integrity.sandbox } : {}), ...(integrity.evaluatorHash ? { evaluatorHash: integrity.evaluatorHash } : {}) } : {};

@@ -1,5 +1,6 @@
 import { effectiveParams, OfflineProposer, RandomProposer, TpeProposer } from '@hypotree/research';
 import type { SearchTree } from '@hypotree/tree';
+import { admissionPolicy, replayAdmission } from '@hypotree/policy';
 import { activeParameters, TaskSpecSchema, type Parameter } from '@hypotree/task';
 import { searchInMemory, syntheticTaskSpec, valley, type MemoryProblem } from './testing/index.js';
 
@@ -92,5 +93,56 @@ describe('searchInMemory on a space with conditional parameters', () => {
       twins += seen.length - new Set(seen).size;
     }
     expect(twins).toBeGreaterThan(0);
+  });
+});
+
+describe('a second gate look (admission gateExtend) in a whole search', () => {
+  // valley with a noisy gate (sd 0.03 per run, seeded by configuration and seed): real gains of a
+  // few hundredths fall near the gate's threshold, so some candidates get a second look.
+  function noisyGate(): MemoryProblem {
+    const task = syntheticTaskSpec(valley);
+    const noise = (config: Record<string, unknown>, seed: number) => {
+      const h = [...`${JSON.stringify(config)}#${seed}`].reduce((a, ch) => (Math.imul(a, 31) + ch.charCodeAt(0)) >>> 0, 7);
+      const mixed = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
+      return (((mixed ^ (mixed >>> 12)) % 1000) / 1000 - 0.5) * 0.1;
+    };
+    return {
+      task: { ...task, hash: 'noisy', evaluatorHash: 'noisy-evaluators' },
+      measure: (config, split, seeds) => seeds.map((seed) => ({ seed, value: valley.truth(config) + (split === 'dev' ? 0.002 * seed : noise(config, seed)) })),
+    };
+  }
+
+  it('runs the look with the seeds after the first look\'s, counts it as a gate call, decides on both looks, and replays to the same decisions', async () => {
+    const policies = { admission: { gateExtend: 8 } };
+    let found: Awaited<ReturnType<typeof searchInMemory>> | undefined;
+    for (let seed = 1; seed <= 6 && !found; seed += 1) {
+      const run = await searchInMemory(noisyGate(), { seed, budget: 24, policies });
+      if (run.history.some((e) => e.type === 'GateEvaluated' && e.data.extendsGate)) found = run;
+    }
+    expect(found).toBeDefined();
+    const { history, tree } = found!;
+    const gates = history.filter((e) => e.type === 'GateEvaluated' || e.type === 'GateFailed');
+    expect(tree.gateEvaluationsUsed).toBe(gates.length);
+    expect(tree.gateEvaluationsUsed).toBeLessThanOrEqual(tree.started!.budget.gateEvaluations);
+    for (const second of gates.filter((e) => e.type === 'GateEvaluated' && e.data.extendsGate)) {
+      if (second.type !== 'GateEvaluated') continue;
+      const first = history.find((e) => e.id === second.data.extendsGate)!;
+      expect(first).toMatchObject({ type: 'GateEvaluated', data: { nodeId: second.data.nodeId } });
+      if (first.type !== 'GateEvaluated') continue;
+      expect(first.data.runs.map((r) => r.seed)).toEqual([1, 2, 3, 4]);
+      expect(second.data.runs.map((r) => r.seed)).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
+      const node = tree.nodes.get(second.data.nodeId)!;
+      expect(node.gate!.runs).toHaveLength(12);
+      expect(node.decision!.evidence).toEqual(expect.arrayContaining([first.id, second.id]));
+      expect(node.decision!.reason).toContain('on 12 gate runs, 4 of them from the first look');
+    }
+    // The same policy replayed over the log decides every node as recorded; without the second
+    // look, the nodes that had one are decided on their first look, which fell short.
+    const same = replayAdmission(history, admissionPolicy(policies.admission));
+    expect(same.decisions.filter((d) => d.changed)).toEqual([]);
+    expect(same.unrecordedGates).toEqual([]);
+    const oneLook = replayAdmission(history, admissionPolicy());
+    const looked = gates.filter((e) => e.type === 'GateEvaluated' && e.data.extendsGate).map((e) => (e.data as { nodeId: string }).nodeId);
+    for (const nodeId of looked) expect(oneLook.decisions.find((d) => d.nodeId === nodeId)!.replayed).toMatchObject({ outcome: 'rejected', rule: 'gate-disagrees' });
   });
 });

@@ -74,8 +74,11 @@ export type SearchCommand =
   | { kind: 'dispatch'; message: DispatchExperiment }
   /** More dev runs of an evaluated node, with these seeds (adaptive repeats). */
   | { kind: 'repeat'; nodeId: NodeId; commit: string; seeds: number[] }
-  /** `seeds`: how many seeds to run (the task's `repeats` unless more are asked for, as for the baseline). */
-  | { kind: 'gate'; nodeId: NodeId; commit: string; seeds?: number }
+  /**
+   * `seeds`: how many seeds to run (the task's `repeats` unless more are asked for, as for the
+   * baseline), from seed `from` (1 unless this is a second look, which adds runs to the node's gate).
+   */
+  | { kind: 'gate'; nodeId: NodeId; commit: string; seeds?: number; from?: number }
   | { kind: 'distill'; nodeId: NodeId }
   /** Wait for an executor report or a lease to run out. */
   | { kind: 'await-report' }

@@ -131,15 +131,20 @@ export function repeated(ctx: SearchContext, nodeId: NodeId, commit: string, mea
   return recorded([{ id: eventId(ctx, 'repeated', nodeId, ...measured.runs.map((r) => r.seed)), event: { type: 'ExperimentRepeated', data } }]);
 }
 
-/** A gate evaluation: scored or failed, it is an event and counts against the gate budget. */
+/**
+ * A gate evaluation: scored or failed, it is an event and counts against the gate budget. On a node
+ * already gated it is a second look (admission's `gateExtend`), naming the evaluation it adds runs to.
+ */
 export function gated(tree: SearchTree, ctx: SearchContext, nodeId: NodeId, commit: string, outcome: GateOutcome): SearchDecision {
   const gateEvaluationsUsed = tree.gateEvaluationsUsed + 1;
   const record = integrity(ctx, outcome.sandbox, outcome.evaluatorHash);
+  const node = tree.nodes.get(nodeId);
+  const look = node?.gate ? { extendsGate: node.gate.eventId } : {};
   const event: SearchEvent = outcome.ok
-    ? { type: 'GateEvaluated', data: { nodeId, commit, runs: outcome.runs, gateEvaluationsUsed, integrity: record, ...reuse(outcome) } }
-    : { type: 'GateFailed', data: { nodeId, commit, kind: outcome.kind, detail: outcome.detail, gateEvaluationsUsed, integrity: record, ...reuse(outcome) } };
+    ? { type: 'GateEvaluated', data: { nodeId, commit, runs: outcome.runs, gateEvaluationsUsed, integrity: record, ...reuse(outcome), ...look } }
+    : { type: 'GateFailed', data: { nodeId, commit, kind: outcome.kind, detail: outcome.detail, gateEvaluationsUsed, integrity: record, ...reuse(outcome), ...look } };
   const notes: Note[] = outcome.ok ? [] : [{ level: 'warn', message: `the gate evaluation of ${nodeId} failed: ${outcome.detail}` }];
-  return recorded([{ id: eventId(ctx, 'gate', gateEvaluationsUsed), causationId: tree.nodes.get(nodeId)?.result?.eventId, event }], notes);
+  return recorded([{ id: eventId(ctx, 'gate', gateEvaluationsUsed), causationId: node?.gate?.eventId ?? node?.result?.eventId, event }], notes);
 }
 
 /** A distiller's reply, as insight events; drafts the log would refuse are dropped with their reason. */

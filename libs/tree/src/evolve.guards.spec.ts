@@ -241,10 +241,37 @@ describe('the fold: the gate', () => {
     refuses(other, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'other', runs: [{ seed: 0, value: 1 }], gateEvaluationsUsed: 1 } }, 'gate ran on other, node 1 is commit-1');
     const twice = evaluated();
     twice.gate('1', 0.6);
-    refuses(twice, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 0, value: 1 }], gateEvaluationsUsed: 2 } }, 'node 1 was already gated: the gate runs once per node');
+    refuses(twice, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 1 }], gateEvaluationsUsed: 2 } }, 'node 1 was already gated: a second look must name the gate evaluation it extends');
     const afterFailure = evaluated();
-    afterFailure.add({ type: 'GateFailed', data: { nodeId: '1', commit: 'commit-1', kind: 'timeout', detail: 'slow', gateEvaluationsUsed: 1 } });
-    refuses(afterFailure, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 0, value: 1 }], gateEvaluationsUsed: 2 } }, 'node 1 was already gated: the gate runs once per node');
+    const failed = afterFailure.add({ type: 'GateFailed', data: { nodeId: '1', commit: 'commit-1', kind: 'timeout', detail: 'slow', gateEvaluationsUsed: 1 } });
+    refuses(afterFailure, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 0, value: 1 }], gateEvaluationsUsed: 2 } }, 'node 1 was already gated: its gate evaluation failed');
+    afterFailure.events.pop();
+    refuses(afterFailure, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 1 }], gateEvaluationsUsed: 2, extendsGate: failed.id } }, 'node 1 was already gated: its gate evaluation failed');
+  });
+
+  it('adds a second look to the node\'s gate runs: new seeds, before the decision, at most once, naming the first', () => {
+    const s = evaluated();
+    const first = s.gate('1', 0.6);
+    refuses(s, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 1 }], gateEvaluationsUsed: 2, extendsGate: 'some-other-event' } }, `extends gate evaluation some-other-event, but node 1's last one is ${first.id}`);
+    s.events.pop();
+    refuses(s, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 1 }, { seed: 0, value: 1 }], gateEvaluationsUsed: 2, extendsGate: first.id } }, 'second gate look of node 1 reuses a seed it already ran');
+    s.events.pop();
+    const second = s.add({ type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 0.7 }, { seed: 2, value: 0.8 }], gateEvaluationsUsed: 2, integrity: { sandbox: 'isolated', specHash: 'h', evaluatorHash: 'e' }, extendsGate: first.id } });
+    const tree = fold(s.events);
+    const gate = tree.nodes.get('1')!.gate!;
+    expect(gate.runs.map((r) => r.seed)).toEqual([0, 1, 2]);
+    expect(gate.mean).toBeCloseTo(0.7, 12);
+    expect(gate.eventId).toBe(second.id);
+    expect(gate.integrity).toEqual({ sandbox: 'isolated', specHash: 'h', evaluatorHash: 'e' });
+    expect(gate.firstLook).toEqual({ eventId: first.id, integrity: undefined, runs: 1 });
+    expect(tree.gateEvaluationsUsed).toBe(2);
+    refuses(s, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 3, value: 1 }], gateEvaluationsUsed: 3, extendsGate: second.id } }, 'node 1 has had both its gate looks');
+    const late = evaluated();
+    const look = late.gate('1', 0.6);
+    late.decide('1', false, 'gate-disagrees');
+    refuses(late, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 1 }], gateEvaluationsUsed: 2, extendsGate: look.id } }, 'node 1 was already decided: a second gate look comes before the decision');
+    const ungated = evaluated();
+    refuses(ungated, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 1 }], gateEvaluationsUsed: 1, extendsGate: 'nothing' } }, 'node 1 has no gate evaluation for');
   });
 
   it('records a failed gate call as a failure with its kind and detail, counted against the gate budget, with no score', () => {

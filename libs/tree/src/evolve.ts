@@ -232,18 +232,30 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       const current = nodeOf(event.data.nodeId);
       if (!current.result) fail(`node ${current.id} has no successful experiment to gate`);
       if (current.result!.commit !== event.data.commit) fail(`gate ran on ${event.data.commit}, node ${current.id} is ${current.result!.commit}`);
-      if (current.gate || current.gateFailure) fail(`node ${current.id} was already gated: the gate runs once per node`);
+      const { reusedFrom, extendsGate } = event.data;
+      if (current.gateFailure) fail(`node ${current.id} was already gated: its gate evaluation failed`);
+      if (extendsGate === undefined && current.gate) fail(`node ${current.id} was already gated: a second look must name the gate evaluation it extends`);
+      if (extendsGate !== undefined) {
+        // A second look adds runs with new seeds to the node's last gate evaluation, before its decision.
+        if (!current.gate) fail(`node ${current.id} has no gate evaluation for ${event.id} to extend`);
+        if (current.gate!.eventId !== extendsGate) fail(`${event.id} extends gate evaluation ${extendsGate}, but node ${current.id}'s last one is ${current.gate!.eventId}`);
+        if (current.decision) fail(`node ${current.id} was already decided: a second gate look comes before the decision`);
+        if (current.gate!.firstLook) fail(`node ${current.id} has had both its gate looks`);
+        const seen = new Set(current.gate!.runs.map((r) => r.seed));
+        if (event.type === 'GateEvaluated' && event.data.runs.some((r) => seen.has(r.seed))) fail(`second gate look of node ${current.id} reuses a seed it already ran`);
+      }
       if (event.data.gateEvaluationsUsed !== tree.gateEvaluationsUsed + 1) {
         fail(`gate count ${event.data.gateEvaluationsUsed} does not follow ${tree.gateEvaluationsUsed}`);
       }
       tree.gateEvaluationsUsed = event.data.gateEvaluationsUsed;
-      const { reusedFrom } = event.data;
       if (reusedFrom) tree.reused.gateEvaluations += 1;
       if (event.type === 'GateFailed') {
         state.own(current).gateFailure = { kind: event.data.kind, detail: event.data.detail, eventId: event.id, reusedFrom };
       } else {
-        const scores = summarize(event.data.runs);
-        state.own(current).gate = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, commit: event.data.commit, integrity: event.data.integrity, eventId: event.id, reusedFrom };
+        const first = current.gate;
+        const scores = summarize([...(first?.runs ?? []), ...event.data.runs]);
+        const firstLook = first ? { firstLook: { eventId: first.eventId, integrity: first.integrity, runs: first.runs.length } } : {};
+        state.own(current).gate = { runs: scores.runs, mean: scores.mean, stdev: scores.stdev, commit: event.data.commit, integrity: event.data.integrity, eventId: event.id, reusedFrom, ...firstLook };
       }
       break;
     }

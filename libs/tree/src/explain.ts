@@ -192,9 +192,9 @@ function summaryOf(e: RecordedSearchEvent): string {
     case 'ExperimentFailed':
       return `node ${e.data.nodeId} failed: ${e.data.kind}`;
     case 'GateEvaluated':
-      return `node ${e.data.nodeId} gate ${scored(e.data.runs)} (gate call ${e.data.gateEvaluationsUsed})`;
+      return `node ${e.data.nodeId} ${e.data.extendsGate ? 'second gate look' : 'gate'} ${scored(e.data.runs)} (gate call ${e.data.gateEvaluationsUsed})`;
     case 'GateFailed':
-      return `node ${e.data.nodeId} gate failed: ${e.data.kind} (gate call ${e.data.gateEvaluationsUsed})`;
+      return `node ${e.data.nodeId} ${e.data.extendsGate ? 'second gate look' : 'gate'} failed: ${e.data.kind} (gate call ${e.data.gateEvaluationsUsed})`;
     case 'HypothesisAdmitted':
       return `node ${e.data.nodeId} admitted (${e.data.rule})`;
     case 'HypothesisRejected':

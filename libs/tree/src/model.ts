@@ -77,6 +77,11 @@ export interface GateResult extends Scores {
   eventId: string;
   /** A replay took this evaluation from the family's earlier one: the sealed gate did not run again. */
   reusedFrom?: ReuseSource;
+  /**
+   * Present when a second look added runs (GateEvaluated `extendsGate`): the first look's event and
+   * integrity. `runs`, `mean` and `stdev` are then over both looks; `eventId` and `integrity` are the second's.
+   */
+  firstLook?: { eventId: string; integrity?: NodeIntegrity; runs: number };
 }
 
 export interface Decision {

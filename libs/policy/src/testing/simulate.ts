@@ -39,7 +39,7 @@ function draws(seed: number): { uniform: () => number; normal: () => number } {
  * One seeded synthetic search, decided by `policy` as the coordinator would: a baseline (4 dev runs,
  * and the gate runs the policy asks for the baseline), then candidates under the root with 2 dev runs
  * each (more when admission asks for them), gated when dev clears (the policy's `gateRuns`, or 2,
- * the task's repeats, when it is 0), within the gate budget. A run scores
+ * the task's repeats, when it is 0; a second look when it asks for one), within the gate budget. A run scores
  * 0.8 + the candidate's effect + sd·noise. `candidateOf(i, uniform)` gives candidate i's truth.
  * Shared by the calibration spec and bench/admission.mjs, so both measure the same thing.
  */
@@ -70,9 +70,13 @@ export function simulateSearch(
       s.add({ type: 'ExperimentRepeated', data: { nodeId: id, commit: `commit-${id}`, runs: more } });
       decision = policy.decide(fold(s.events), id);
     }
-    if (decision.action === 'gate') {
+    // A gate look, and a second one when the policy asks for it (gateExtend), with the seeds after the first's.
+    while (decision.action === 'gate') {
       gateCalls += 1;
-      s.add({ type: 'GateEvaluated', data: { nodeId: id, commit: `commit-${id}`, runs: runs(candidateGateSeeds(policy.params) ?? 2, truth.gate), gateEvaluationsUsed: gateCalls } });
+      const first = fold(s.events).nodes.get(id)!.gate;
+      const n = first ? decision.runs ?? 1 : candidateGateSeeds(policy.params) ?? 2;
+      const look = runs(n, truth.gate).map((r, k) => ({ ...r, seed: (first?.runs.length ?? 0) + k }));
+      s.add({ type: 'GateEvaluated', data: { nodeId: id, commit: `commit-${id}`, runs: look, gateEvaluationsUsed: gateCalls, ...(first ? { extendsGate: first.eventId } : {}) } });
       decision = policy.decide(fold(s.events), id);
     }
     s.decide(id, decision.action === 'admit', decision.rule);

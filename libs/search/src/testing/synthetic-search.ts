@@ -220,10 +220,11 @@ export async function searchInMemory(problem: MemoryProblem, options: SyntheticS
       }
       case 'gate': {
         const seeds = command.seeds ?? repeats;
-        const found = memo?.gate(command.commit, seeds);
+        const from = command.from ?? 1;
+        const found = memo?.gate(command.commit, seeds, from);
         const outcome = found?.ok
           ? { ok: true as const, runs: found.runs, sandbox: 'allowlist' as const, reusedFrom: found.source }
-          : { ok: true as const, runs: await problem.measure(configs.get(command.commit)!, 'gate', seedsUpTo(seeds)), sandbox: 'allowlist' as const };
+          : { ok: true as const, runs: await problem.measure(configs.get(command.commit)!, 'gate', seedsUpTo(seeds).map((s) => s + from - 1)), sandbox: 'allowlist' as const };
         return settle({ kind: 'gated', nodeId: command.nodeId, commit: command.commit, outcome });
       }
       case 'distill': {
