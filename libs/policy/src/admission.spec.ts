@@ -430,9 +430,10 @@ describe('admission with refusedBar: the gate is not asked again about what dev 
 });
 
 describe('admission with gateExtend: a second gate look for a near miss', () => {
-  // Baseline: 4 dev runs, 8 gate runs (0.49–0.52); node 1 clears dev (0.605) and its first look
-  // has 4 gate runs around `gate1`. At alpha / 10 the first look's threshold is 0.0234; with 8 more
-  // runs at the same spread it would be 0.0167.
+  // Baseline: 4 dev runs, 8 gate runs (0.49–0.52, mean 0.505); node 1 clears dev (0.605) and its
+  // first look has 4 gate runs around `gate1`. Gate budget 10: without second looks the threshold
+  // is 0.0234 (alpha / 10); with them each look tests at alpha / 20, 0.0261 now and 0.0185 with 8
+  // more runs at the same spread.
   let looks: string[] = [];
   function gated(gate1: number, options: { budget?: number; second?: number[]; secondFails?: boolean } = {}): SearchTree {
     gateCalls = 0;
@@ -458,41 +459,49 @@ describe('admission with gateExtend: a second gate look for a near miss', () => 
   }
 
   it('asks for more gate runs of a candidate whose gain falls short now but would clear the threshold those runs set', () => {
-    const decision = admissionPolicy({ gateExtend: 8 }).decide(gated(0.522), '1');
+    const decision = admissionPolicy({ gateExtend: 8 }).decide(gated(0.525), '1');
     expect(decision).toMatchObject({ action: 'gate', rule: 'gate-close', runs: 8 });
-    expect(decision.deltas.gate).toBeCloseTo(0.017, 9);
-    expect(decision.deltas.gateThreshold).toBeCloseTo(0.0234, 4);
-    expect(decision.reason).toContain('would clear 0.0167, the threshold with 8 more gate run(s)');
+    expect(decision.deltas.gate).toBeCloseTo(0.02, 9);
+    expect(decision.deltas.gateThreshold).toBeCloseTo(0.0261, 4);
+    expect(decision.deltas.gateLevel).toBe(0.0025);
+    expect(decision.reason).toContain('t(1 − 0.05/(2·10)');
+    expect(decision.reason).toContain('would clear 0.0185, the threshold with 8 more gate run(s)');
   });
 
   it('null cases: off by default, and no second look for a gain that more runs would not make clear', () => {
-    expect(admissionPolicy().decide(gated(0.522), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
-    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.515), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+    expect(admissionPolicy().decide(gated(0.525), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.52), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
     expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.49), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
-    expect(admissionPolicy({ gateExtend: 8, test: 'fixed', gateMargin: 0.03 }).decide(gated(0.522), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+    expect(admissionPolicy({ gateExtend: 8, test: 'fixed', gateMargin: 0.03 }).decide(gated(0.525), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+  });
+
+  it('pays for the second look with the first: a gain the single look admits at alpha / G is not admitted at alpha / 2G without more runs', () => {
+    // 0.025 clears 0.0234 (alpha / 10) but not 0.0261 (alpha / 20).
+    expect(admissionPolicy().decide(gated(0.53), '1')).toMatchObject({ action: 'admit', rule: 'verified' });
+    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.53), '1')).toMatchObject({ action: 'gate', rule: 'gate-close' });
   });
 
   it('admits on both looks\' runs when together they clear the threshold, naming both looks', () => {
-    const decision = admissionPolicy({ gateExtend: 8 }).decide(gated(0.522, { second: [0.53, 0.52, 0.525, 0.535, 0.52, 0.53, 0.525, 0.53] }), '1');
+    const decision = admissionPolicy({ gateExtend: 8 }).decide(gated(0.525, { second: [0.53, 0.52, 0.525, 0.535, 0.52, 0.53, 0.525, 0.53] }), '1');
     expect(decision).toMatchObject({ action: 'admit', rule: 'verified' });
     expect(decision.reason).toContain('on 12 gate runs, 4 of them from the first look');
     expect(decision.evidence).toEqual(expect.arrayContaining(looks));
   });
 
   it('rejects after the second look when the runs together fall short, and never asks for a third', () => {
-    const decision = admissionPolicy({ gateExtend: 8 }).decide(gated(0.522, { second: [0.5, 0.51, 0.5, 0.49, 0.5, 0.51, 0.5, 0.5] }), '1');
+    const decision = admissionPolicy({ gateExtend: 8 }).decide(gated(0.525, { second: [0.5, 0.51, 0.5, 0.49, 0.5, 0.51, 0.5, 0.5] }), '1');
     expect(decision).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
     expect(decision.reason).toContain('on 12 gate runs, 4 of them from the first look');
     // Even a second look that leaves the gain just short gets no third.
-    const short = admissionPolicy({ gateExtend: 8 }).decide(gated(0.522, { second: [0.51, 0.52, 0.515, 0.52, 0.51, 0.52, 0.515, 0.515] }), '1');
+    const short = admissionPolicy({ gateExtend: 8 }).decide(gated(0.525, { second: [0.51, 0.52, 0.515, 0.52, 0.51, 0.52, 0.515, 0.515] }), '1');
     expect(short).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
   });
 
   it('rejects a candidate whose second look failed (gate-failed), and spends no look the budget does not hold', () => {
-    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.522, { secondFails: true }), '1')).toMatchObject({ action: 'reject', rule: 'gate-failed' });
-    // A gain of 0.014: short of 0.0169 (alpha / 2) and of 0.0186 (alpha / 3), past 0.0133 (alpha / 3 with 8 more runs).
+    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.525, { secondFails: true }), '1')).toMatchObject({ action: 'reject', rule: 'gate-failed' });
+    // A gain of 0.017: short of 0.0197 (alpha / 4) and of 0.0214 (alpha / 6), past 0.0153 (alpha / 6 with 8 more runs).
     // Two calls in the budget, both spent: refused. Three: a second look.
-    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.519, { budget: 2 }), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
-    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.519, { budget: 3 }), '1')).toMatchObject({ action: 'gate', rule: 'gate-close' });
+    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.522, { budget: 2 }), '1')).toMatchObject({ action: 'reject', rule: 'gate-disagrees' });
+    expect(admissionPolicy({ gateExtend: 8 }).decide(gated(0.522, { budget: 3 }), '1')).toMatchObject({ action: 'gate', rule: 'gate-close' });
   });
 });

@@ -73,11 +73,12 @@ export const AdmissionParamsSchema = z.object({
   refusedBar: z.boolean().default(false),
   /**
    * A second gate look (calibrated test): a candidate whose gate gain falls short of its threshold,
-   * but would clear the threshold those runs would set with this many more gate runs of the
-   * candidate, gets them (new seeds) and is decided on all its gate runs. The second look is one
-   * more gate call, counted against the gate budget and tested at the same level alpha / gate
-   * budget, so the Bonferroni guarantee over the calls holds as before; a node gets two looks at
-   * most. 0 (the default) turns this off.
+   * but would clear the threshold that this many more gate runs of the candidate would set, gets
+   * them (new seeds) and is decided on all its gate runs. The second look is one more gate
+   * evaluation, counted against the gate budget. Each candidate's level alpha / G is then split
+   * between its two looks (each at alpha / 2G, the first look included, whether or not a second
+   * follows), so a candidate admits noise with chance at most alpha / G and at most G candidates
+   * are gated: the guarantee over the search stays alpha. Two looks at most. 0 (the default): off.
    */
   gateExtend: z.number().int().min(0).max(100).default(0),
 });
@@ -153,7 +154,11 @@ function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, para
     return { delta, threshold: params.gateMargin, deltas: { gate: delta, gateMargin: params.gateMargin }, why: `margin ${fmt(params.gateMargin)}` };
   }
   const budget = Math.max(1, tree.started?.budget.gateEvaluations ?? 1);
-  const level = params.alpha / budget;
+  // With second looks on, a candidate's share alpha / G is split between its two looks: each tests
+  // at alpha / (2G), so whether or not the second is taken, the candidate admits noise with chance
+  // at most alpha / G (a union bound over its looks), and over at most G gated candidates, alpha.
+  const looks = params.gateExtend > 0 ? 2 : 1;
+  const level = params.alpha / budget / looks;
   const prior = typicalNoise(gateGroups(tree));
   const own = shrunk(gate.runs, prior);
   const candidate = { noise: { variance: own.variance, df: own.df + extra }, n: gate.runs.length + extra };
@@ -164,9 +169,8 @@ function gateComparison(tree: SearchTree, node: TreeNode, parent: TreeNode, para
   return {
     delta,
     threshold,
-    se,
     deltas: { gate: delta, gateThreshold: threshold, gateSe: se, gateDf: df, gateLevel: level },
-    why: `t(1 − ${fmt(params.alpha)}/${budget}, ${fmt(df)} df) × se ${fmt(se)}`,
+    why: `t(1 − ${fmt(params.alpha)}/${looks > 1 ? `(2·${budget})` : budget}, ${fmt(df)} df) × se ${fmt(se)}`,
   };
 }
 
@@ -280,7 +284,7 @@ export function admissionPolicy(input: Partial<AdmissionParams> = {}) {
     }
     const more = secondLook(tree, node, parent, params);
     if (more) {
-      const reason = `gate gain ${fmt(gate.delta)} over ${parent.id} does not clear ${fmt(gate.threshold)} (${gate.why}), but would clear ${fmt(more.threshold)}, the threshold with ${more.runs} more gate run(s): a second look, one more gate call at the same level`;
+      const reason = `gate gain ${fmt(gate.delta)} over ${parent.id} does not clear ${fmt(gate.threshold)} (${gate.why}), but would clear ${fmt(more.threshold)}, the threshold with ${more.runs} more gate run(s): a second look, at the other half of the candidate's level`;
       return { ...out('gate', 'gate-close', reason, deltas, evidence), runs: more.runs };
     }
     return out('reject', 'gate-disagrees', `dev gain ${fmt(dev.delta)} cleared the threshold but the gate gain ${fmt(gate.delta)} does not clear ${fmt(gate.threshold)} (${gate.why}) over ${parent.id}${onRuns}`, deltas, evidence);
