@@ -111,14 +111,17 @@ export class OfflineProposer implements Proposer {
       random,
       admissible: (param, value) => legal(param, value) && fresh({ [param]: value }),
     };
+    // A batch short of its count also proposes the repair alone (the parent made to obey the constraints), once.
+    const repairAlone = (picked: Candidate[][]) => {
+      if (picked.length >= count || repair.length === 0 || !fresh({})) return;
+      taken.add(keyWith({}));
+      picked.push([]);
+    };
     const pool = candidateMoves(ctx);
     if (surrogate) {
       const picked = guidedBatch(space, base, pool, surrogate, { count, random, parentId, accept: (set) => Object.entries(set).every(([k, v]) => legal(k, v)) && fresh(set) });
       picked.forEach((group) => taken.add(keyWith(setOf(group))));
-      if (picked.length < count && repair.length > 0 && fresh({})) {
-        taken.add(keyWith({}));
-        picked.push([]);
-      }
+      repairAlone(picked);
       return picked.map((group) => this.toProposal(request, [...repair, ...group]));
     }
     const picked: Candidate[][] = [];
@@ -145,10 +148,7 @@ export class OfflineProposer implements Proposer {
       taken.add(keyWith(setOf(group)));
       picked.push(group);
     }
-    if (picked.length < count && repair.length > 0 && fresh({})) {
-      taken.add(keyWith({}));
-      picked.push([]);
-    }
+    repairAlone(picked);
     for (const favoured of modelled) {
       if (picked.length >= count) break;
       const set = changedParams(space, favoured.config, base);
