@@ -187,7 +187,8 @@ export const GateEvaluatedSchema = z.object({
   reusedFrom: ReuseSourceSchema.optional(),
   /**
    * A second look (admission's `gateExtend`): the id of this node's gate evaluation whose runs this
-   * one adds to, with new seeds. It is a gate call of its own, counted and tested at the same level.
+   * one adds to, with new seeds. It is a gate evaluation of its own, counted against the gate budget;
+   * with second looks on, each of a candidate's looks tests at alpha / 2G.
    */
   extendsGate: z.string().min(1).optional(),
 });

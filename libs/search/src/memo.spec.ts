@@ -116,6 +116,30 @@ describe('FamilyMemo', () => {
     expect(memo.testRuns('c0', 2)).toBeUndefined(); // no test recorded
   });
 
+  it('keeps a node\'s two gate looks apart: a second look by its first seed, and a failed second look answers nothing', () => {
+    const s = recorded();
+    s.propose('2', '0', { a: 0.5 });
+    s.succeed('2', [0.65, 0.65], 1, same);
+    const next = () => fold(s.events).gateEvaluationsUsed + 1;
+    const gate = (nodeId: string) => s.add({ type: 'GateEvaluated', data: { nodeId, commit: `commit-${nodeId}`, runs: [{ seed: 0, value: 0.66 }], gateEvaluationsUsed: next(), integrity: same } });
+    const first = gate('2');
+    const look = [5, 6].map((seed) => ({ seed, value: 0.67 }));
+    s.add({ type: 'GateEvaluated', data: { nodeId: '2', commit: 'commit-2', runs: look, gateEvaluationsUsed: next(), integrity: same, extendsGate: first.id } });
+    s.propose('3', '0', { a: 0.4 });
+    s.succeed('3', [0.65, 0.65], 1, same);
+    const third = gate('3');
+    s.add({ type: 'GateFailed', data: { nodeId: '3', commit: 'commit-3', kind: 'timeout', detail: 'slow', gateEvaluationsUsed: next(), integrity: same, extendsGate: third.id } });
+    const memo = new FamilyMemo([{ searchId: 's', history: s.events }], task);
+    expect(memo.gate('commit-2', 1)).toMatchObject({ ok: true, runs: [{ seed: 0, value: 0.66 }] });
+    expect(memo.gate('commit-2', 2, 5)).toMatchObject({ ok: true, runs: look });
+    expect(memo.gate('commit-2', 2)).toBeUndefined(); // a first look of 2 seeds was never run
+    expect(memo.gate('commit-2', 2, 6)).toBeUndefined(); // a second look from another seed is other runs
+    // commit-3's second look failed: it answers neither another first look nor another second look.
+    expect(memo.gate('commit-3', 1)).toMatchObject({ ok: true });
+    expect(memo.gate('commit-3', 8)).toBeUndefined();
+    expect(memo.gate('commit-3', 8, 2)).toBeUndefined();
+  });
+
   it('counts what a branch shares with its parent once, and points a reuse of a reuse at the original', () => {
     const s = recorded();
     const replay = new EventScript('r');

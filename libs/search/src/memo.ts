@@ -86,7 +86,10 @@ export class FamilyMemo {
    * from 1, a second look after it); a failed one whatever it asked for.
    */
   gate(commit: string, seeds: number, from = 1): RecordedGate | undefined {
-    return this.gates.get(gateKey(commit, seeds, from > 1 ? from : undefined)) ?? this.gates.get(`${commit}#failed`);
+    // A failed first look answers any first look of the commit; a second look only its own runs
+    // (a failed second look is not kept: it says nothing of a first look or of other seeds).
+    if (from > 1) return this.gates.get(gateKey(commit, seeds, from));
+    return this.gates.get(gateKey(commit, seeds, undefined)) ?? this.gates.get(`${commit}#failed`);
   }
 
   /** Held-out test runs of `commit` with this many seeds (1 to n). */
@@ -148,7 +151,7 @@ export class FamilyMemo {
         if (this.sameTask(event.data.integrity)) setOnce(this.gates, gateKey(event.data.commit, event.data.runs.length, event.data.extendsGate === undefined ? undefined : Math.min(...event.data.runs.map((r) => r.seed))), { ok: true, runs: event.data.runs, source: event.data.reusedFrom ?? here, ...under(event.data.integrity) });
         break;
       case 'GateFailed':
-        if (this.sameTask(event.data.integrity)) setOnce(this.gates, `${event.data.commit}#failed`, { ok: false, kind: event.data.kind, detail: event.data.detail, source: event.data.reusedFrom ?? here, ...under(event.data.integrity) });
+        if (event.data.extendsGate === undefined && this.sameTask(event.data.integrity)) setOnce(this.gates, `${event.data.commit}#failed`, { ok: false, kind: event.data.kind, detail: event.data.detail, source: event.data.reusedFrom ?? here, ...under(event.data.integrity) });
         break;
       case 'FinalTestEvaluated':
         for (const scored of [event.data.baseline, event.data.best]) {

@@ -270,6 +270,12 @@ describe('the fold: the gate', () => {
     const look = late.gate('1', 0.6);
     late.decide('1', false, 'gate-disagrees');
     refuses(late, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 1 }], gateEvaluationsUsed: 2, extendsGate: look.id } }, 'node 1 was already decided: a second gate look comes before the decision');
+    const doubled = evaluated();
+    const once = doubled.gate('1', 0.6);
+    refuses(doubled, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 5, value: 1 }, { seed: 5, value: 1 }], gateEvaluationsUsed: 2, extendsGate: once.id } }, 'second gate look of node 1 runs a seed twice');
+    const root = started();
+    const baselineGate = root.gate('0', 0.5);
+    refuses(root, { type: 'GateEvaluated', data: { nodeId: '0', commit: 'c0', runs: [{ seed: 5, value: 0.9 }], gateEvaluationsUsed: 2, extendsGate: baselineGate.id } }, "the baseline's gate evaluation is not extended");
     const ungated = evaluated();
     refuses(ungated, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 1 }], gateEvaluationsUsed: 1, extendsGate: 'nothing' } }, 'node 1 has no gate evaluation for');
   });

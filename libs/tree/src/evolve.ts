@@ -237,12 +237,14 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
       if (extendsGate === undefined && current.gate) fail(`node ${current.id} was already gated: a second look must name the gate evaluation it extends`);
       if (extendsGate !== undefined) {
         // A second look adds runs with new seeds to the node's last gate evaluation, before its decision.
+        if (current.id === ROOT_NODE_ID) fail(`the baseline's gate evaluation is not extended: every first-level decision rests on it`);
         if (!current.gate) fail(`node ${current.id} has no gate evaluation for ${event.id} to extend`);
         if (current.gate!.eventId !== extendsGate) fail(`${event.id} extends gate evaluation ${extendsGate}, but node ${current.id}'s last one is ${current.gate!.eventId}`);
         if (current.decision) fail(`node ${current.id} was already decided: a second gate look comes before the decision`);
         if (current.gate!.firstLook) fail(`node ${current.id} has had both its gate looks`);
         const seen = new Set(current.gate!.runs.map((r) => r.seed));
         if (event.type === 'GateEvaluated' && event.data.runs.some((r) => seen.has(r.seed))) fail(`second gate look of node ${current.id} reuses a seed it already ran`);
+        if (event.type === 'GateEvaluated' && new Set(event.data.runs.map((r) => r.seed)).size !== event.data.runs.length) fail(`second gate look of node ${current.id} runs a seed twice`);
       }
       if (event.data.gateEvaluationsUsed !== tree.gateEvaluationsUsed + 1) {
         fail(`gate count ${event.data.gateEvaluationsUsed} does not follow ${tree.gateEvaluationsUsed}`);
