@@ -2,8 +2,7 @@ import type { RunScore, SandboxKind } from '@hypotree/events';
 import type { Task } from '@hypotree/task';
 import { diagnosisLine } from './errors.js';
 import { addWorktree, evaluate, evaluateSealed, removeWorktree, sandboxMode, type ArtifactRepo, type EvaluationFailureKind } from '@hypotree/workspace';
-
-const seedsUpTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+import { seedRange } from '@hypotree/search';
 
 /** Scores and the sandbox they were measured under. */
 export interface MeasuredRuns {
@@ -75,7 +74,7 @@ export function worktreeEvaluators(task: Task, repo: ArtifactRepo, signal?: Abor
     async sealed(commit, which, seeds = task.spec.budgets.repeats, from = 1) {
       // The same seeds for every node: one evaluation, several runs, so a configuration that is
       // unstable across seeds cannot win the gate or the test on one lucky draw.
-      const result = await evaluateSealed({ task, repo, commit, which, seeds: seedsUpTo(seeds).map((s) => s + from - 1), signal });
+      const result = await evaluateSealed({ task, repo, commit, which, seeds: seedRange(seeds, from), signal });
       return { runs: result.runs, sandbox: result.sandbox, evaluatorHash: result.evaluatorHash };
     },
   };

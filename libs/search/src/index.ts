@@ -8,6 +8,7 @@ export { parseSearchConfig, SearchConfigSchema, GATE_SHARE, type SearchConfig, t
 export { resultEvent } from './result-event.js';
 export { insightEvents, type InsightEventOptions } from './insight-events.js';
 export type * from './model.js';
+export { seedRange } from './model.js';
 export { FamilyMemo, type FamilyMember, type MemoTask, type RecordedExperiment, type RecordedGate, type RecordedRuns } from './memo.js';
 export { compareSearches, decisionSequence, familySpend, nodeIdentity, nodeOutcome, searchCost, type ComparedSearch, type FamilySpend, type NodeOutcome, type SearchComparison, type SearchCost } from './compare.js';
 export { reuseProblems } from './provenance.js';

@@ -1,6 +1,7 @@
 import { ROOT_NODE_ID, type ModelCall, type NodeId, type RecordedSearchEvent, type ReuseSource, type RunScore, type SandboxKind, type SearchEventData } from '@hypotree/events';
 import { effectiveParams, configKey, type RecalledReply } from '@hypotree/research';
 import type { Parameter } from '@hypotree/task';
+import { seedRange } from './model.js';
 import { fold, lineage, type SearchTree } from '@hypotree/tree';
 
 /** One search of a family and the events of its own stream (a branch's parent events are its parent's). */
@@ -94,7 +95,7 @@ export class FamilyMemo {
 
   /** Held-out test runs of `commit` with this many seeds (1 to n). */
   testRuns(commit: string, seeds: number): RecordedRuns | undefined {
-    return pick(this.tests.get(commit), Array.from({ length: seeds }, (_, i) => i + 1));
+    return pick(this.tests.get(commit), seedRange(seeds));
   }
 
   /** The recorded reply to this prompt of this model, for this purpose. */

@@ -126,3 +126,8 @@ export interface SearchContext {
   settings: SearchSettings;
   now: Date;
 }
+
+/** The seeds an evaluation of `count` seeds from seed `from` runs: from, from + 1, … (a first look, a test: from 1). */
+export function seedRange(count: number, from = 1): number[] {
+  return Array.from({ length: count }, (_, i) => from + i);
+}

@@ -9,7 +9,7 @@ import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { parseSearchConfig } from '../config.js';
 import { decide } from '../decide.js';
 import type { FamilyMemo } from '../memo.js';
-import type { ExecutorReport, SearchCommand, SearchContext, SearchInput } from '../model.js';
+import { seedRange, type ExecutorReport, type SearchCommand, type SearchContext, type SearchInput } from '../model.js';
 import { nextInDispatchOrder } from '../order.js';
 import { rehearse } from '../rehearse.js';
 import { searchSettings } from '../settings.js';
@@ -193,7 +193,6 @@ export async function searchInMemory(problem: MemoryProblem, options: SyntheticS
   };
   const reusedRuns = (found: { runs: RunScore[]; source: { searchId: string; eventId: string } } | undefined) => found && { runs: found.runs, sandbox: 'allowlist' as const, reusedFrom: found.source };
   const dev = async (commit: string, seeds: number[]) => reusedRuns(memo?.devRuns(commit, seeds)) ?? { runs: await problem.measure(configs.get(commit)!, 'dev', seeds), sandbox: 'allowlist' as const };
-  const seedsUpTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
   const execute = async (command: SearchCommand): Promise<boolean> => {
     switch (command.kind) {
       case 'measure-baseline':
@@ -224,7 +223,7 @@ export async function searchInMemory(problem: MemoryProblem, options: SyntheticS
         const found = memo?.gate(command.commit, seeds, from);
         const outcome = found?.ok
           ? { ok: true as const, runs: found.runs, sandbox: 'allowlist' as const, reusedFrom: found.source }
-          : { ok: true as const, runs: await problem.measure(configs.get(command.commit)!, 'gate', seedsUpTo(seeds).map((s) => s + from - 1)), sandbox: 'allowlist' as const };
+          : { ok: true as const, runs: await problem.measure(configs.get(command.commit)!, 'gate', seedRange(seeds, from)), sandbox: 'allowlist' as const };
         return settle({ kind: 'gated', nodeId: command.nodeId, commit: command.commit, outcome });
       }
       case 'distill': {
@@ -247,7 +246,7 @@ export async function searchInMemory(problem: MemoryProblem, options: SyntheticS
         }
       }
       case 'final-test': {
-        const test = async (commit: string) => reusedRuns(memo?.testRuns(commit, command.seeds)) ?? { runs: await problem.measure(configs.get(commit)!, 'test', seedsUpTo(command.seeds)) };
+        const test = async (commit: string) => reusedRuns(memo?.testRuns(commit, command.seeds)) ?? { runs: await problem.measure(configs.get(commit)!, 'test', seedRange(command.seeds)) };
         const baseline = await test(command.baseline.commit);
         const best = command.best ? await test(command.best.commit) : baseline;
         return settle({ kind: 'tested', baseline, best });
@@ -263,7 +262,7 @@ export async function searchInMemory(problem: MemoryProblem, options: SyntheticS
     const common = { experimentId, nodeId, searchId, baseCommit: base, refusals: [], implementation: { implementer: 'params', summary: 'set parameters', attempts: 1 }, report: 'synthetic', durationMs: 1000, stdoutTail: '', stderrTail: '', integrity };
     const evidence = problem.crashes?.(c)
       ? { ...common, status: 'failed' as const, failure: { kind: 'crash' as const, detail: 'the synthetic task crashes in this region' }, runs: [] }
-      : { ...common, status: 'succeeded' as const, runs: await problem.measure(c, 'dev', seedsUpTo(repeats)), commit, ref: `refs/hypotree/${searchId}/${nodeId}` };
+      : { ...common, status: 'succeeded' as const, runs: await problem.measure(c, 'dev', seedRange(repeats)), commit, ref: `refs/hypotree/${searchId}/${nodeId}` };
     return { searchId, experimentId, nodeId, executorId: 'synthetic', evidence };
   };
 
