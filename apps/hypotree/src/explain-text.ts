@@ -39,6 +39,7 @@ export function formatExplanation(x: Explanation & { family?: FamilySpend }): st
     for (const r of x.dev.repeats) out.push(`   more runs: ${r.summary} ${ev(r)}`);
   }
   if (x.gate) out.push('failed' in x.gate ? `4. gate: FAILED (${x.gate.failed.kind}) ${ev(x.gate.event)}: ${x.gate.failed.detail.split('\n')[0]}` : `4. gate: ${runsLine(x.gate)}`);
+  x.gateLooks?.forEach((look, i) => out.push(`   look ${i + 1}: ${look.summary} ${ev(look)}`));
   if (x.decision) {
     const d = x.decision;
     out.push(`5. ${d.outcome} by ${d.policy.name} v${d.policy.version}, rule ${d.rule} ${ev(d.event)}`);

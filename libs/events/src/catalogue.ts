@@ -188,7 +188,8 @@ export const GateEvaluatedSchema = z.object({
   /**
    * A second look (admission's `gateExtend`): the id of this node's gate evaluation whose runs this
    * one adds to, with new seeds. It is a gate evaluation of its own, counted against the gate budget;
-   * with second looks on, each of a candidate's looks tests at alpha / 2G.
+   * with second looks on, each of a candidate's looks tests at alpha / 2G. The fold accepts one only
+   * when the search's admission policy takes second looks, with exactly `gateExtend` runs.
    */
   extendsGate: z.string().min(1).optional(),
 });

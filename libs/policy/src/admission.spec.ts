@@ -2,6 +2,7 @@ import type { NodeId, SearchEventData } from '@hypotree/events';
 import { fold, type SearchTree } from '@hypotree/tree';
 import { EventScript } from '@hypotree/tree/testing';
 import { admissionPolicy, AdmissionParamsSchema, baselineGateSeeds, candidateGateSeeds } from './admission.js';
+import { policyRef } from './decision.js';
 
 type Budget = SearchEventData<'SearchStarted'>['budget'];
 
@@ -439,7 +440,7 @@ describe('admission with gateExtend: a second gate look for a near miss', () => 
     gateCalls = 0;
     looks = [];
     const s = new EventScript('s1');
-    s.start({ budget: { experiments: 20, parallel: 1, gateEvaluations: options.budget ?? 10 } });
+    s.start({ budget: { experiments: 20, parallel: 1, gateEvaluations: options.budget ?? 10 }, policies: { admission: policyRef(admissionPolicy({ gateExtend: 8 })) } });
     s.baseline([0.5, 0.52, 0.51, 0.49]);
     gateRuns(s, '0', [0.5, 0.52, 0.51, 0.49, 0.5, 0.52, 0.51, 0.49]);
     s.propose('1', '0', { lr: 0.1 });

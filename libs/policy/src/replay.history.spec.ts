@@ -1,7 +1,8 @@
 import type { NodeId, SearchEventData } from '@hypotree/events';
 import { fold } from '@hypotree/tree';
 import { EventScript } from '@hypotree/tree/testing';
-import { admissionPolicy } from './admission.js';
+import { admissionPolicy, baselineGateSeeds } from './admission.js';
+import { policyRef } from './decision.js';
 import { replayAdmission } from './replay.js';
 
 type Admission = ReturnType<typeof admissionPolicy>;
@@ -18,19 +19,23 @@ class Recorder {
 
   // The default budget has as many gate calls as experiments: the gate is never scarce (no gate-reserved).
   constructor(private readonly policy: Admission, budget: Budget = { experiments: 20, parallel: 1, gateEvaluations: 20 }, rootGate = true) {
-    this.s.start({ budget });
+    this.s.start({ budget, policies: { admission: policyRef(policy) } });
     this.s.baseline([0.5, 0.51, 0.49, 0.5]);
-    if (rootGate) this.gate('0', [0.5, 0.51, 0.49, 0.5]);
+    // The baseline's gate runs as many seeds as the policy asks (twice a candidate's).
+    if (rootGate) this.gate('0', Array.from({ length: baselineGateSeeds(policy.params, 4) }, (_, i) => [0.5, 0.51, 0.49, 0.5][i % 4]!));
   }
 
-  gate(nodeId: NodeId, values: number[] | 'fail'): void {
+  /** A gate look: the first, or a second one extending `first` with the seeds after its runs. */
+  gate(nodeId: NodeId, values: number[] | 'fail', first?: { eventId: string; runs: unknown[] }): void {
     this.gateCalls += 1;
     const commit = nodeId === '0' ? 'c0' : `commit-${nodeId}`;
-    if (values === 'fail') this.s.add({ type: 'GateFailed', data: { nodeId, commit, kind: 'timeout', detail: 'slow', gateEvaluationsUsed: this.gateCalls } });
-    else this.s.add({ type: 'GateEvaluated', data: { nodeId, commit, runs: values.map((value, seed) => ({ seed, value })), gateEvaluationsUsed: this.gateCalls } });
+    const look = { nodeId, commit, gateEvaluationsUsed: this.gateCalls, ...(first ? { extendsGate: first.eventId } : {}) };
+    const from = first?.runs.length ?? 0;
+    if (values === 'fail') this.s.add({ type: 'GateFailed', data: { ...look, kind: 'timeout', detail: 'slow' } });
+    else this.s.add({ type: 'GateEvaluated', data: { ...look, runs: values.map((value, k) => ({ seed: from + k, value })) } });
   }
 
-  node(nodeId: NodeId, parentId: NodeId, dev: number[], then: { more?: number[][]; gate?: number[] | 'fail' } = {}): string {
+  node(nodeId: NodeId, parentId: NodeId, dev: number[], then: { more?: number[][]; gate?: number[] | 'fail'; second?: number[] } = {}): string {
     this.s.propose(nodeId, parentId, { id: nodeId });
     this.s.succeed(nodeId, dev);
     const more = [...(then.more ?? [])];
@@ -42,8 +47,10 @@ class Recorder {
         if (!batch) return 'undecided';
         this.s.add({ type: 'ExperimentRepeated', data: { nodeId, commit: `commit-${nodeId}`, runs: batch.map((value) => ({ seed: seed++, value })) } });
       } else if (decision.action === 'gate') {
-        if (!then.gate) return 'undecided';
-        this.gate(nodeId, then.gate);
+        const first = fold(this.s.events).nodes.get(nodeId)!.gate;
+        const look = first ? then.second : then.gate;
+        if (!look) return 'undecided';
+        this.gate(nodeId, look, first);
       } else {
         const data = { nodeId, policy: decision.policy, rule: decision.rule, reason: decision.reason, evidence: decision.evidence, deltas: decision.deltas };
         this.s.add(decision.action === 'admit' ? { type: 'HypothesisAdmitted', data } : { type: 'HypothesisRejected', data });
@@ -130,6 +137,41 @@ describe('replaying the gate budget', () => {
       ['2', 'needs-gate'],
     ]);
     expect(replay.unrecordedGates).toEqual(['2']);
+  });
+});
+
+describe('replaying gate looks of another size', () => {
+  // Gate budget 10: node 1's first look (+0.018 on 4 runs) falls short of alpha / 10 and of alpha / 20,
+  // and would clear alpha / 20 on 8 more runs; its second look's 8 runs carry it over.
+  const secondLooks = admissionPolicy({ gateExtend: 8 });
+  function nearMiss(): Recorder {
+    const log = new Recorder(secondLooks, { experiments: 20, parallel: 1, gateEvaluations: 10 });
+    const rule = log.node('1', '0', [0.6, 0.61], { gate: [0.508, 0.528, 0.518, 0.518], second: [0.52, 0.515, 0.525, 0.52, 0.515, 0.525, 0.52, 0.52] });
+    expect(rule).toBe('verified');
+    expect(log.s.events.filter((e) => e.type === 'GateEvaluated' && e.data.nodeId === '1').map((e) => e.type === 'GateEvaluated' && e.data.runs.length)).toEqual([4, 8]);
+    return log;
+  }
+
+  it('uses a recorded second look under a policy that asks for one of its size, and decides the same', () => {
+    const replay = replayAdmission(nearMiss().s.events, secondLooks);
+    expect(replay.decisions.map((d) => [d.nodeId, d.replayed.outcome, d.changed])).toEqual([['1', 'admitted', false]]);
+    expect(replay.unrecordedGates).toEqual([]);
+  });
+
+  it('does not pass off a recorded look of another size as the one the other policy asks for: 8 runs are not the 4 asked, nor 4 runs the 8', () => {
+    const fewer = replayAdmission(nearMiss().s.events, admissionPolicy({ gateExtend: 4 }));
+    expect(fewer.decisions[0]).toMatchObject({ nodeId: '1', replayed: { outcome: 'needs-gate', rule: 'gate-close' }, changed: true });
+    expect(fewer.unrecordedGates).toEqual(['1']);
+    // A first look of 8 runs was never recorded (the baseline's, 16, neither): nothing is used.
+    const larger = replayAdmission(nearMiss().s.events, admissionPolicy({ gateExtend: 8, gateRuns: 8 }));
+    expect(larger.decisions[0]).toMatchObject({ nodeId: '1', replayed: { outcome: 'needs-gate', rule: 'parent-not-gated' } });
+    expect(larger.unrecordedGates).toEqual(['0']);
+  });
+
+  it('without second looks decides the near miss on its first look alone, at the full level, and rejects it', () => {
+    const replay = replayAdmission(nearMiss().s.events, admissionPolicy());
+    expect(replay.decisions[0]).toMatchObject({ nodeId: '1', recorded: { outcome: 'admitted' }, replayed: { outcome: 'rejected', rule: 'gate-disagrees' }, changed: true });
+    expect(replay.replayedBest).toBe('0');
   });
 });
 

@@ -7,10 +7,10 @@ function recorded(): EventScript {
   const s = new EventScript('s1');
   s.start();
   s.baseline([0.8, 0.82, 0.78]);
-  s.gate('0', 0.8);
+  s.gate('0', [0.8, 0.81, 0.79, 0.8, 0.8, 0.81, 0.79, 0.8]); // the baseline's 8 gate runs, a candidate's 4
   s.propose('1', '0', { lr: 0.1 }); // +0.03 over the root, noise ≈ 0.012: clears 1σ, not 3σ
   s.succeed('1', [0.83, 0.84, 0.82]);
-  s.gate('1', 0.83);
+  s.gate('1', [0.83, 0.84, 0.82, 0.83]);
   s.decide('1', true, 'verified');
   s.propose('1.1', '1', { lr: 0.2 }); // +0.005 over node 1: inside the noise, rejected without a gate call
   s.succeed('1.1', [0.835, 0.845, 0.825]);

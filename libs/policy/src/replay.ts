@@ -1,6 +1,6 @@
-import type { NodeId, RecordedSearchEvent, SearchEvent } from '@hypotree/events';
+import { ROOT_NODE_ID, type NodeId, type RecordedSearchEvent, type SearchEvent } from '@hypotree/events';
 import { bestAdmitted, bestVerified, emptyTree, fold } from '@hypotree/tree';
-import type { admissionPolicy } from './admission.js';
+import { baselineGateSeeds, candidateGateSeeds, type admissionPolicy } from './admission.js';
 
 /** One node's decision as recorded, and as the other admission policy decides it from the same evidence. */
 export interface ReplayedDecision {
@@ -26,7 +26,8 @@ const DECISIONS = new Set(['HypothesisAdmitted', 'HypothesisRejected', 'GateEval
 /**
  * Re-runs admission under another policy over a search's recorded proposals and results: the same
  * experiments, the same evidence, other decisions. A gate evaluation the other policy asks for is
- * used when the log recorded one for that node; otherwise it is reported, never invented. Pure.
+ * used when the log recorded one for that node with as many seeds as it asks for; otherwise it is
+ * reported, never invented. Pure.
  */
 export function replayAdmission(history: RecordedSearchEvent[], admission: ReturnType<typeof admissionPolicy>): AdmissionReplay {
   const recordedTree = fold(history);
@@ -43,9 +44,12 @@ export function replayAdmission(history: RecordedSearchEvent[], admission: Retur
   const apply = (event: SearchEvent, like: RecordedSearchEvent) => {
     tree = fold([{ ...like, ...event, id: `replay-${++synthetic}`, revision: tree.revision + 1 } as RecordedSearchEvent], tree);
   };
-  const gate = (nodeId: NodeId): boolean => {
-    const recorded = gates.get(nodeId)?.shift();
-    if (!recorded) return false;
+  // A recorded look is used only when it ran the number of seeds the other policy asks for (a
+  // failed look ran none, and is used as it is); a look of another size is other evidence.
+  const gate = (nodeId: NodeId, runs: number | undefined): boolean => {
+    const recorded = gates.get(nodeId)?.[0];
+    if (!recorded || (recorded.type === 'GateEvaluated' && runs !== undefined && recorded.data.runs.length !== runs)) return false;
+    gates.get(nodeId)!.shift();
     // The replayed tree's ids are its own: a second look names the replayed first look.
     const first = tree.nodes.get(nodeId)?.gate;
     const data = { ...recorded.data, gateEvaluationsUsed: tree.gateEvaluationsUsed + 1, ...(first ? { extendsGate: first.eventId } : {}) };
@@ -56,7 +60,7 @@ export function replayAdmission(history: RecordedSearchEvent[], admission: Retur
   for (const event of history) {
     if (DECISIONS.has(event.type)) continue;
     apply(event, event);
-    if (event.type === 'BaselineMeasured' && gates.has('0') && !tree.nodes.get('0')!.gate) gate('0');
+    if (event.type === 'BaselineMeasured' && !tree.nodes.get('0')!.gate) gate('0', baselineGateSeeds(admission.params, event.data.runs.length));
     if (event.type !== 'ExperimentSucceeded') continue;
     const nodeId = event.data.nodeId;
     let decision = admission.decide(tree, nodeId);
@@ -67,11 +71,15 @@ export function replayAdmission(history: RecordedSearchEvent[], admission: Retur
       decision = admission.decide(tree, nodeId);
     }
     // A first look, and a second one when the policy asks for it and the log recorded it.
-    while (decision.action === 'gate' && gate(nodeId)) decision = admission.decide(tree, nodeId);
+    while (decision.action === 'gate' && gate(nodeId, tree.nodes.get(nodeId)!.gate ? decision.runs : candidateGateSeeds(admission.params))) decision = admission.decide(tree, nodeId);
     const recorded = recordedTree.nodes.get(nodeId)!;
     const recordedOutcome = recorded.decision ? (recorded.decision.admitted ? 'admitted' : 'rejected') : recorded.failure ? 'failed' : 'undecided';
-    const outcome = decision.action === 'gate' ? 'needs-gate' : decision.action === 'repeat' ? 'needs-runs' : decision.action === 'admit' ? 'admitted' : 'rejected';
-    if (outcome === 'needs-gate') unrecordedGates.push(nodeId);
+    // A candidate the policy would compare with a baseline gate the log never recorded (at the size
+    // it asks for) waits on that gate: in a search the baseline is gated before anything is decided.
+    const awaitsBaseline = decision.action === 'reject' && decision.rule === 'parent-not-gated' && !tree.nodes.get(ROOT_NODE_ID)!.gate;
+    const outcome = decision.action === 'gate' || awaitsBaseline ? 'needs-gate' : decision.action === 'repeat' ? 'needs-runs' : decision.action === 'admit' ? 'admitted' : 'rejected';
+    if (awaitsBaseline && !unrecordedGates.includes(ROOT_NODE_ID)) unrecordedGates.push(ROOT_NODE_ID);
+    if (decision.action === 'gate') unrecordedGates.push(nodeId);
     else if (outcome === 'needs-runs') unrecordedRuns.push(nodeId);
     else {
       const data = { nodeId, policy: decision.policy, rule: decision.rule, reason: decision.reason, evidence: decision.evidence, deltas: decision.deltas };

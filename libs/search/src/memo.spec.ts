@@ -18,10 +18,10 @@ const space: Parameter[] = [
 const task: MemoTask = { specHash: 'h', evaluatorHash: 'e', space, implementer: 'params' };
 const same = { sandbox: 'allowlist' as const, specHash: 'h', evaluatorHash: 'e' };
 
-/** A recorded search: baseline, `1` (a=0.9) admitted and gated, `1.1` (b=0.1) under it. */
-function recorded(id = 's') {
+/** A recorded search: baseline, `1` (a=0.9) admitted and gated, `1.1` (b=0.1) under it; its admission policy takes second gate looks of `gateExtend` runs. */
+function recorded(id = 's', gateExtend = 0) {
   const s = new EventScript(id);
-  s.start();
+  s.start({ policies: { admission: { name: 'verified-improvement', version: 1, params: { gateExtend } } } });
   s.baseline([0.5, 0.5, 0.5, 0.5]);
   s.propose('1', '0', { a: 0.9 });
   s.succeed('1', [0.7, 0.7], 1, same);
@@ -117,7 +117,7 @@ describe('FamilyMemo', () => {
   });
 
   it('keeps a node\'s two gate looks apart: a second look by its first seed, and a failed second look answers nothing', () => {
-    const s = recorded();
+    const s = recorded('s', 2);
     s.propose('2', '0', { a: 0.5 });
     s.succeed('2', [0.65, 0.65], 1, same);
     const next = () => fold(s.events).gateEvaluationsUsed + 1;

@@ -225,9 +225,17 @@ describe('the fold: results and failures', () => {
   });
 });
 
+/** A search whose admission policy takes second gate looks of `gateExtend` runs (0: none). */
+function startedWithSecondLooks(gateExtend: number): EventScript {
+  const s = new EventScript('s1');
+  s.start({ policies: { admission: { name: 'verified-improvement', version: 1, params: { gateExtend } } } });
+  s.baseline([0.5]);
+  return s;
+}
+
 describe('the fold: the gate', () => {
-  function evaluated(): EventScript {
-    const s = started();
+  function evaluated(gateExtend = 2): EventScript {
+    const s = startedWithSecondLooks(gateExtend);
     s.propose('1', '0', { a: 1 });
     s.succeed('1', [0.6]);
     return s;
@@ -278,6 +286,40 @@ describe('the fold: the gate', () => {
     refuses(root, { type: 'GateEvaluated', data: { nodeId: '0', commit: 'c0', runs: [{ seed: 5, value: 0.9 }], gateEvaluationsUsed: 2, extendsGate: baselineGate.id } }, "the baseline's gate evaluation is not extended");
     const ungated = evaluated();
     refuses(ungated, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs: [{ seed: 1, value: 1 }], gateEvaluationsUsed: 1, extendsGate: 'nothing' } }, 'node 1 has no gate evaluation for');
+  });
+
+  it('refuses a second look the search\'s admission policy does not take: none when gateExtend is 0, and only as many runs as it sets', () => {
+    const off = evaluated(0);
+    const first = off.gate('1', 0.6);
+    const look = (runs: number, extendsGate = first.id) => ({ type: 'GateEvaluated' as const, data: { nodeId: '1', commit: 'commit-1', runs: Array.from({ length: runs }, (_, i) => ({ seed: i + 1, value: 0.7 })), gateEvaluationsUsed: 2, extendsGate } });
+    refuses(off, look(2), `is a second gate look of node 1, but this search's admission policy takes none (gateExtend 0)`);
+    const failedOff = evaluated(0);
+    const firstOff = failedOff.gate('1', 0.6);
+    refuses(failedOff, { type: 'GateFailed', data: { nodeId: '1', commit: 'commit-1', kind: 'timeout', detail: 'slow', gateEvaluationsUsed: 2, extendsGate: firstOff.id } }, 'takes none (gateExtend 0)');
+    const on = evaluated(2);
+    const firstOn = on.gate('1', 0.6);
+    refuses(on, look(3, firstOn.id), "second gate look of node 1 ran 3 seeds; this search's admission policy runs 2 (gateExtend)");
+    on.events.pop();
+    on.add(look(2, firstOn.id));
+    expect(fold(on.events).nodes.get('1')!.gate!.runs).toHaveLength(3);
+  });
+
+  it('takes the second-look setting from a branch\'s policies: a branch that turns second looks on allows them, one that turns them off refuses them', () => {
+    const policy = (gateExtend: number) => ({ name: 'verified-improvement', version: 1, params: { gateExtend } });
+    const turnedOn = evaluated(0);
+    const first = turnedOn.gate('1', 0.6);
+    const parent = fold(turnedOn.events);
+    const branched = new EventScript('b1');
+    branched.add({ type: 'SearchBranched', data: { searchId: 'b1', parent: { searchId: 's1', revision: parent.revision }, reason: 'second looks', policies: { admission: policy(4) } } });
+    const look = { type: 'GateEvaluated' as const, data: { nodeId: '1', commit: 'commit-1', runs: [1, 2, 3, 4].map((seed) => ({ seed, value: 0.7 })), gateEvaluationsUsed: 2, extendsGate: first.id } };
+    branched.add(look);
+    expect(fold(branched.events, parent).nodes.get('1')!.gate!.runs).toHaveLength(5);
+    const turnedOff = new EventScript('b2');
+    turnedOff.add({ type: 'SearchBranched', data: { searchId: 'b2', parent: { searchId: 's1', revision: parent.revision }, reason: 'no second looks', policies: { admission: policy(0) } } });
+    const onBefore = evaluated(4);
+    const firstBefore = onBefore.gate('1', 0.6);
+    turnedOff.add({ ...look, data: { ...look.data, extendsGate: firstBefore.id } });
+    expect(() => fold(turnedOff.events, fold(onBefore.events))).toThrow('takes none (gateExtend 0)');
   });
 
   it('records a failed gate call as a failure with its kind and detail, counted against the gate budget, with no score', () => {

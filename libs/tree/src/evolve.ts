@@ -242,6 +242,11 @@ function apply(state: Fold, event: RecordedSearchEvent): void {
         if (current.gate!.eventId !== extendsGate) fail(`${event.id} extends gate evaluation ${extendsGate}, but node ${current.id}'s last one is ${current.gate!.eventId}`);
         if (current.decision) fail(`node ${current.id} was already decided: a second gate look comes before the decision`);
         if (current.gate!.firstLook) fail(`node ${current.id} has had both its gate looks`);
+        const runs = secondLookRuns(tree);
+        if (runs === 0) fail(`${event.id} is a second gate look of node ${current.id}, but this search's admission policy takes none (gateExtend 0)`);
+        if (event.type === 'GateEvaluated' && event.data.runs.length !== runs) {
+          fail(`second gate look of node ${current.id} ran ${event.data.runs.length} seeds; this search's admission policy runs ${runs} (gateExtend)`);
+        }
         const seen = new Set(current.gate!.runs.map((r) => r.seed));
         if (event.type === 'GateEvaluated' && event.data.runs.some((r) => seen.has(r.seed))) fail(`second gate look of node ${current.id} reuses a seed it already ran`);
         if (event.type === 'GateEvaluated' && new Set(event.data.runs.map((r) => r.seed)).size !== event.data.runs.length) fail(`second gate look of node ${current.id} runs a seed twice`);
@@ -384,6 +389,15 @@ function withState(attempt: ExperimentAttempt, state: ExperimentAttempt['state']
 /** The id of the k-th child (1-based) of a node: children of the root are `1`, `2`, …; of `1.2` they are `1.2.1`, …. */
 export function childId(parentId: NodeId, k: number): NodeId {
   return parentId === ROOT_NODE_ID ? String(k) : `${parentId}.${k}`;
+}
+
+/**
+ * How many runs a second gate look takes under the search's admission policy as it stands (its
+ * `gateExtend`, changed by a branch's policies): 0, absent or not a positive integer means none.
+ */
+function secondLookRuns(tree: SearchTree): number {
+  const runs = tree.started!.policies.admission.params.gateExtend;
+  return typeof runs === 'number' && Number.isInteger(runs) && runs > 0 ? runs : 0;
 }
 
 function tokens(usage: { promptTokens: number; completionTokens: number } | undefined): number {

@@ -109,6 +109,35 @@ describe('explainNode', () => {
     expect(x.best).toBe(false);
   });
 
+  it('names both gate looks of a node that had two, a failed second look included; one look is not listed', () => {
+    const twoLooks = (second: 'runs' | 'fails') => {
+      const s = new EventScript('s2');
+      s.start({ policies: { admission: { name: 'verified-improvement', version: 1, params: { gateExtend: 2 } } } });
+      s.baseline([0.6]);
+      s.propose('1', '0', { lr: 0.1 });
+      s.succeed('1', [0.7]);
+      const first = s.gate('1', 0.65);
+      const look = { nodeId: '1', commit: 'commit-1', gateEvaluationsUsed: 2, extendsGate: first.id };
+      const other = second === 'runs'
+        ? s.add({ type: 'GateEvaluated', data: { ...look, runs: [{ seed: 1, value: 0.66 }, { seed: 2, value: 0.67 }] } })
+        : s.add({ type: 'GateFailed', data: { ...look, kind: 'timeout', detail: 'slow' } });
+      return { x: explain(s.events, '1'), first, other };
+    };
+    const both = twoLooks('runs');
+    expect(both.x.gate).toMatchObject({ runs: [{ seed: 0 }, { seed: 1 }, { seed: 2 }], event: { id: both.other.id } });
+    expect(both.x.gateLooks!.map((l) => [l.id, l.summary])).toEqual([
+      [both.first.id, 'node 1 gate 0.65 over 1 run (gate call 1)'],
+      [both.other.id, 'node 1 second gate look 0.665 over 2 runs (gate call 2)'],
+    ]);
+    const failed = twoLooks('fails');
+    expect(failed.x.gate).toMatchObject({ runs: [{ seed: 0, value: 0.65 }], event: { id: failed.first.id } });
+    expect(failed.x.gateLooks!.map((l) => [l.id, l.summary])).toEqual([
+      [failed.first.id, 'node 1 gate 0.65 over 1 run (gate call 1)'],
+      [failed.other.id, 'node 1 second gate look failed: timeout (gate call 2)'],
+    ]);
+    expect(explain(recorded().s.events, '1').gateLooks).toBeUndefined();
+  });
+
   it('refuses a node the search does not have, naming the ones it has', () => {
     const { s } = recorded();
     expect(() => explain(s.events, '9.9')).toThrow(/^search s1 has no node 9\.9 \(it has 5 nodes: 0, 1, 1\.1, 1\.2, 2\)$/);

@@ -59,7 +59,10 @@ export interface Explanation {
     failure?: { kind: string; detail: string };
   }[];
   dev?: ExplainedRuns & { repeats: EventRef[] };
+  /** The gate's runs (both looks' together after a second look; the first's alone when the second failed), or its failure. */
   gate?: ExplainedRuns | { failed: { kind: string; detail: string }; event: EventRef };
+  /** Each gate look in order, when the node had two (admission's `gateExtend`), a failed one included. */
+  gateLooks?: EventRef[];
   decision?: {
     outcome: 'admitted' | 'rejected';
     policy: PolicyRef;
@@ -138,6 +141,8 @@ export function explainNode(history: readonly RecordedSearchEvent[], nodeId: Nod
   }
   if (node.gate) explanation.gate = { ...runs(node.gate.runs, node.gate.integrity), event: ref(node.gate.eventId) };
   else if (node.gateFailure) explanation.gate = { failed: { kind: node.gateFailure.kind, detail: node.gateFailure.detail }, event: ref(node.gateFailure.eventId) };
+  const looks = [node.gate?.firstLook?.eventId, node.gate?.eventId, node.gateFailure?.eventId].filter((id): id is string => id !== undefined);
+  if (looks.length > 1) explanation.gateLooks = looks.map(ref);
   if (node.decision) {
     const d = node.decision;
     explanation.decision = {

@@ -1,6 +1,7 @@
 import { fold, type SearchTree } from '@hypotree/tree';
 import { EventScript } from '@hypotree/tree/testing';
 import { baselineGateSeeds, candidateGateSeeds, type admissionPolicy } from '../admission.js';
+import { policyRef } from '../decision.js';
 
 /** A synthetic candidate's true effects on dev and on the gate, and a label to count it by. */
 export interface SyntheticCandidate {
@@ -53,7 +54,7 @@ export function simulateSearch(
   const { normal, uniform } = draws(seed);
   const runs = (n: number, shift: number) => Array.from({ length: n }, (_, s) => ({ seed: s, value: 0.8 + shift + sd * normal() }));
   const s = new EventScript(`s${seed}`);
-  s.start({ budget: { experiments: candidates, parallel: 1, gateEvaluations: gateBudget } });
+  s.start({ budget: { experiments: candidates, parallel: 1, gateEvaluations: gateBudget }, policies: { admission: policyRef(policy) } });
   s.add({ type: 'BaselineMeasured', data: { nodeId: '0', commit: 'c0', runs: runs(4, 0) } });
   s.add({ type: 'GateEvaluated', data: { nodeId: '0', commit: 'c0', runs: runs(baselineGateSeeds(policy.params, 4), 0), gateEvaluationsUsed: 1 } });
   let gateCalls = 1;

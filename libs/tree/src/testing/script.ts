@@ -6,6 +6,8 @@ import {
   type SearchEventData,
 } from '@hypotree/events';
 
+type StartedData = SearchEventData<'SearchStarted'>;
+
 /**
  * Writes a search's events as they would come back from the store (ids, revisions, metadata),
  * without a store: for specifications, replay tests and synthetic benchmarks.
@@ -43,19 +45,20 @@ export class EventScript {
     return recorded;
   }
 
-  /** SearchStarted with sensible defaults for a maximised metric. */
-  start(overrides: Partial<SearchEventData<'SearchStarted'>> = {}): RecordedSearchEvent {
+  /** SearchStarted with sensible defaults for a maximised metric; `policies` replaces the default policies it names. */
+  start(overrides: Partial<Omit<StartedData, 'policies'>> & { policies?: Partial<StartedData['policies']> } = {}): RecordedSearchEvent {
     const policy = (name: string) => ({ name, version: 1, params: {} });
+    const { policies, ...rest } = overrides;
     return this.add({
       type: 'SearchStarted',
       data: {
         searchId: this.searchId,
         task: { name: 'demo', specPath: 'demo/hypotree.task.json', specHash: 'h', repo: '/repo', baseCommit: 'c0', objective: { metric: 'accuracy', direction: 'maximize' } },
         budget: { experiments: 100, parallel: 1, gateEvaluations: 100 },
-        policies: { selection: policy('best-first'), admission: policy('verified-improvement'), refinement: policy('refine') },
+        policies: { selection: policy('best-first'), admission: policy('verified-improvement'), refinement: policy('refine'), ...policies },
         research: { proposer: 'offline', implementer: 'params', distiller: 'offline', insights: true },
         seed: 1,
-        ...overrides,
+        ...rest,
       },
     });
   }
@@ -130,10 +133,11 @@ export class EventScript {
     return this.add({ type: 'ExperimentFailed', data: { experimentId, nodeId, kind, detail: `${kind} in test` } });
   }
 
-  /** A gate evaluation of a node's commit; counts gate calls itself. */
-  gate(nodeId: string, value: number, integrity?: SearchEventData<'GateEvaluated'>['integrity']): RecordedSearchEvent {
+  /** A gate evaluation of a node's commit, one run per value (seeds 0, 1, …); counts gate calls itself. */
+  gate(nodeId: string, value: number | number[], integrity?: SearchEventData<'GateEvaluated'>['integrity']): RecordedSearchEvent {
     this.gateCalls += 1;
-    const data = { nodeId, commit: this.commits.get(nodeId) ?? `commit-${nodeId}`, runs: [{ seed: 0, value }], gateEvaluationsUsed: this.gateCalls };
+    const runs = (Array.isArray(value) ? value : [value]).map((v, seed) => ({ seed, value: v }));
+    const data = { nodeId, commit: this.commits.get(nodeId) ?? `commit-${nodeId}`, runs, gateEvaluationsUsed: this.gateCalls };
     return this.add({ type: 'GateEvaluated', data: integrity === undefined ? data : { ...data, integrity } });
   }
 
