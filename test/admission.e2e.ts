@@ -60,8 +60,13 @@ describe('admission under noise and dev-overfitting, through whole searches', ()
 describe('a second gate look for a near miss, through whole searches', () => {
   const LOOKS = ['--policy', 'admission.gateExtend=8'];
 
-  it('claims no held-out gain on a task where nothing matters, with second looks on (seed 1)', async () => {
-    const { summary, gates } = await search('noise', 1, LOOKS);
+  it('claims no held-out gain on a task where nothing matters after a second look at noise (seed 1, alpha 0.5)', async () => {
+    // At alpha 0.05 a pure-noise search of 16 rarely sees a near miss (seeds 1–8 took no second
+    // look); at a lax 0.5 seed 1 takes one, so the look runs on noise here and still claims nothing.
+    const { summary, gates } = await search('noise', 1, [...LOOKS, '--policy', 'admission.alpha=0.5']);
+    const seconds = gates.filter((g) => g.data.extendsGate !== undefined);
+    expect(seconds.length).toBeGreaterThan(0);
+    for (const second of seconds) expect(second.data.runs.map((r) => r.seed)).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
     expect(summary.gainInterval!.withinNoise).toBe(true);
     expect(summary.gateEvaluations).toBe(gates.length);
   }, 120_000);
