@@ -14,7 +14,10 @@
 //   no-surrogate (not in the default list; in-memory engine) HTR's proposer without its surrogate:
 //                the heuristic local search alone, as HTR was before the surrogate
 //   set-aside    (not in the default list; in-memory engine) HTR whose proposer sets its surrogate
-//                aside under a node after 3 gate refusals in a row there, until one is admitted
+//                aside after 3 gate refusals in a row under a node, near misses included (HTR's
+//                own set-aside counts only clear refusals)
+//   no-set-aside (not in the default list; in-memory engine) HTR whose surrogate is never set
+//                aside: HTR before its set-aside became the default
 // Two engines run the same searches:
 //   memory (default)  the real search decider, policies, proposers and distiller in this process
 //                     (@hypotree/search/testing searchInMemory), every event validated and folded as
@@ -65,7 +68,7 @@ const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 // --from a.json,b.json: the results of several runs (e.g. one per task, run side by side) as one.
 const earlier = opts.from ? merged(list(opts.from).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')))) : undefined;
 function merged(runs) {
-  const order = ['htr', 'no-insights', 'flat', 'greedy', 'random', 'tpe', 'no-surrogate', 'balanced', 'set-aside'];
+  const order = ['htr', 'no-insights', 'flat', 'greedy', 'random', 'tpe', 'no-surrogate', 'balanced', 'set-aside', 'no-set-aside'];
   const union = (key) => [...new Set(runs.flatMap((r) => r[key]))];
   const bundled = ['spirals', 'movies', 'routing', 'penguins'];
   const tasks = union('tasks').sort((a, b) => bundled.indexOf(a) - bundled.indexOf(b));
@@ -89,8 +92,10 @@ const METHODS = {
   balanced: () => ({ policies: { selection: { lineageBalance: 1 } } }),
   // HTR's proposer without its surrogate: the heuristic local search alone (in-memory engine only).
   'no-surrogate': () => ({ proposer: 'offline-heuristic' }),
-  // HTR with its surrogate set aside under a node after 3 gate refusals in a row (in-memory engine only).
-  'set-aside': () => ({ proposer: 'offline-set-aside' }),
+  // HTR with its surrogate set aside after 3 gate refusals in a row under a node, near misses included (in-memory engine only).
+  'set-aside': () => ({ proposer: 'offline-set-aside-all' }),
+  // HTR whose surrogate is never set aside (HTR before its set-aside became the default; in-memory engine only).
+  'no-set-aside': () => ({ proposer: 'offline-no-set-aside' }),
 };
 const fail = (message) => {
   throw new Error(message);
@@ -212,7 +217,8 @@ async function problemOf(task) {
 const PROPOSERS = {
   offline: () => new OfflineProposer(),
   'offline-heuristic': () => new OfflineProposer({ surrogate: false }),
-  'offline-set-aside': () => new OfflineProposer({ setAsideAfter: 3 }),
+  'offline-no-set-aside': () => new OfflineProposer({ setAsideAfter: 0 }),
+  'offline-set-aside-all': () => new OfflineProposer({ nearMiss: Infinity }),
   random: () => new RandomProposer(),
   tpe: () => new TpeProposer(),
 };
@@ -305,7 +311,7 @@ fs.writeFileSync(path.join(opts.out, 'ao.md'), table);
 console.log(`\n${table}`);
 
 // The plot: one panel per task and budget, mean best-so-far dev gain against experiments per method.
-const colours = { htr: '#d62728', 'no-insights': '#ff7f0e', flat: '#2ca02c', greedy: '#9467bd', random: '#7f7f7f', tpe: '#1f77b4', balanced: '#8c564b', 'no-surrogate': '#e377c2', 'set-aside': '#17becf' };
+const colours = { htr: '#d62728', 'no-insights': '#ff7f0e', flat: '#2ca02c', greedy: '#9467bd', random: '#7f7f7f', tpe: '#1f77b4', balanced: '#8c564b', 'no-surrogate': '#e377c2', 'set-aside': '#17becf', 'no-set-aside': '#bcbd22' };
 const W = 320;
 const H = 220;
 const panels = budgets.flatMap((budget) => tasks.map((task) => ({ task, budget })));

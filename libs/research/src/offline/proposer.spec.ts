@@ -1,7 +1,7 @@
 import { activeParameters, outOfSpace } from '@hypotree/task';
 import { EventScript } from '@hypotree/tree/testing';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
-import { OfflineProposer } from './proposer.js';
+import { OfflineProposer, refusedInARow } from './proposer.js';
 import { recordConstraint, recordProposal } from '../search.fixture.js';
 import { configKey, effectiveParams, triedConfigs } from '../space.js';
 import { conditionalSpace, demoSpace, taskWith } from '../task.fixture.js';
@@ -209,8 +209,7 @@ describe('OfflineProposer', () => {
     }
   });
 
-  it('with setAsideAfter 3, sets its surrogate aside under a node whose last three dev-cleared children the gate refused, says so, and takes it up again after an admission', async () => {
-    const proposer = new OfflineProposer({ setAsideAfter: 3 });
+  it('sets its surrogate aside under a node whose last three dev-cleared children the gate refused, says so, and takes it up again after an admission', async () => {
     // Eight design points out (none admitted), then root children that cleared dev and were refused
     // by the gate: a region dev favours and the gate does not.
     const s = started();
@@ -240,15 +239,37 @@ describe('OfflineProposer', () => {
     expect(aside).toHaveLength(2);
     for (const p of aside) {
       expect(p.mechanism).not.toMatch(/a surrogate conditioned on node 0/);
-      expect(p.mechanism).toContain('The surrogate is set aside under node 0: the gate refused its last 3 dev-cleared children (9, 10, 12) since one was admitted');
+      expect(p.mechanism).toContain('The surrogate is set aside under node 0: the gate refused its last 3 dev-cleared children (9, 10, 12) since one was admitted or nearly cleared it');
     }
-    // Null case: by default the surrogate is never set aside.
-    for (const p of await new OfflineProposer().propose(request(fold(s.events), '0'))) expect(p.mechanism).toMatch(/a surrogate conditioned on node 0/);
+    // Null case: with setAsideAfter 0 the surrogate is never set aside.
+    for (const p of await new OfflineProposer({ setAsideAfter: 0 }).propose(request(fold(s.events), '0'))) expect(p.mechanism).toMatch(/a surrogate conditioned on node 0/);
     // One admitted child: the surrogate leads again.
     s.propose('13', '0', { lr: 0.05 });
     s.succeed('13', [0.72, 0.73]);
     s.decide('13', true);
     for (const p of await proposer.propose(request(fold(s.events), '0'))) expect(p.mechanism).not.toMatch(/set aside/);
+  });
+
+  it('with nearMiss, counts toward setting the surrogate aside only refusals where the gate saw little of the dev gain: a near miss breaks the run as an admission does', () => {
+    // Root children refused by the gate, each with its gate gain and the threshold it fell short of.
+    const s = started();
+    const refuse = (k: number, deltas: Record<string, number>) => {
+      s.propose(String(k), '0', { lr: 0.01 * k });
+      s.succeed(String(k), [0.7, 0.71]);
+      s.add({ type: 'HypothesisRejected', data: { nodeId: String(k), policy: { name: 'verified-improvement', version: 5, params: {} }, rule: 'gate-disagrees', reason: 'r', evidence: [], deltas } });
+    };
+    refuse(1, { gate: -0.02, gateThreshold: 0.07 }); // dev's gain did not reach the gate at all
+    refuse(2, { gate: 0.02, gateThreshold: 0.07 }); // 29 % of the threshold
+    refuse(3, { gate: 0.05, gateThreshold: 0.07 }); // 71 %: a near miss, a real gain short of proof
+    refuse(4, { gate: 0.01, gateMargin: 0.03 }); // the fixed test's margin, 33 %
+    refuse(5, {}); // a decision that does not say counts as a clear refusal
+    const tree = fold(s.events);
+    expect(refusedInARow(tree, '0')).toEqual(['1', '2', '3', '4', '5']);
+    expect(refusedInARow(tree, '0', 0.5)).toEqual(['4', '5']);
+    expect(refusedInARow(tree, '0', 0.75)).toEqual(['1', '2', '3', '4', '5']);
+    // Hostile case: a threshold of 0 or less makes no near miss of any gain.
+    refuse(6, { gate: 0.5, gateThreshold: 0 });
+    expect(refusedInARow(fold(s.events), '0', 0.5)).toEqual(['4', '5', '6']);
   });
 
   it('says what is missing when the task declares no parameter space', async () => {

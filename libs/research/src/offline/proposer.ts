@@ -24,11 +24,18 @@ export interface OfflineProposerOptions {
   /** false: no surrogate, the heuristic local search alone (the ablation of bench/ao.mjs `no-surrogate`). */
   surrogate?: boolean;
   /**
-   * Set the surrogate aside under a node after this many gate refusals in a row among its children
-   * (see `refusedInARow`), until one is admitted; unset: never (the default). Measured as
-   * bench/ao.mjs `set-aside` (3): better where dev misleads (routing, movies), worse on penguins.
+   * Set the surrogate aside under a node after this many clear gate refusals in a row among its
+   * children (see `refusedInARow`), until one is admitted; 0: never. Default 3. Measured in
+   * bench/ao.mjs (README, the AO benchmark): `no-set-aside` is 0.
    */
   setAsideAfter?: number;
+  /**
+   * A refusal whose gate gain reached this share of its threshold (a near miss: the gate saw most
+   * of what dev saw) breaks the run of refusals as an admission does, so only refusals where dev's
+   * gain did not carry over to the gate count. Default 0.5; Infinity: every refusal counts
+   * (bench/ao.mjs `set-aside`).
+   */
+  nearMiss?: number;
 }
 
 /**
@@ -38,7 +45,9 @@ export interface OfflineProposerOptions {
  * better than where the design looked, and the root is searched locally, as any node. Under any other node each batch mixes local steps around the parent's configuration
  * (following admitted trends along the lineage, avoiding what siblings showed to hurt, never
  * repeating a move that changed nothing) with a proposal where a Parzen model of every evaluation
- * so far puts good configurations. It honours constraint insights, builds on findings, never
+ * so far puts good configurations. Under a node whose last three dev-cleared children the gate
+ * clearly refused (see `refusedInARow`), the model is set aside for the heuristic local search until
+ * a child is admitted: dev there favours what the gate does not confirm. It honours constraint insights, builds on findings, never
  * repeats a configuration of the tree, and relaxes the weakest constraint, saying so, rather than
  * run dry. Deterministic for (search seed, parent, number of the parent's children).
  */
@@ -62,10 +71,10 @@ export class OfflineProposer implements Proposer {
     // Past the root's initial design, once the surrogate can be fitted, it leads the root's expansions too.
     const designPhase = parentId === ROOT_NODE_ID && !designFailed(tree) && !(fitted && tree.nodes.get(ROOT_NODE_ID)!.children.length >= DESIGN_SIZE);
     // Set aside while the gate keeps refusing what dev favours here (see `refusedInARow`).
-    const setAsideAfter = this.options.setAsideAfter;
-    const refused = fitted && setAsideAfter !== undefined ? refusedInARow(tree, parentId) : [];
-    const surrogate = setAsideAfter !== undefined && refused.length >= setAsideAfter ? undefined : fitted;
-    const setAside = surrogate === fitted ? '' : ` The surrogate is set aside under node ${parentId}: the gate refused its last ${refused.length} dev-cleared children (${refused.join(', ')}) since one was admitted, so this is the heuristic local search until one is.`;
+    const { setAsideAfter = 3, nearMiss = 0.5 } = this.options;
+    const refused = fitted && setAsideAfter > 0 ? refusedInARow(tree, parentId, nearMiss) : [];
+    const surrogate = setAsideAfter > 0 && refused.length >= setAsideAfter ? undefined : fitted;
+    const setAside = surrogate === fitted ? '' : ` The surrogate is set aside under node ${parentId}: the gate refused its last ${refused.length} dev-cleared children (${refused.join(', ')}) since one was admitted or nearly cleared it, so this is the heuristic local search until one is admitted.`;
     for (;;) {
       const proposals = designPhase
         ? this.explore(request, space, config, constraints, claims.findings)
@@ -211,24 +220,32 @@ export class OfflineProposer implements Proposer {
   }
 }
 
-// Whether a whole design of directions from the root was decided and none was admitted.
 /**
  * The node's children the gate refused (`gate-disagrees`) since its last admitted child, in order.
  * When dev keeps favouring what the gate does not confirm (dev overfitting: a region dev's few
- * items like), a surrogate fitted to dev scores keeps drawing there; with `setAsideAfter`, after
- * that many refusals in a row the node's next batches come from the heuristic local search
- * instead, until a child is admitted.
+ * items like), a surrogate fitted to dev scores keeps drawing there; after `setAsideAfter` refusals
+ * in a row the node's next batches come from the heuristic local search instead, until a child is
+ * admitted. A refusal whose gate gain reached `nearMiss` of its threshold breaks the run too: the
+ * surrogate's pick was a real gain the gate could not yet prove (penguins), not a region dev alone
+ * likes (routing). With `nearMiss` Infinity every refusal counts.
  */
-export function refusedInARow(tree: SearchTree, parentId: string): string[] {
+export function refusedInARow(tree: SearchTree, parentId: string, nearMiss = Infinity): string[] {
   let run: string[] = [];
   for (const id of tree.nodes.get(parentId)?.children ?? []) {
     const child = tree.nodes.get(id)!;
-    if (child.decision?.admitted) run = [];
+    if (child.decision?.admitted || (child.decision?.rule === 'gate-disagrees' && sawOnGate(child.decision.deltas) >= nearMiss)) run = [];
     else if (child.decision?.rule === 'gate-disagrees') run.push(id);
   }
   return run;
 }
 
+/** The share of its threshold a refused candidate's gate gain reached (0 when the decision does not say). */
+function sawOnGate(deltas: Record<string, number>): number {
+  const threshold = deltas.gateThreshold ?? deltas.gateMargin;
+  return deltas.gate === undefined || threshold === undefined || threshold <= 0 ? 0 : deltas.gate / threshold;
+}
+
+// Whether a whole design of directions from the root was decided and none was admitted.
 function designFailed(tree: SearchTree): boolean {
   const decided = tree.nodes.get(ROOT_NODE_ID)!.children.map((id) => tree.nodes.get(id)!).filter((n) => n.decision || n.failure);
   return decided.length >= DESIGN_SIZE && decided.every((n) => !n.decision?.admitted);
