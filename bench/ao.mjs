@@ -40,7 +40,6 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seededRandom } from '@hypotree/policy';
 import { parsePolicyAssignments } from '../apps/hypotree/dist/policy-flags.js';
@@ -48,6 +47,7 @@ import { OfflineDistiller, OfflineProposer, RandomProposer, TpeProposer } from '
 import { searchInMemory } from '@hypotree/search/testing';
 import { loadTask } from '@hypotree/task';
 import { searchCounts } from '@hypotree/tree';
+import { taskEvaluator } from './task-evaluator.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -195,8 +195,7 @@ const problems = new Map();
 async function problemOf(task) {
   if (problems.has(task)) return problems.get(task);
   const dir = path.resolve('examples', task);
-  const own = path.join(dir, 'headroom.mjs');
-  const { evaluate } = await import(pathToFileURL(fs.existsSync(own) ? own : path.resolve('bench/headroom', `${task}.mjs`)).href);
+  const evaluate = await taskEvaluator(dir, task);
   const cache = new Map();
   const problem = {
     task: loadTask(dir),
