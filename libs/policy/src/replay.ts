@@ -78,8 +78,9 @@ export function replayAdmission(history: RecordedSearchEvent[], admission: Retur
     // it asks for) waits on that gate: in a search the baseline is gated before anything is decided.
     const awaitsBaseline = decision.action === 'reject' && decision.rule === 'parent-not-gated' && !tree.nodes.get(ROOT_NODE_ID)!.gate;
     const outcome = decision.action === 'gate' || awaitsBaseline ? 'needs-gate' : decision.action === 'repeat' ? 'needs-runs' : decision.action === 'admit' ? 'admitted' : 'rejected';
-    if (awaitsBaseline && !unrecordedGates.includes(ROOT_NODE_ID)) unrecordedGates.push(ROOT_NODE_ID);
-    if (decision.action === 'gate') unrecordedGates.push(nodeId);
+    if (awaitsBaseline) {
+      if (!unrecordedGates.includes(ROOT_NODE_ID)) unrecordedGates.push(ROOT_NODE_ID);
+    } else if (outcome === 'needs-gate') unrecordedGates.push(nodeId);
     else if (outcome === 'needs-runs') unrecordedRuns.push(nodeId);
     else {
       const data = { nodeId, policy: decision.policy, rule: decision.rule, reason: decision.reason, evidence: decision.evidence, deltas: decision.deltas };
