@@ -302,6 +302,27 @@ describe('the fold: the gate', () => {
     on.events.pop();
     on.add(look(2, firstOn.id));
     expect(fold(on.events).nodes.get('1')!.gate!.runs).toHaveLength(3);
+    // A failed second look under a policy that takes them is a failure of the node's gate, counted.
+    const failing = evaluated(2);
+    const firstFailing = failing.gate('1', 0.6);
+    const failedLook = failing.add({ type: 'GateFailed', data: { nodeId: '1', commit: 'commit-1', kind: 'timeout', detail: 'slow', gateEvaluationsUsed: 2, extendsGate: firstFailing.id } });
+    const failedTree = fold(failing.events);
+    expect(failedTree.nodes.get('1')!.gateFailure).toMatchObject({ kind: 'timeout', eventId: failedLook.id });
+    expect(failedTree.nodes.get('1')!.gate!.runs).toHaveLength(1);
+    expect(failedTree.gateEvaluationsUsed).toBe(2);
+  });
+
+  it('reads a gateExtend that is absent (a log from before second looks) or not a positive whole number of runs as no second looks', () => {
+    for (const gateExtend of [undefined, '2', 2.5, -2, true]) {
+      const s = new EventScript('s1');
+      s.start({ policies: { admission: { name: 'verified-improvement', version: 1, params: gateExtend === undefined ? {} : { gateExtend } } } });
+      s.baseline([0.5]);
+      s.propose('1', '0', { a: 1 });
+      s.succeed('1', [0.6]);
+      const first = s.gate('1', 0.6);
+      const runs = [1, 2].map((seed) => ({ seed, value: 0.7 }));
+      refuses(s, { type: 'GateEvaluated', data: { nodeId: '1', commit: 'commit-1', runs, gateEvaluationsUsed: 2, extendsGate: first.id } }, "this search's admission policy takes none (gateExtend 0)");
+    }
   });
 
   it('takes the second-look setting from a branch\'s policies: a branch that turns second looks on allows them, one that turns them off refuses them', () => {
