@@ -1,6 +1,6 @@
 import type { SearchEventData } from '@hypotree/events';
 import { fold, type SearchTree } from '@hypotree/tree';
-import { EventScript } from '@hypotree/tree/testing';
+import { EventScript, scriptAdmission } from '@hypotree/tree/testing';
 import { admissionPolicy } from './admission.js';
 import { integrityObjection } from './integrity.js';
 
@@ -30,7 +30,7 @@ const eventOf = (tree: SearchTree, what: 'result' | 'gate') => tree.nodes.get('1
 /** Node 1 gated in two looks (admission's gateExtend) with these integrities. */
 function twoLooks(first: Integrity, second: Integrity): SearchTree {
   const s = new EventScript('s1');
-  s.start({ task: { name: 'd', specPath: 'p', specHash: SPEC, evaluatorHash: EVALUATOR, repo: 'r', baseCommit: 'c0', objective: { metric: 'm', direction: 'maximize' } }, trust: allowlist, policies: { admission: { name: 'verified-improvement', version: 1, params: { gateExtend: 1 } } } });
+  s.start({ task: { name: 'd', specPath: 'p', specHash: SPEC, evaluatorHash: EVALUATOR, repo: 'r', baseCommit: 'c0', objective: { metric: 'm', direction: 'maximize' } }, trust: allowlist, policies: { admission: scriptAdmission({ gateExtend: 1 }) } });
   s.baseline([0.5]);
   s.propose('1', '0', { lr: 0.1 });
   s.succeed('1', [0.6], 1, trusted);

@@ -60,7 +60,7 @@ export function replayAdmission(history: RecordedSearchEvent[], admission: Retur
   for (const event of history) {
     if (DECISIONS.has(event.type)) continue;
     apply(event, event);
-    if (event.type === 'BaselineMeasured' && !tree.nodes.get('0')!.gate) gate('0', baselineGateSeeds(admission.params, event.data.runs.length));
+    if (event.type === 'BaselineMeasured' && !tree.nodes.get(ROOT_NODE_ID)!.gate) gate(ROOT_NODE_ID, baselineGateSeeds(admission.params, event.data.runs.length));
     if (event.type !== 'ExperimentSucceeded') continue;
     const nodeId = event.data.nodeId;
     let decision = admission.decide(tree, nodeId);

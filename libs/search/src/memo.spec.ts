@@ -1,7 +1,7 @@
 import type { RecordedSearchEvent } from '@hypotree/events';
 import type { Parameter } from '@hypotree/task';
 import { fold } from '@hypotree/tree';
-import { EventScript } from '@hypotree/tree/testing';
+import { EventScript, scriptAdmission } from '@hypotree/tree/testing';
 import { decisionSequence, searchCost } from './compare.js';
 import { FamilyMemo, type MemoTask } from './memo.js';
 import { syntheticSearch, valley } from './testing/index.js';
@@ -21,7 +21,7 @@ const same = { sandbox: 'allowlist' as const, specHash: 'h', evaluatorHash: 'e' 
 /** A recorded search: baseline, `1` (a=0.9) admitted and gated, `1.1` (b=0.1) under it; its admission policy takes second gate looks of `gateExtend` runs. */
 function recorded(id = 's', gateExtend = 0) {
   const s = new EventScript(id);
-  s.start({ policies: { admission: { name: 'verified-improvement', version: 1, params: { gateExtend } } } });
+  s.start({ policies: { admission: scriptAdmission({ gateExtend }) } });
   s.baseline([0.5, 0.5, 0.5, 0.5]);
   s.propose('1', '0', { a: 0.9 });
   s.succeed('1', [0.7, 0.7], 1, same);

@@ -1,6 +1,6 @@
 import type { SearchEvent } from '@hypotree/events';
 import { emptyTree, evolve, fold, ProjectionError } from './evolve.js';
-import { EventScript } from './testing/index.js';
+import { EventScript, scriptAdmission } from './testing/index.js';
 
 // Every event the fold refuses, one rule at a time, with the message that names it; and what the
 // fold records for the events it accepts. Each refusal is checked against the same events without
@@ -228,7 +228,7 @@ describe('the fold: results and failures', () => {
 /** A search whose admission policy takes second gate looks of `gateExtend` runs (0: none). */
 function startedWithSecondLooks(gateExtend: number): EventScript {
   const s = new EventScript('s1');
-  s.start({ policies: { admission: { name: 'verified-improvement', version: 1, params: { gateExtend } } } });
+  s.start({ policies: { admission: scriptAdmission({ gateExtend }) } });
   s.baseline([0.5]);
   return s;
 }
@@ -315,7 +315,7 @@ describe('the fold: the gate', () => {
   it('reads a gateExtend that is absent (a log from before second looks) or not a positive whole number of runs as no second looks', () => {
     for (const gateExtend of [undefined, '2', 2.5, -2, true]) {
       const s = new EventScript('s1');
-      s.start({ policies: { admission: { name: 'verified-improvement', version: 1, params: gateExtend === undefined ? {} : { gateExtend } } } });
+      s.start({ policies: { admission: scriptAdmission(gateExtend === undefined ? {} : { gateExtend }) } });
       s.baseline([0.5]);
       s.propose('1', '0', { a: 1 });
       s.succeed('1', [0.6]);
@@ -326,7 +326,7 @@ describe('the fold: the gate', () => {
   });
 
   it('takes the second-look setting from a branch\'s policies: a branch that turns second looks on allows them, one that turns them off refuses them', () => {
-    const policy = (gateExtend: number) => ({ name: 'verified-improvement', version: 1, params: { gateExtend } });
+    const policy = (gateExtend: number) => scriptAdmission({ gateExtend });
     const turnedOn = evaluated(0);
     const first = turnedOn.gate('1', 0.6);
     const parent = fold(turnedOn.events);

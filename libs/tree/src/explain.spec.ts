@@ -1,6 +1,6 @@
 import type { RecordedSearchEvent } from '@hypotree/events';
 import { explainNode } from './explain.js';
-import { EventScript } from './testing/index.js';
+import { EventScript, scriptAdmission } from './testing/index.js';
 
 /**
  * A recorded search with one node of every kind: 1 admitted on the gate (and later pruned, with an
@@ -112,7 +112,7 @@ describe('explainNode', () => {
   it('names both gate looks of a node that had two, a failed second look included; one look is not listed', () => {
     const twoLooks = (second: 'runs' | 'fails') => {
       const s = new EventScript('s2');
-      s.start({ policies: { admission: { name: 'verified-improvement', version: 1, params: { gateExtend: 2 } } } });
+      s.start({ policies: { admission: scriptAdmission({ gateExtend: 2 }) } });
       s.baseline([0.6]);
       s.propose('1', '0', { lr: 0.1 });
       s.succeed('1', [0.7]);

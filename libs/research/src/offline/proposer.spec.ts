@@ -1,5 +1,5 @@
 import { activeParameters, outOfSpace } from '@hypotree/task';
-import { EventScript } from '@hypotree/tree/testing';
+import { EventScript, scriptAdmission } from '@hypotree/tree/testing';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { OfflineProposer, refusedInARow } from './proposer.js';
 import { recordConstraint, recordProposal } from '../search.fixture.js';
@@ -256,7 +256,7 @@ describe('OfflineProposer', () => {
     const refuse = (k: number, deltas: Record<string, number>) => {
       s.propose(String(k), '0', { lr: 0.01 * k });
       s.succeed(String(k), [0.7, 0.71]);
-      s.add({ type: 'HypothesisRejected', data: { nodeId: String(k), policy: { name: 'verified-improvement', version: 5, params: {} }, rule: 'gate-disagrees', reason: 'r', evidence: [], deltas } });
+      s.add({ type: 'HypothesisRejected', data: { nodeId: String(k), policy: scriptAdmission(), rule: 'gate-disagrees', reason: 'r', evidence: [], deltas } });
     };
     refuse(1, { gate: -0.02, gateThreshold: 0.07 }); // dev's gain did not reach the gate at all
     refuse(2, { gate: 0.02, gateThreshold: 0.07 }); // 29 % of the threshold

@@ -1,1 +1,1 @@
-export { EventScript } from './script.js';
+export { EventScript, scriptAdmission } from './script.js';

@@ -8,6 +8,11 @@ import {
 
 type StartedData = SearchEventData<'SearchStarted'>;
 
+/** The admission policy a script's search runs and decides under, with these parameters (e.g. `{ gateExtend: 8 }`). */
+export function scriptAdmission(params: Record<string, unknown> = {}): StartedData['policies']['admission'] {
+  return { name: 'verified-improvement', version: 1, params };
+}
+
 /**
  * Writes a search's events as they would come back from the store (ids, revisions, metadata),
  * without a store: for specifications, replay tests and synthetic benchmarks.
@@ -55,7 +60,7 @@ export class EventScript {
         searchId: this.searchId,
         task: { name: 'demo', specPath: 'demo/hypotree.task.json', specHash: 'h', repo: '/repo', baseCommit: 'c0', objective: { metric: 'accuracy', direction: 'maximize' } },
         budget: { experiments: 100, parallel: 1, gateEvaluations: 100 },
-        policies: { selection: policy('best-first'), admission: policy('verified-improvement'), refinement: policy('refine'), ...policies },
+        policies: { selection: policy('best-first'), admission: scriptAdmission(), refinement: policy('refine'), ...policies },
         research: { proposer: 'offline', implementer: 'params', distiller: 'offline', insights: true },
         seed: 1,
         ...rest,
@@ -143,7 +148,7 @@ export class EventScript {
 
   /** An admission or a rejection by a named rule. */
   decide(nodeId: string, admitted: boolean, rule = admitted ? 'verified' : 'below-threshold'): RecordedSearchEvent {
-    const data = { nodeId, policy: { name: 'verified-improvement', version: 1, params: {} }, rule, reason: rule, evidence: [], deltas: {} };
+    const data = { nodeId, policy: scriptAdmission(), rule, reason: rule, evidence: [], deltas: {} };
     return this.add(admitted ? { type: 'HypothesisAdmitted', data } : { type: 'HypothesisRejected', data });
   }
 }
