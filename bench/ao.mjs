@@ -18,6 +18,9 @@
 //                own set-aside counts only clear refusals)
 //   no-set-aside (not in the default list; in-memory engine) HTR whose surrogate is never set
 //                aside: HTR before its set-aside became the default
+//   verdicts     (not in the default list; in-memory engine) HTR whose surrogate, under a node where
+//                6 children in a row that dev favoured were refused by the dev screen or the gate,
+//                counts every refusal below its parent by the margin it missed by (verdictsAfter 6)
 // Two engines run the same searches:
 //   memory (default)  the real search decider, policies, proposers and distiller in this process
 //                     (@hypotree/search/testing searchInMemory), every event validated and folded as
@@ -96,6 +99,8 @@ const METHODS = {
   'set-aside': () => ({ proposer: 'offline-set-aside-all' }),
   // HTR whose surrogate is never set aside (HTR before its set-aside became the default; in-memory engine only).
   'no-set-aside': () => ({ proposer: 'offline-no-set-aside' }),
+  // HTR whose surrogate counts refusals below their parent under a node where 6 children in a row that dev favoured were refused (in-memory engine only).
+  verdicts: () => ({ proposer: 'offline-verdicts' }),
 };
 const fail = (message) => {
   throw new Error(message);
@@ -218,6 +223,7 @@ const PROPOSERS = {
   'offline-heuristic': () => new OfflineProposer({ surrogate: false }),
   'offline-no-set-aside': () => new OfflineProposer({ setAsideAfter: 0 }),
   'offline-set-aside-all': () => new OfflineProposer({ nearMiss: Infinity }),
+  'offline-verdicts': () => new OfflineProposer({ verdictsAfter: 6 }),
   random: () => new RandomProposer(),
   tpe: () => new TpeProposer(),
 };

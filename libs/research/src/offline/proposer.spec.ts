@@ -1,7 +1,7 @@
 import { activeParameters, outOfSpace } from '@hypotree/task';
 import { EventScript, scriptAdmission } from '@hypotree/tree/testing';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
-import { OfflineProposer, refusedInARow } from './proposer.js';
+import { OfflineProposer, refusedInARow, refusedOnNumbers } from './proposer.js';
 import { recordConstraint, recordProposal } from '../search.fixture.js';
 import { configKey, effectiveParams, triedConfigs } from '../space.js';
 import { conditionalSpace, demoSpace, taskWith } from '../task.fixture.js';
@@ -270,6 +270,44 @@ describe('OfflineProposer', () => {
     // Hostile case: a threshold of 0 or less makes no near miss of any gain.
     refuse(6, { gate: 0.5, gateThreshold: 0 });
     expect(refusedInARow(fold(s.events), '0', 0.5)).toEqual(['4', '5', '6']);
+  });
+
+  it('with verdictsAfter 6, counts the surrogate\'s refusals below their parent once six children in a row that dev favoured were refused on their numbers, says so, and stops after an admission', async () => {
+    // Eight design points out, then root children the dev screen or the gate refused, dev liking them all.
+    const s = started();
+    for (let k = 1; k <= 8; k++) {
+      s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
+      s.succeed(String(k), [0.3 + 0.01 * k, 0.31 + 0.01 * k]);
+      s.add({ type: 'HypothesisRejected', data: { nodeId: String(k), policy: scriptAdmission(), rule: 'dev-below-threshold', reason: 'r', evidence: [], deltas: { dev: -0.3, threshold: 0.05 } } });
+    }
+    const refuse = (k: number, rule: string, deltas: Record<string, number>) => {
+      s.propose(String(k), '0', { lr: 0.02 + 0.001 * k });
+      s.succeed(String(k), [0.66, 0.66]);
+      s.add({ type: 'HypothesisRejected', data: { nodeId: String(k), policy: scriptAdmission(), rule, reason: 'r', evidence: [], deltas } });
+    };
+    const verdicts = new OfflineProposer({ verdictsAfter: 6 });
+    const counted = /refused counted below their parent/;
+    for (let k = 9; k <= 13; k++) refuse(k, k % 2 ? 'gate-disagrees' : 'dev-below-threshold', k % 2 ? { dev: 0.05, threshold: 0.03, gate: 0.04, gateThreshold: 0.05 } : { dev: 0.05, threshold: 0.06 });
+    // Null case: the design points do not count, so five refusals are not yet a run of six.
+    expect(refusedOnNumbers(fold(s.events), '0')).toEqual(['9', '10', '11', '12', '13']);
+    for (const p of await verdicts.propose(request(fold(s.events), '0'))) expect(p.mechanism).not.toMatch(counted);
+    // Neither a rejection that is not a verdict on the numbers (no gate budget left) nor a step dev did
+    // not favour (a worse configuration, which the surrogate already scores low) counts or breaks the run.
+    refuse(14, 'gate-budget-exhausted', { dev: 0.05, threshold: 0.03 });
+    refuse(15, 'dev-below-threshold', { dev: -0.02, threshold: 0.03 });
+    refuse(16, 'gate-disagrees', { dev: 0.05, threshold: 0.03, gate: 0.049, gateThreshold: 0.05 });
+    expect(refusedOnNumbers(fold(s.events), '0')).toEqual(['9', '10', '11', '12', '13', '16']);
+    const counting = await verdicts.propose(request(fold(s.events), '0'));
+    expect(counting.length).toBeGreaterThan(0);
+    for (const p of counting) expect(p.mechanism).toMatch(/the 15 the dev screen or the gate refused counted below their parent/);
+    // Null case: by default (verdictsAfter Infinity) the surrogate keeps dev scores.
+    for (const p of await proposer.propose(request(fold(s.events), '0'))) expect(p.mechanism).not.toMatch(counted);
+    // An admitted child ends the run.
+    s.propose('17', '0', { lr: 0.05 });
+    s.succeed('17', [0.72, 0.73]);
+    s.decide('17', true);
+    expect(refusedOnNumbers(fold(s.events), '0')).toEqual([]);
+    for (const p of await verdicts.propose(request(fold(s.events), '0'))) expect(p.mechanism).not.toMatch(counted);
   });
 
   it('says what is missing when the task declares no parameter space', async () => {

@@ -36,6 +36,14 @@ export interface OfflineProposerOptions {
    * (bench/ao.mjs `set-aside`).
    */
   nearMiss?: number;
+  /**
+   * Under a node with this many children in a row that dev favoured and the dev screen or the gate
+   * refused (see `refusedOnNumbers`), the surrogate counts every refusal below its parent, by the
+   * margin it missed by (see `verdictScore`), instead of at its dev score. 0: always. Default
+   * Infinity (never) until the AO benchmark's tree methods are re-run with it; bench/ao.mjs
+   * `verdicts` measures 6 (README, the AO benchmark).
+   */
+  verdictsAfter?: number;
 }
 
 /**
@@ -47,7 +55,11 @@ export interface OfflineProposerOptions {
  * repeating a move that changed nothing) with a proposal where a Parzen model of every evaluation
  * so far puts good configurations. Under a node whose last three dev-cleared children the gate
  * clearly refused (see `refusedInARow`), the model is set aside for the heuristic local search until
- * a child is admitted: dev there favours what the gate does not confirm. It honours constraint insights, builds on findings, never
+ * a child is admitted: dev there favours what the gate does not confirm. With `verdictsAfter`, under
+ * a node where that many children in a row that dev favoured were refused on their numbers (see
+ * `refusedOnNumbers`), the surrogate counts every refusal
+ * below its parent rather than at its dev score, so it stops drawing where dev looks better and
+ * nothing clears the bars. It honours constraint insights, builds on findings, never
  * repeats a configuration of the tree, and relaxes the weakest constraint, saying so, rather than
  * run dry. Deterministic for (search seed, parent, number of the parent's children).
  */
@@ -67,7 +79,7 @@ export class OfflineProposer implements Proposer {
     const relaxed: ClaimedInsight[] = [];
     let constraints = claims.constraints;
     // Fitted once per request: lessons filter its candidates, they do not change the model.
-    const fitted = this.options.surrogate === false ? undefined : nodeSurrogate(tree, parentId, space);
+    const fitted = this.options.surrogate === false ? undefined : nodeSurrogate(tree, parentId, space, { verdicts: refusedOnNumbers(tree, parentId).length >= (this.options.verdictsAfter ?? Infinity) });
     // Past the root's initial design, once the surrogate can be fitted, it leads the root's expansions too.
     const designPhase = parentId === ROOT_NODE_ID && !designFailed(tree) && !(fitted && tree.nodes.get(ROOT_NODE_ID)!.children.length >= DESIGN_SIZE);
     // Set aside while the gate keeps refusing what dev favours here (see `refusedInARow`).
@@ -235,6 +247,26 @@ export function refusedInARow(tree: SearchTree, parentId: string, nearMiss = Inf
     const child = tree.nodes.get(id)!;
     if (child.decision?.admitted || (child.decision?.rule === 'gate-disagrees' && sawOnGate(child.decision.deltas) >= nearMiss)) run = [];
     else if (child.decision?.rule === 'gate-disagrees') run.push(id);
+  }
+  return run;
+}
+
+/**
+ * The node's children that dev favoured (a gain over their parent) and that were refused on their
+ * numbers, by the dev screen (`dev-below-threshold`) or the gate (`gate-disagrees`, near misses
+ * included), since its last admitted child, in order; the root's design points do not count (they
+ * open directions, they do not test a step from it), nor do worse configurations (the surrogate
+ * scores them low already). A long run
+ * means the surrogate keeps drawing where dev looks better than the node and nothing clears its
+ * bars: from `verdictsAfter` on, it counts those refusals below their parent (see `verdictScore`).
+ */
+export function refusedOnNumbers(tree: SearchTree, parentId: string): string[] {
+  let run: string[] = [];
+  const children = tree.nodes.get(parentId)?.children ?? [];
+  for (const id of parentId === ROOT_NODE_ID ? children.slice(DESIGN_SIZE) : children) {
+    const decision = tree.nodes.get(id)!.decision;
+    if (decision?.admitted) run = [];
+    else if ((decision?.rule === 'dev-below-threshold' || decision?.rule === 'gate-disagrees') && (decision.deltas.dev ?? 0) > 0) run.push(id);
   }
   return run;
 }
@@ -457,7 +489,8 @@ function guidedBatch(
     const rest = rated.filter((o) => !draws.includes(o));
     rated.splice(0, rated.length, ...draws, ...rest);
   }
-  const model = `a surrogate conditioned on node ${parentId} (a Parzen model of ${surrogate.evaluated} evaluations, ${surrogate.better >= 2 ? `the ${surrogate.better} that beat node ${parentId}` : 'the best quarter'} against the rest, weighted by kinship and by distance within the trust radius ${formatValue(surrogate.radius)})`;
+  const refused = surrogate.refused > 0 ? `, the ${surrogate.refused} the dev screen or the gate refused counted below their parent by what they missed by` : '';
+  const model = `a surrogate conditioned on node ${parentId} (a Parzen model of ${surrogate.evaluated} evaluations, ${surrogate.better >= 2 ? `the ${surrogate.better} that beat node ${parentId}` : 'the best quarter'} against the rest${refused}, weighted by kinship and by distance within the trust radius ${formatValue(surrogate.radius)})`;
   return rated.slice(0, count).map((o) => {
     const why = `${model} rates this ${o.place === 0 ? 'highest' : `number ${o.place + 1}`} of ${total} candidates (log density ratio ${formatValue(o.rating)})`;
     if (o.group) {

@@ -1,11 +1,12 @@
 import { seededRandom } from '@hypotree/policy';
 import { outOfSpace } from '@hypotree/task';
-import { EventScript } from '@hypotree/tree/testing';
+import { EventScript, scriptAdmission } from '@hypotree/tree/testing';
 import { fold, insightsOnPath } from '@hypotree/tree';
 import { OfflineProposer } from './proposer.js';
 import { recordConstraint } from '../search.fixture.js';
-import { distance, nodeSurrogate, TRUST_RADIUS, trustRadius } from './surrogate.js';
+import { distance, nodeSurrogate, TRUST_RADIUS, trustRadius, verdictScore } from './surrogate.js';
 import { effectiveParams } from '../space.js';
+import { evaluatedConfigs } from './parzen.js';
 import { demoSpace, taskWith } from '../task.fixture.js';
 
 const task = taskWith(demoSpace);
@@ -78,6 +79,106 @@ describe('nodeSurrogate', () => {
     expect(distances.filter((d) => d > 0).length).toBeGreaterThan(150);
     const mean = distances.reduce((a, d) => a + d, 0) / distances.length;
     expect(mean).toBeLessThan(0.3);
+  });
+});
+
+/** A rejection with the numbers the admission policy records (EventScript.decide records none). */
+function refuse(s: EventScript, nodeId: string, rule: string, deltas: Record<string, number>): void {
+  s.add({ type: 'HypothesisRejected', data: { nodeId, policy: scriptAdmission(), rule, reason: rule, evidence: [], deltas } });
+}
+
+/**
+ * The trap of routing at budget 96: after a design around the root (baseline 0.6), a region at low
+ * learning rates that dev likes (0.70) and the gate keeps refusing, a few children near lr 0.3 with
+ * smaller dev gains (0.64) of which two were admitted, and one undecided.
+ */
+function treeWithRefusedRegion(): EventScript {
+  const s = new EventScript('s1');
+  s.start();
+  s.baseline([0.6, 0.6]);
+  const widths = [4, 8, 16, 32, 64, 128, 256, 512];
+  widths.forEach((width, i) => {
+    const id = String(i + 1);
+    s.propose(id, '0', { lr: 0.9, width });
+    s.succeed(id, [0.4, 0.4]);
+    refuse(s, id, 'dev-below-threshold', { dev: -0.2, threshold: 0.05 });
+  });
+  for (let k = 9; k <= 18; k++) {
+    const id = String(k);
+    s.propose(id, '0', { lr: 0.0005 + 0.0001 * k });
+    s.succeed(id, [0.7, 0.7]);
+    s.gate(id, [0.61, 0.61]);
+    refuse(s, id, 'gate-disagrees', { dev: 0.1, threshold: 0.05, gate: 0.01, gateThreshold: 0.05 });
+  }
+  for (let k = 19; k <= 21; k++) {
+    const id = String(k);
+    s.propose(id, '0', { lr: 0.25 + 0.02 * k });
+    s.succeed(id, [0.64, 0.64]);
+    if (k < 21) s.gate(id, [0.64, 0.64]);
+    if (k < 21) s.decide(id, true);
+  }
+  return s;
+}
+
+describe('the surrogate and the search\'s verdicts', () => {
+  it('counts a refusal below its admitted parent by the margin it missed by: the gate\'s gain for a gate refusal, dev\'s for a dev one', () => {
+    const s = treeWithRefusedRegion();
+    // A child of an admitted node, refused on dev by a small margin: it counts below that node, not the root.
+    s.propose('19.1', '19', { width: 48 });
+    s.succeed('19.1', [0.66, 0.66]);
+    refuse(s, '19.1', 'dev-below-threshold', { dev: 0.02, threshold: 0.05 });
+    const tree = fold(s.events);
+    const score = (id: string) => verdictScore(tree, evaluatedConfigs(tree, demoSpace).find((e) => e.nodeId === id)!);
+    expect(score('9')).toBeCloseTo(0.6 - 0.04, 10); // gate gain 0.01 against 0.05: missed by 0.04
+    expect(score('1')).toBeCloseTo(0.6 - 0.25, 10); // dev -0.2 against 0.05, below its own dev score
+    expect(score('19.1')).toBeCloseTo(0.64 - 0.03, 10);
+    // Null cases: admitted and undecided keep their dev scores.
+    expect(score('19')).toBeCloseTo(0.64, 10);
+    expect(score('21')).toBeCloseTo(0.64, 10);
+  });
+
+  it('keeps the dev score of a rejection that is not a verdict on the candidate\'s numbers, or whose decision does not say them (null cases)', () => {
+    const s = treeWithRefusedRegion();
+    const rejected: [string, string, Record<string, number>][] = [
+      ['22', 'gate-budget-exhausted', { dev: 0.1, threshold: 0.05 }],
+      ['23', 'gate-reserved', { dev: 0.1, threshold: 0.05 }],
+      ['24', 'integrity-violation', { dev: 0.1, threshold: 0.05 }],
+      ['25', 'gate-disagrees', { dev: 0.1, threshold: 0.05 }], // no gate numbers
+      ['26', 'dev-below-threshold', {}],
+    ];
+    for (const [id, rule, deltas] of rejected) {
+      s.propose(id, '0', { dropout: 0.01 * Number(id) });
+      s.succeed(id, [0.7, 0.7]);
+      refuse(s, id, rule, deltas);
+    }
+    const tree = fold(s.events);
+    for (const [id] of rejected) expect(verdictScore(tree, evaluatedConfigs(tree, demoSpace).find((e) => e.nodeId === id)!)).toBeCloseTo(0.7, 10);
+  });
+
+  it('takes a region the gate keeps refusing out of the good set, and leads toward what was admitted (hostile case)', () => {
+    const tree = fold(treeWithRefusedRegion().events);
+    const root = effectiveParams(tree, '0', demoSpace);
+    const refusedRegion = { ...root, lr: 0.0015 };
+    const admittedRegion = { ...root, lr: 0.65 };
+    // On dev scores alone (the default) the thirteen that beat the root are mostly the refused region, and the model rates it first.
+    const devOnly = nodeSurrogate(tree, '0', demoSpace)!;
+    expect(devOnly.better).toBe(13);
+    expect(devOnly.refused).toBe(0);
+    expect(devOnly.rate(refusedRegion)).toBeGreaterThan(devOnly.rate(admittedRegion));
+    // With the verdicts, only what was admitted or is undecided beats the root.
+    const surrogate = nodeSurrogate(tree, '0', demoSpace, { verdicts: true })!;
+    expect(surrogate.better).toBe(3);
+    expect(surrogate.refused).toBe(18);
+    expect(surrogate.rate(admittedRegion)).toBeGreaterThan(surrogate.rate(refusedRegion));
+  });
+
+  it('says in each proposal how many refusals it counted below their parent', async () => {
+    const tree = fold(treeWithRefusedRegion().events);
+    const proposals = await new OfflineProposer({ verdictsAfter: 0 }).propose({ tree, task, parentId: '0', count: 2, insights: [], parentParams: effectiveParams(tree, '0', demoSpace) });
+    expect(proposals.length).toBeGreaterThan(0);
+    for (const p of proposals) expect(p.mechanism).toContain('the 3 that beat node 0 against the rest, the 18 the dev screen or the gate refused counted below their parent by what they missed by');
+    const devOnly = await new OfflineProposer().propose({ tree, task, parentId: '0', count: 2, insights: [], parentParams: effectiveParams(tree, '0', demoSpace) });
+    for (const p of devOnly) expect(p.mechanism).not.toMatch(/refused counted below/);
   });
 });
 

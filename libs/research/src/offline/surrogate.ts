@@ -1,7 +1,7 @@
 import { ROOT_NODE_ID, type NodeId } from '@hypotree/events';
 import { standardNormal } from '@hypotree/policy';
 import { activeParameters, type Parameter, type ParameterValue } from '@hypotree/task';
-import { devScore, lineage, type SearchTree } from '@hypotree/tree';
+import { admittedAncestor, devScore, lineage, type SearchTree } from '@hypotree/tree';
 import { decode, effectiveParams, encode, isNumeric, type ParamConfig } from '../space.js';
 import { evaluatedConfigs, parzenModel, type Evaluated, type ParzenModel } from './parzen.js';
 
@@ -10,7 +10,8 @@ import { evaluatedConfigs, parzenModel, type Evaluated, type ParzenModel } from 
  * every evaluation in the tree, conditioned on the node being expanded.
  * - Its "good" set is what beat this node's dev score (when two evaluations or more did; else the
  *   best quarter), so it asks "where do configurations better than here lie", not "where is the
- *   tree's best".
+ *   tree's best". With `verdicts`, a candidate the dev screen or the gate refused counts below its
+ *   parent (see `verdictScore`): the model learns where admissions lie, not only where dev is high.
  * - Evaluations count by kinship: the node's lineage, its siblings and its subtree fully, the rest
  *   of the tree by their distance from the node's configuration, within the node's trust radius
  *   (a configuration far from here says little about a step from here).
@@ -21,9 +22,10 @@ export interface NodeSurrogate {
   model: ParzenModel;
   /** The node's trust radius in the normalised [0, 1] scale. */
   radius: number;
-  /** The evaluations it learned from, and how many beat the node. */
+  /** The evaluations it learned from, how many beat the node, and how many count as refusals (`verdictScore`). */
   evaluated: number;
   better: number;
+  refused: number;
   /** log(good density / bad density) of a configuration: higher is more promising. */
   rate(config: ParamConfig): number;
   /** A configuration inside the trust region around `centre`: a few parameters moved by about the radius. */
@@ -33,15 +35,20 @@ export interface NodeSurrogate {
 /** The trust radius of a node with no history, and its bounds. */
 export const TRUST_RADIUS = { initial: 0.2, min: 0.04, max: 0.5 };
 
-/** The surrogate under `nodeId`, or undefined while the tree holds too few evaluations for a model. */
-export function nodeSurrogate(tree: SearchTree, nodeId: NodeId, space: readonly Parameter[]): NodeSurrogate | undefined {
+/**
+ * The surrogate under `nodeId`, or undefined while the tree holds too few evaluations for a model.
+ * `verdicts`: refusals count below their parent (`verdictScore`), not at their dev scores.
+ */
+export function nodeSurrogate(tree: SearchTree, nodeId: NodeId, space: readonly Parameter[], options: { verdicts?: boolean } = {}): NodeSurrogate | undefined {
   const node = tree.nodes.get(nodeId);
   if (!node) return undefined;
   const centre = effectiveParams(tree, nodeId, space);
   const radius = trustRadius(tree, nodeId);
   const kin = kinOf(tree, nodeId);
-  const weighed: Evaluated[] = evaluatedConfigs(tree, space).map((e) => ({
+  const evaluated = evaluatedConfigs(tree, space);
+  const weighed: Evaluated[] = evaluated.map((e) => ({
     ...e,
+    score: options.verdicts ? verdictScore(tree, e) : e.score,
     weight: e.nodeId !== undefined && kin.has(e.nodeId) ? 1 : Math.max(0.1, Math.exp(-0.5 * (distance(space, e.config, centre) / (2 * radius)) ** 2)),
   }));
   const here = devScore(tree, node);
@@ -53,9 +60,39 @@ export function nodeSurrogate(tree: SearchTree, nodeId: NodeId, space: readonly 
     radius,
     evaluated: weighed.length,
     better,
+    refused: weighed.filter((e, i) => e.score !== evaluated[i]!.score).length,
     rate: (config) => model.rate(config),
     perturb: (from, random) => perturb(space, from, radius, random),
   };
+}
+
+/**
+ * What an evaluation counts for in the surrogate. A candidate the search decided against on its
+ * numbers, the dev screen (`dev-below-threshold`) or the gate (`gate-disagrees`), did not show that
+ * it beats its admitted parent, whatever its dev score says: it counts as the parent's dev score
+ * less the margin by which it missed that bar (the threshold less the gain the refusing look saw,
+ * the gate's own gain for a gate refusal). So a refusal is never "better" than the node it was
+ * measured against, and among refusals the near misses rank first. Without this, a region of
+ * candidates that beat the node on dev but never clear its bars fills the model's good set, and it
+ * keeps drawing there (routing at budget 96: 88 root children and 48 gate calls on near-duplicates,
+ * nothing admitted). Every other evaluation (admitted, undecided, rejected for want of gate budget
+ * or on integrity, a decision without its numbers) keeps its dev score.
+ */
+export function verdictScore(tree: SearchTree, e: Evaluated): Evaluated['score'] {
+  const decision = e.nodeId === undefined ? undefined : tree.nodes.get(e.nodeId)?.decision;
+  if (e.score === 'failed' || !decision || decision.admitted) return e.score;
+  const missed = missedBy(decision.rule, decision.deltas);
+  const parent = missed === undefined ? undefined : admittedAncestor(tree, e.nodeId!);
+  const bar = parent ? devScore(tree, parent) : undefined;
+  return bar === undefined || missed === undefined ? e.score : Math.min(e.score, bar - missed);
+}
+
+// How far short of its bar a refusal fell (positive), from the numbers its decision recorded.
+function missedBy(rule: string, d: Record<string, number>): number | undefined {
+  if (rule === 'dev-below-threshold' && d.dev !== undefined && d.threshold !== undefined) return d.threshold - d.dev;
+  const gateBar = d.gateThreshold ?? d.gateMargin;
+  if (rule === 'gate-disagrees' && d.gate !== undefined && gateBar !== undefined) return gateBar - d.gate;
+  return undefined;
 }
 
 /**
