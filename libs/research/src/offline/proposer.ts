@@ -57,9 +57,9 @@ export interface OfflineProposerOptions {
  * clearly refused (see `refusedInARow`), the model is set aside for the heuristic local search until
  * a child is admitted: dev there favours what the gate does not confirm. With `verdictsAfter`, under
  * a node where that many children in a row that dev favoured were refused on their numbers (see
- * `refusedOnNumbers`), the surrogate counts every refusal
- * below its parent rather than at its dev score, so it stops drawing where dev looks better and
- * nothing clears the bars. It honours constraint insights, builds on findings, never
+ * `refusedOnNumbers`), the surrogate counts every refusal below its parent rather than at its dev
+ * score, so it stops drawing where dev looks better and nothing clears the bars. It honours
+ * constraint insights, builds on findings, never
  * repeats a configuration of the tree, and relaxes the weakest constraint, saying so, rather than
  * run dry. Deterministic for (search seed, parent, number of the parent's children).
  */
@@ -256,9 +256,9 @@ export function refusedInARow(tree: SearchTree, parentId: string, nearMiss = Inf
  * numbers, by the dev screen (`dev-below-threshold`) or the gate (`gate-disagrees`, near misses
  * included), since its last admitted child, in order; the root's design points do not count (they
  * open directions, they do not test a step from it), nor do worse configurations (the surrogate
- * scores them low already). A long run
- * means the surrogate keeps drawing where dev looks better than the node and nothing clears its
- * bars: from `verdictsAfter` on, it counts those refusals below their parent (see `verdictScore`).
+ * scores them low already). A long run means the surrogate keeps drawing where dev looks better
+ * than the node and nothing clears its bars: from `verdictsAfter` on, it counts every refusal below
+ * its parent (see `verdictScore`).
  */
 export function refusedOnNumbers(tree: SearchTree, parentId: string): string[] {
   let run: string[] = [];

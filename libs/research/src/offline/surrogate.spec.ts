@@ -127,11 +127,16 @@ describe('the surrogate and the search\'s verdicts', () => {
     s.propose('19.1', '19', { width: 48 });
     s.succeed('19.1', [0.66, 0.66]);
     refuse(s, '19.1', 'dev-below-threshold', { dev: 0.02, threshold: 0.05 });
+    // A gate refusal under the fixed test, which records its margin instead of a threshold.
+    s.propose('19.2', '19', { width: 96 });
+    s.succeed('19.2', [0.7, 0.7]);
+    refuse(s, '19.2', 'gate-disagrees', { dev: 0.06, threshold: 0.01, gate: 0.005, gateMargin: 0.01 });
     const tree = fold(s.events);
     const score = (id: string) => verdictScore(tree, evaluatedConfigs(tree, demoSpace).find((e) => e.nodeId === id)!);
     expect(score('9')).toBeCloseTo(0.6 - 0.04, 10); // gate gain 0.01 against 0.05: missed by 0.04
     expect(score('1')).toBeCloseTo(0.6 - 0.25, 10); // dev -0.2 against 0.05, below its own dev score
     expect(score('19.1')).toBeCloseTo(0.64 - 0.03, 10);
+    expect(score('19.2')).toBeCloseTo(0.64 - 0.005, 10);
     // Null cases: admitted and undecided keep their dev scores.
     expect(score('19')).toBeCloseTo(0.64, 10);
     expect(score('21')).toBeCloseTo(0.64, 10);
