@@ -1,5 +1,5 @@
 import { activeParameters, outOfSpace } from '@hypotree/task';
-import { EventScript, scriptAdmission } from '@hypotree/tree/testing';
+import { EventScript } from '@hypotree/tree/testing';
 import { fold, insightsOnPath, type SearchTree } from '@hypotree/tree';
 import { OfflineProposer, refusedInARow, refusedOnNumbers } from './proposer.js';
 import { recordConstraint, recordProposal } from '../search.fixture.js';
@@ -256,7 +256,7 @@ describe('OfflineProposer', () => {
     const refuse = (k: number, deltas: Record<string, number>) => {
       s.propose(String(k), '0', { lr: 0.01 * k });
       s.succeed(String(k), [0.7, 0.71]);
-      s.add({ type: 'HypothesisRejected', data: { nodeId: String(k), policy: scriptAdmission(), rule: 'gate-disagrees', reason: 'r', evidence: [], deltas } });
+      s.decide(String(k), false, 'gate-disagrees', deltas);
     };
     refuse(1, { gate: -0.02, gateThreshold: 0.07 }); // dev's gain did not reach the gate at all
     refuse(2, { gate: 0.02, gateThreshold: 0.07 }); // 29 % of the threshold
@@ -278,12 +278,12 @@ describe('OfflineProposer', () => {
     for (let k = 1; k <= 8; k++) {
       s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
       s.succeed(String(k), [0.3 + 0.01 * k, 0.31 + 0.01 * k]);
-      s.add({ type: 'HypothesisRejected', data: { nodeId: String(k), policy: scriptAdmission(), rule: 'dev-below-threshold', reason: 'r', evidence: [], deltas: { dev: -0.3, threshold: 0.05 } } });
+      s.decide(String(k), false, 'dev-below-threshold', { dev: -0.3, threshold: 0.05 });
     }
     const refuse = (k: number, rule: string, deltas: Record<string, number>) => {
       s.propose(String(k), '0', { lr: 0.02 + 0.001 * k });
       s.succeed(String(k), [0.66, 0.66]);
-      s.add({ type: 'HypothesisRejected', data: { nodeId: String(k), policy: scriptAdmission(), rule, reason: 'r', evidence: [], deltas } });
+      s.decide(String(k), false, rule, deltas);
     };
     const verdicts = new OfflineProposer({ verdictsAfter: 6 });
     const counted = /refused counted below their parent/;

@@ -79,7 +79,9 @@ export class OfflineProposer implements Proposer {
     const relaxed: ClaimedInsight[] = [];
     let constraints = claims.constraints;
     // Fitted once per request: lessons filter its candidates, they do not change the model.
-    const fitted = this.options.surrogate === false ? undefined : nodeSurrogate(tree, parentId, space, { verdicts: refusedOnNumbers(tree, parentId).length >= (this.options.verdictsAfter ?? Infinity) });
+    const { verdictsAfter = Infinity } = this.options;
+    const verdicts = verdictsAfter !== Infinity && refusedOnNumbers(tree, parentId).length >= verdictsAfter;
+    const fitted = this.options.surrogate === false ? undefined : nodeSurrogate(tree, parentId, space, { verdicts });
     // Past the root's initial design, once the surrogate can be fitted, it leads the root's expansions too.
     const designPhase = parentId === ROOT_NODE_ID && !designFailed(tree) && !(fitted && tree.nodes.get(ROOT_NODE_ID)!.children.length >= DESIGN_SIZE);
     // Set aside while the gate keeps refusing what dev favours here (see `refusedInARow`).

@@ -1,6 +1,6 @@
 import { seededRandom } from '@hypotree/policy';
 import { outOfSpace } from '@hypotree/task';
-import { EventScript, scriptAdmission } from '@hypotree/tree/testing';
+import { EventScript } from '@hypotree/tree/testing';
 import { fold, insightsOnPath } from '@hypotree/tree';
 import { OfflineProposer } from './proposer.js';
 import { recordConstraint } from '../search.fixture.js';
@@ -82,11 +82,6 @@ describe('nodeSurrogate', () => {
   });
 });
 
-/** A rejection with the numbers the admission policy records (EventScript.decide records none). */
-function refuse(s: EventScript, nodeId: string, rule: string, deltas: Record<string, number>): void {
-  s.add({ type: 'HypothesisRejected', data: { nodeId, policy: scriptAdmission(), rule, reason: rule, evidence: [], deltas } });
-}
-
 /**
  * The trap of routing at budget 96: after a design around the root (baseline 0.6), a region at low
  * learning rates that dev likes (0.70) and the gate keeps refusing, a few children near lr 0.3 with
@@ -101,14 +96,14 @@ function treeWithRefusedRegion(): EventScript {
     const id = String(i + 1);
     s.propose(id, '0', { lr: 0.9, width });
     s.succeed(id, [0.4, 0.4]);
-    refuse(s, id, 'dev-below-threshold', { dev: -0.2, threshold: 0.05 });
+    s.decide(id, false, 'dev-below-threshold', { dev: -0.2, threshold: 0.05 });
   });
   for (let k = 9; k <= 18; k++) {
     const id = String(k);
     s.propose(id, '0', { lr: 0.0005 + 0.0001 * k });
     s.succeed(id, [0.7, 0.7]);
     s.gate(id, [0.61, 0.61]);
-    refuse(s, id, 'gate-disagrees', { dev: 0.1, threshold: 0.05, gate: 0.01, gateThreshold: 0.05 });
+    s.decide(id, false, 'gate-disagrees', { dev: 0.1, threshold: 0.05, gate: 0.01, gateThreshold: 0.05 });
   }
   for (let k = 19; k <= 21; k++) {
     const id = String(k);
@@ -126,11 +121,11 @@ describe('the surrogate and the search\'s verdicts', () => {
     // A child of an admitted node, refused on dev by a small margin: it counts below that node, not the root.
     s.propose('19.1', '19', { width: 48 });
     s.succeed('19.1', [0.66, 0.66]);
-    refuse(s, '19.1', 'dev-below-threshold', { dev: 0.02, threshold: 0.05 });
+    s.decide('19.1', false, 'dev-below-threshold', { dev: 0.02, threshold: 0.05 });
     // A gate refusal under the fixed test, which records its margin instead of a threshold.
     s.propose('19.2', '19', { width: 96 });
     s.succeed('19.2', [0.7, 0.7]);
-    refuse(s, '19.2', 'gate-disagrees', { dev: 0.06, threshold: 0.01, gate: 0.005, gateMargin: 0.01 });
+    s.decide('19.2', false, 'gate-disagrees', { dev: 0.06, threshold: 0.01, gate: 0.005, gateMargin: 0.01 });
     const tree = fold(s.events);
     const score = (id: string) => verdictScore(tree, evaluatedConfigs(tree, demoSpace).find((e) => e.nodeId === id)!);
     expect(score('9')).toBeCloseTo(0.6 - 0.04, 10); // gate gain 0.01 against 0.05: missed by 0.04
@@ -154,7 +149,7 @@ describe('the surrogate and the search\'s verdicts', () => {
     for (const [id, rule, deltas] of rejected) {
       s.propose(id, '0', { dropout: 0.01 * Number(id) });
       s.succeed(id, [0.7, 0.7]);
-      refuse(s, id, rule, deltas);
+      s.decide(id, false, rule, deltas);
     }
     const tree = fold(s.events);
     for (const [id] of rejected) expect(verdictScore(tree, evaluatedConfigs(tree, demoSpace).find((e) => e.nodeId === id)!)).toBeCloseTo(0.7, 10);

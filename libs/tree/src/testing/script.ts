@@ -146,9 +146,9 @@ export class EventScript {
     return this.add({ type: 'GateEvaluated', data: integrity === undefined ? data : { ...data, integrity } });
   }
 
-  /** An admission or a rejection by a named rule. */
-  decide(nodeId: string, admitted: boolean, rule = admitted ? 'verified' : 'below-threshold'): RecordedSearchEvent {
-    const data = { nodeId, policy: scriptAdmission(), rule, reason: rule, evidence: [], deltas: {} };
+  /** An admission or a rejection by a named rule, with the numbers the decision records (`deltas`, e.g. `{ gate, gateThreshold }`). */
+  decide(nodeId: string, admitted: boolean, rule = admitted ? 'verified' : 'below-threshold', deltas: Record<string, number> = {}): RecordedSearchEvent {
+    const data = { nodeId, policy: scriptAdmission(), rule, reason: rule, evidence: [], deltas };
     return this.add(admitted ? { type: 'HypothesisAdmitted', data } : { type: 'HypothesisRejected', data });
   }
 }
