@@ -74,8 +74,8 @@ export function nodeSurrogate(tree: SearchTree, nodeId: NodeId, space: readonly 
  * the gate's own gain for a gate refusal). So a refusal is never "better" than the node it was
  * measured against, and among refusals the near misses rank first. Without this, a region of
  * candidates that beat the node on dev but never clear its bars fills the model's good set, and it
- * keeps drawing there (routing at budget 96: 88 root children and 48 gate calls on near-duplicates,
- * nothing admitted). Every other evaluation (admitted, undecided, rejected for want of gate budget
+ * keeps drawing there (routing at budget 96, seed 1: 88 root children after the design, 47 of
+ * them refused by the gate, nothing admitted). Every other evaluation (admitted, undecided, rejected for want of gate budget
  * or on integrity, a decision without its numbers) keeps its dev score.
  */
 export function verdictScore(tree: SearchTree, e: Evaluated): Evaluated['score'] {
