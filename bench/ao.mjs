@@ -18,9 +18,10 @@
 //                own set-aside counts only clear refusals)
 //   no-set-aside (not in the default list; in-memory engine) HTR whose surrogate is never set
 //                aside: HTR before its set-aside became the default
-//   verdicts     (not in the default list; in-memory engine) HTR whose surrogate, under a node where
-//                6 children in a row that dev favoured were refused by the dev screen or the gate,
-//                counts every refusal below its parent by the margin it missed by (verdictsAfter 6)
+//   no-verdicts  (not in the default list; in-memory engine) HTR whose surrogate counts every
+//                evaluation at its dev score, however the search decided on it (verdictsAfter Infinity)
+//   one-design   (not in the default list; in-memory engine) HTR whose root is searched locally right
+//                after a first design that admitted nothing, without a second design (redesigns 0)
 // Two engines run the same searches:
 //   memory (default)  the real search decider, policies, proposers and distiller in this process
 //                     (@hypotree/search/testing searchInMemory), every event validated and folded as
@@ -71,7 +72,7 @@ const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 // --from a.json,b.json: the results of several runs (e.g. one per task, run side by side) as one.
 const earlier = opts.from ? merged(list(opts.from).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')))) : undefined;
 function merged(runs) {
-  const order = ['htr', 'no-insights', 'flat', 'greedy', 'random', 'tpe', 'no-surrogate', 'balanced', 'set-aside', 'no-set-aside', 'verdicts'];
+  const order = ['htr', 'no-insights', 'flat', 'greedy', 'random', 'tpe', 'no-surrogate', 'balanced', 'set-aside', 'no-set-aside', 'one-design', 'no-verdicts', 'verdicts'];
   const union = (key) => [...new Set(runs.flatMap((r) => r[key]))];
   const bundled = ['spirals', 'movies', 'routing', 'penguins'];
   const tasks = union('tasks').sort((a, b) => bundled.indexOf(a) - bundled.indexOf(b));
@@ -99,8 +100,10 @@ const METHODS = {
   'set-aside': () => ({ proposer: 'offline-set-aside-all' }),
   // HTR whose surrogate is never set aside (HTR before its set-aside became the default; in-memory engine only).
   'no-set-aside': () => ({ proposer: 'offline-no-set-aside' }),
-  // HTR whose surrogate counts refusals below their parent under a node where 6 children in a row that dev favoured were refused (in-memory engine only).
-  verdicts: () => ({ proposer: 'offline-verdicts' }),
+  // HTR whose surrogate counts every evaluation at its dev score (in-memory engine only).
+  'no-verdicts': () => ({ proposer: 'offline-no-verdicts' }),
+  // HTR whose root goes local right after a first design that admitted nothing (in-memory engine only).
+  'one-design': () => ({ proposer: 'offline-one-design' }),
 };
 const fail = (message) => {
   throw new Error(message);
@@ -223,7 +226,8 @@ const PROPOSERS = {
   'offline-heuristic': () => new OfflineProposer({ surrogate: false }),
   'offline-no-set-aside': () => new OfflineProposer({ setAsideAfter: 0 }),
   'offline-set-aside-all': () => new OfflineProposer({ nearMiss: Infinity }),
-  'offline-verdicts': () => new OfflineProposer({ verdictsAfter: 6 }),
+  'offline-no-verdicts': () => new OfflineProposer({ verdictsAfter: Infinity }),
+  'offline-one-design': () => new OfflineProposer({ redesigns: 0 }),
   random: () => new RandomProposer(),
   tpe: () => new TpeProposer(),
 };

@@ -189,8 +189,8 @@ describe('OfflineProposer', () => {
     expect(after.filter((p) => /a draw from the surrogate's good density \(a new direction/.test(p.mechanism))).toHaveLength(1);
   });
 
-  it('without its surrogate, searches around the root once a whole design of directions from it was rejected, and not before', async () => {
-    const heuristic = new OfflineProposer({ surrogate: false });
+  it('without its surrogate and with no second design, searches around the root once a whole design of directions from it was rejected, and not before', async () => {
+    const heuristic = new OfflineProposer({ surrogate: false, redesigns: 0 });
     const s = started();
     for (let k = 1; k <= 8; k++) {
       s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
@@ -209,9 +209,48 @@ describe('OfflineProposer', () => {
     }
   });
 
+  it('runs a second design from the root when the first admitted nothing, says why, and searches the root once that is out or a child is admitted', async () => {
+    const explores = (ps: Proposal[]) => ps.map((p) => /^explore a new direction/.test(p.title));
+    // Eight design points, every one worse than the root on dev: the surrogate has nothing better than the defaults to learn from.
+    const s = started();
+    for (let k = 1; k <= 8; k++) {
+      s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
+      s.succeed(String(k), [0.3 + 0.01 * k, 0.31 + 0.01 * k]);
+      s.decide(String(k), false, 'dev-below-threshold', { dev: -0.3, threshold: 0.05 });
+    }
+    const again = await expand(s, '0', 3);
+    expect(explores(again)).toEqual([true, true, true, true, true, true]);
+    expect(again[0]!.mechanism).toMatch(/the root's 8 children so far admitted nothing, so the design goes on before the root is searched locally/);
+    // New points, not the first design's again.
+    const tree = fold(s.events);
+    expect(new Set([...tree.nodes.values()].map((n) => configKey(effectiveParams(tree, n.id, demoSpace), demoSpace))).size).toBe(tree.nodes.size);
+    // The sixteenth child ends the second design: the root is then searched with the surrogate.
+    await expand(s, '0', 1);
+    expect(fold(s.events).nodes.get('0')!.children).toHaveLength(16);
+    const local = await proposer.propose(request(fold(s.events), '0'));
+    expect(explores(local)).toEqual([false, false]);
+    expect(local[0]!.mechanism).toMatch(/a surrogate conditioned on node 0/);
+
+    // Null case: with redesigns 0 the root is searched right after its first design.
+    const first = started();
+    for (let k = 1; k <= 8; k++) {
+      first.propose(String(k), '0', { lr: 0.5, width: 2 + k });
+      first.succeed(String(k), [0.3, 0.31]);
+      first.decide(String(k), false, 'dev-below-threshold', { dev: -0.3, threshold: 0.05 });
+    }
+    expect(explores(await new OfflineProposer({ redesigns: 0 }).propose(request(fold(first.events), '0')))).toEqual([false, false]);
+    // An admitted design point (or a point of the second design) ends the designs: the surrogate leads.
+    first.propose('9', '0', { lr: 0.05, width: 20 });
+    first.succeed('9', [0.7, 0.71]);
+    first.decide('9', true);
+    expect(explores(await proposer.propose(request(fold(first.events), '0')))).toEqual([false, false]);
+  });
+
   it('sets its surrogate aside under a node whose last three dev-cleared children the gate refused, says so, and takes it up again after an admission', async () => {
     // Eight design points out (none admitted), then root children that cleared dev and were refused
     // by the gate: a region dev favours and the gate does not.
+    // No second design here: the root children after the first are the surrogate's, as the run needs.
+    const proposer = new OfflineProposer({ redesigns: 0 });
     const s = started();
     for (let k = 1; k <= 8; k++) {
       s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
@@ -242,7 +281,7 @@ describe('OfflineProposer', () => {
       expect(p.mechanism).toContain('The surrogate is set aside under node 0: the gate refused its last 3 dev-cleared children (9, 10, 12) since one was admitted or nearly cleared it');
     }
     // Null case: with setAsideAfter 0 the surrogate is never set aside.
-    for (const p of await new OfflineProposer({ setAsideAfter: 0 }).propose(request(fold(s.events), '0'))) expect(p.mechanism).toMatch(/a surrogate conditioned on node 0/);
+    for (const p of await new OfflineProposer({ setAsideAfter: 0, redesigns: 0 }).propose(request(fold(s.events), '0'))) expect(p.mechanism).toMatch(/a surrogate conditioned on node 0/);
     // One admitted child: the surrogate leads again.
     s.propose('13', '0', { lr: 0.05 });
     s.succeed('13', [0.72, 0.73]);
@@ -272,7 +311,7 @@ describe('OfflineProposer', () => {
     expect(refusedInARow(fold(s.events), '0', 0.5)).toEqual(['4', '5', '6']);
   });
 
-  it('with verdictsAfter 6, counts the surrogate\'s refusals below their parent once six children in a row that dev favoured were refused on their numbers, says so, and stops after an admission', async () => {
+  it('by default (verdictsAfter 6), counts the surrogate\'s refusals below their parent once six children in a row that dev favoured were refused on their numbers, says so, and stops after an admission', async () => {
     // Eight design points out, then root children the dev screen or the gate refused, dev liking them all.
     const s = started();
     for (let k = 1; k <= 8; k++) {
@@ -285,12 +324,14 @@ describe('OfflineProposer', () => {
       s.succeed(String(k), [0.66, 0.66]);
       s.decide(String(k), false, rule, deltas);
     };
-    const verdicts = new OfflineProposer({ verdictsAfter: 6 });
+    // No second design here: the root children after the first are the surrogate's, as the run needs.
+    const verdicts = new OfflineProposer({ redesigns: 0 });
     const counted = /refused counted below their parent/;
+    const modelled = /a surrogate conditioned on node 0/;
     for (let k = 9; k <= 13; k++) refuse(k, k % 2 ? 'gate-disagrees' : 'dev-below-threshold', k % 2 ? { dev: 0.05, threshold: 0.03, gate: 0.04, gateThreshold: 0.05 } : { dev: 0.05, threshold: 0.06 });
     // Null case: the design points do not count, so five refusals are not yet a run of six.
     expect(refusedOnNumbers(fold(s.events), '0')).toEqual(['9', '10', '11', '12', '13']);
-    for (const p of await verdicts.propose(request(fold(s.events), '0'))) expect(p.mechanism).not.toMatch(counted);
+    for (const p of await verdicts.propose(request(fold(s.events), '0'))) expect(p.mechanism).toMatch(modelled), expect(p.mechanism).not.toMatch(counted);
     // Neither a rejection that is not a verdict on the numbers (no gate budget left) nor a step dev did
     // not favour (a worse configuration, which the surrogate already scores low) counts or breaks the run.
     refuse(14, 'gate-budget-exhausted', { dev: 0.05, threshold: 0.03 });
@@ -300,14 +341,14 @@ describe('OfflineProposer', () => {
     const counting = await verdicts.propose(request(fold(s.events), '0'));
     expect(counting.length).toBeGreaterThan(0);
     for (const p of counting) expect(p.mechanism).toMatch(/the 15 the dev screen or the gate refused counted below their parent/);
-    // Null case: by default (verdictsAfter Infinity) the surrogate keeps dev scores.
-    for (const p of await proposer.propose(request(fold(s.events), '0'))) expect(p.mechanism).not.toMatch(counted);
+    // Null case: with verdictsAfter Infinity the surrogate keeps dev scores.
+    for (const p of await new OfflineProposer({ redesigns: 0, verdictsAfter: Infinity }).propose(request(fold(s.events), '0'))) expect(p.mechanism).toMatch(modelled), expect(p.mechanism).not.toMatch(counted);
     // An admitted child ends the run.
     s.propose('17', '0', { lr: 0.05 });
     s.succeed('17', [0.72, 0.73]);
     s.decide('17', true);
     expect(refusedOnNumbers(fold(s.events), '0')).toEqual([]);
-    for (const p of await verdicts.propose(request(fold(s.events), '0'))) expect(p.mechanism).not.toMatch(counted);
+    for (const p of await verdicts.propose(request(fold(s.events), '0'))) expect(p.mechanism).toMatch(modelled), expect(p.mechanism).not.toMatch(counted);
   });
 
   it('says what is missing when the task declares no parameter space', async () => {

@@ -39,29 +39,36 @@ export interface OfflineProposerOptions {
   /**
    * Under a node with this many children in a row that dev favoured and the dev screen or the gate
    * refused (see `refusedOnNumbers`), the surrogate counts every refusal below its parent, by the
-   * margin it missed by (see `verdictScore`), instead of at its dev score. 0: always. Default
-   * Infinity (never) until the AO benchmark's tree methods are re-run with it; bench/ao.mjs
-   * `verdicts` measures 6 (README, the AO benchmark).
+   * margin it missed by (see `verdictScore`), instead of at its dev score. 0: always; Infinity:
+   * never (bench/ao.mjs `no-verdicts`). Default 6.
    */
   verdictsAfter?: number;
+  /**
+   * More space-filling designs the root runs while none of its children was admitted: once a whole
+   * design was decided and nothing admitted, the root's children continue the design until there
+   * are `redesigns` + 1 designs' worth of them, before the root is searched locally (see
+   * `rootDesigns`). Default 1; 0: local search from the root right after its first design
+   * (bench/ao.mjs `one-design`).
+   */
+  redesigns?: number;
 }
 
 /**
  * Proposes parameter changes without a language model. From the root it opens new directions with
  * a stratified sample of the whole declared space (a local step from a poor default shows no
- * signal) — until a whole design of them was decided and none beat the root: the defaults are then
- * better than where the design looked, and the root is searched locally, as any node. Under any other node each batch mixes local steps around the parent's configuration
- * (following admitted trends along the lineage, avoiding what siblings showed to hurt, never
- * repeating a move that changed nothing) with a proposal where a Parzen model of every evaluation
- * so far puts good configurations. Under a node whose last three dev-cleared children the gate
- * clearly refused (see `refusedInARow`), the model is set aside for the heuristic local search until
- * a child is admitted: dev there favours what the gate does not confirm. With `verdictsAfter`, under
- * a node where that many children in a row that dev favoured were refused on their numbers (see
- * `refusedOnNumbers`), the surrogate counts every refusal below its parent rather than at its dev
- * score, so it stops drawing where dev looks better and nothing clears the bars. It honours
- * constraint insights, builds on findings, never
- * repeats a configuration of the tree, and relaxes the weakest constraint, saying so, rather than
- * run dry. Deterministic for (search seed, parent, number of the parent's children).
+ * signal); when a whole design of them admitted nothing, one more design follows (`redesigns`, see
+ * `rootDesigns`) before the root is searched like any node. Under a node each batch mixes local
+ * steps around its configuration (following admitted trends along the lineage, avoiding what
+ * siblings showed to hurt, never repeating a move that changed nothing) with proposals where a
+ * Parzen model of every evaluation so far, conditioned on the node, puts better configurations.
+ * Under a node whose last three dev-cleared children the gate clearly refused (see
+ * `refusedInARow`), the model is set aside for the heuristic local search until a child is
+ * admitted: dev there favours what the gate does not confirm. Under a node where six children in a
+ * row that dev favoured were refused on their numbers (`verdictsAfter`, see `refusedOnNumbers`), the
+ * model counts every refusal below its parent rather than at its dev score, so it stops drawing
+ * where dev looks better and nothing clears the bars. It honours constraint insights, builds on
+ * findings, never repeats a configuration of the tree, and relaxes the weakest constraint, saying
+ * so, rather than run dry. Deterministic for (search seed, parent, number of the parent's children).
  */
 export class OfflineProposer implements Proposer {
   readonly kind = 'offline';
@@ -79,11 +86,10 @@ export class OfflineProposer implements Proposer {
     const relaxed: ClaimedInsight[] = [];
     let constraints = claims.constraints;
     // Fitted once per request: lessons filter its candidates, they do not change the model.
-    const { verdictsAfter = Infinity } = this.options;
+    const { verdictsAfter = 6, redesigns = 1 } = this.options;
     const verdicts = verdictsAfter !== Infinity && refusedOnNumbers(tree, parentId).length >= verdictsAfter;
     const fitted = this.options.surrogate === false ? undefined : nodeSurrogate(tree, parentId, space, { verdicts });
-    // Past the root's initial design, once the surrogate can be fitted, it leads the root's expansions too.
-    const designPhase = parentId === ROOT_NODE_ID && !designFailed(tree) && !(fitted && tree.nodes.get(ROOT_NODE_ID)!.children.length >= DESIGN_SIZE);
+    const designPhase = parentId === ROOT_NODE_ID && rootDesigns(tree, fitted !== undefined, redesigns);
     // Set aside while the gate keeps refusing what dev favours here (see `refusedInARow`).
     const { setAsideAfter = 3, nearMiss = 0.5 } = this.options;
     const refused = fitted && setAsideAfter > 0 ? refusedInARow(tree, parentId, nearMiss) : [];
@@ -200,11 +206,12 @@ export class OfflineProposer implements Proposer {
     const samples = spaceFillingSamples(space, { seed, firstIndex: root.children.length, count, tried: triedConfigs(tree, space), constraints, findings });
     const { metric, direction } = request.task.spec.objective;
     const honoured = constraints.map((c) => c.id);
+    const again = designFailed(tree) ? `; the root's ${root.children.length} children so far admitted nothing, so the design goes on before the root is searched locally` : '';
     return samples.map(({ config, stratum, findingsUsed }) => {
       const set = changedParams(space, config, base);
       return {
         title: `explore a new direction (design point ${stratum + 1}/${DESIGN_SIZE})`,
-        mechanism: `a new direction from the root: point ${stratum + 1} of a space-filling (Latin-hypercube) design over all ${space.length} declared parameters, so the search covers regions a local step from the defaults cannot reach${findingsUsed.length ? `; it stays in the regions findings say help (${findingsUsed.join(', ')})` : ''}${honoured.length ? `; it avoids the regions constraint insights rule out (${honoured.join(', ')})` : ''}`,
+        mechanism: `a new direction from the root: point ${stratum + 1} of a space-filling (Latin-hypercube) design over all ${space.length} declared parameters, so the search covers regions a local step from the defaults cannot reach${again}${findingsUsed.length ? `; it stays in the regions findings say help (${findingsUsed.join(', ')})` : ''}${honoured.length ? `; it avoids the regions constraint insights rule out (${honoured.join(', ')})` : ''}`,
         prediction: `dev ${metric} ${direction === 'maximize' ? 'rises above' : 'falls below'} node 0's ${root.result ? formatValue(root.result.mean) : '(not yet measured)'} (the baseline) if this region is a good one`,
         change: { kind: 'params' as const, set },
         proposer: { kind: this.kind },
@@ -277,6 +284,21 @@ export function refusedOnNumbers(tree: SearchTree, parentId: string): string[] {
 function sawOnGate(deltas: Record<string, number>): number {
   const threshold = deltas.gateThreshold ?? deltas.gateMargin;
   return deltas.gate === undefined || threshold === undefined || threshold <= 0 ? 0 : deltas.gate / threshold;
+}
+
+/**
+ * Whether the root's next children are design points. The first design runs until the surrogate
+ * can be fitted (past it the surrogate leads the root's expansions too), or, without one, until it
+ * was decided with nothing admitted. A design that admitted nothing leaves the surrogate with no
+ * configuration better than the defaults to learn from: its good set is then the least bad of the
+ * design, and draws around those missed for whole budgets (movies at budget 24: 4 of 10 searches
+ * admitted nothing, 16 draws after the design all worse than the root on dev). So while no child of
+ * the root is admitted, the design goes on until the root has `redesigns` + 1 designs' worth of
+ * children, as a random search would keep sampling; then the root is searched locally.
+ */
+export function rootDesigns(tree: SearchTree, fitted: boolean, redesigns: number): boolean {
+  const children = tree.nodes.get(ROOT_NODE_ID)!.children.length;
+  return designFailed(tree) ? children < DESIGN_SIZE * (1 + redesigns) : !(fitted && children >= DESIGN_SIZE);
 }
 
 // Whether a whole design of directions from the root was decided and none was admitted.
