@@ -296,7 +296,7 @@ function sawOnGate(deltas: Record<string, number>): number {
  * the root is admitted, the design goes on until the root has `redesigns` + 1 designs' worth of
  * children, as a random search would keep sampling; then the root is searched locally.
  */
-export function rootDesigns(tree: SearchTree, fitted: boolean, redesigns: number): boolean {
+function rootDesigns(tree: SearchTree, fitted: boolean, redesigns: number): boolean {
   const children = tree.nodes.get(ROOT_NODE_ID)!.children.length;
   return designFailed(tree) ? children < DESIGN_SIZE * (1 + redesigns) : !(fitted && children >= DESIGN_SIZE);
 }
