@@ -72,6 +72,7 @@ const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 // --from a.json,b.json: the results of several runs (e.g. one per task, run side by side) as one.
 const earlier = opts.from ? merged(list(opts.from).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')))) : undefined;
 function merged(runs) {
+  // Earlier tables' names too (`verdicts`), so their merges keep their order.
   const order = ['htr', 'no-insights', 'flat', 'greedy', 'random', 'tpe', 'no-surrogate', 'balanced', 'set-aside', 'no-set-aside', 'one-design', 'no-verdicts', 'verdicts'];
   const union = (key) => [...new Set(runs.flatMap((r) => r[key]))];
   const bundled = ['spirals', 'movies', 'routing', 'penguins'];
