@@ -27,6 +27,15 @@ function childOf(parentId: string, k: number): string {
   return parentId === '0' ? String(k) : `${parentId}.${k}`;
 }
 
+/** The root's 8 design points, each worse than the root on dev and rejected by the dev screen. */
+function rejectedDesign(s: EventScript, runs = (k: number) => [0.3 + 0.01 * k, 0.31 + 0.01 * k]): void {
+  for (let k = 1; k <= 8; k++) {
+    s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
+    s.succeed(String(k), runs(k));
+    s.decide(String(k), false, 'dev-below-threshold', { dev: -0.3, threshold: 0.05 });
+  }
+}
+
 /** Proposes under a parent `rounds` times, recording each batch in the script as a coordinator would. */
 async function expand(s: EventScript, parentId: string, rounds: number, insights?: ProposalRequest['insights']): Promise<Proposal[]> {
   const all: Proposal[] = [];
@@ -213,11 +222,7 @@ describe('OfflineProposer', () => {
     const explores = (ps: Proposal[]) => ps.map((p) => /^explore a new direction/.test(p.title));
     // Eight design points, every one worse than the root on dev: the surrogate has nothing better than the defaults to learn from.
     const s = started();
-    for (let k = 1; k <= 8; k++) {
-      s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
-      s.succeed(String(k), [0.3 + 0.01 * k, 0.31 + 0.01 * k]);
-      s.decide(String(k), false, 'dev-below-threshold', { dev: -0.3, threshold: 0.05 });
-    }
+    rejectedDesign(s);
     const again = await expand(s, '0', 3);
     expect(explores(again)).toEqual([true, true, true, true, true, true]);
     expect(again[0]!.mechanism).toMatch(/the root's 8 children so far admitted nothing, so the design goes on before the root is searched locally/);
@@ -233,11 +238,7 @@ describe('OfflineProposer', () => {
 
     // Null case: with redesigns 0 the root is searched right after its first design.
     const first = started();
-    for (let k = 1; k <= 8; k++) {
-      first.propose(String(k), '0', { lr: 0.5, width: 2 + k });
-      first.succeed(String(k), [0.3, 0.31]);
-      first.decide(String(k), false, 'dev-below-threshold', { dev: -0.3, threshold: 0.05 });
-    }
+    rejectedDesign(first, () => [0.3, 0.31]);
     expect(explores(await new OfflineProposer({ redesigns: 0 }).propose(request(fold(first.events), '0')))).toEqual([false, false]);
     // An admitted design point (or a point of the second design) ends the designs: the surrogate leads.
     first.propose('9', '0', { lr: 0.05, width: 20 });
@@ -314,11 +315,7 @@ describe('OfflineProposer', () => {
   it('by default (verdictsAfter 6), counts the surrogate\'s refusals below their parent once six children in a row that dev favoured were refused on their numbers, says so, and stops after an admission', async () => {
     // Eight design points out, then root children the dev screen or the gate refused, dev liking them all.
     const s = started();
-    for (let k = 1; k <= 8; k++) {
-      s.propose(String(k), '0', { lr: 0.5, width: 2 + k });
-      s.succeed(String(k), [0.3 + 0.01 * k, 0.31 + 0.01 * k]);
-      s.decide(String(k), false, 'dev-below-threshold', { dev: -0.3, threshold: 0.05 });
-    }
+    rejectedDesign(s);
     const refuse = (k: number, rule: string, deltas: Record<string, number>) => {
       s.propose(String(k), '0', { lr: 0.02 + 0.001 * k });
       s.succeed(String(k), [0.66, 0.66]);
