@@ -111,6 +111,13 @@ describe('admission: verified improvement (the fixed test)', () => {
 });
 
 describe('selection', () => {
+  // A node proposed under `parent`, scored `dev` on one run, and decided (`rule` for a refusal's reason).
+  const scoredNode = (s: EventScript) => (id: string, parent: string, dev: number, admitted: boolean, rule?: string) => {
+    s.propose(id, parent, { lr: dev });
+    s.succeed(id, [dev]);
+    s.decide(id, admitted, rule);
+  };
+
   it('runs pending nodes before expanding, best parent first', () => {
     const s = searchWithBaseline();
     s.propose('1', '0', { lr: 0.1 });
@@ -154,24 +161,57 @@ describe('selection', () => {
 
   it('balances directions when asked: a direction holding most of the tree loses its best node to another admitted direction', () => {
     const s = searchWithBaseline();
-    const node = (id: string, parent: string, dev: number, admitted: boolean) => {
-      s.propose(id, parent, { lr: dev });
-      s.succeed(id, [dev]);
-      s.decide(id, admitted);
-    };
+    const node = scoredNode(s);
     node('1', '0', 0.9, true);
     node('2', '0', 0.88, true);
     node('1.1', '1', 0.92, true);
     node('1.2', '1', 0.85, false);
     node('1.1.1', '1.1', 0.93, true);
     const tree = fold(s.events);
-    // Direction 1 holds 4 of the 5 nodes; its newest node 1.1.1 is best and childless, so plain UCB picks it.
-    expect(selectionPolicy({ initialDesign: 0 }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '1.1.1', rule: 'ucb' });
-    expect(selectionPolicy({ initialDesign: 0, lineageBalance: 0 }).decide(tree)).toEqual(selectionPolicy({ initialDesign: 0 }).decide(tree));
+    // Direction 1 holds 4 of the 5 nodes; its newest node 1.1.1 is best and childless, so plain UCB
+    // picks it (the rank alone, children's outcomes left out, so the balance is seen on its own).
+    const plain = { initialDesign: 0, childEvidence: 0 };
+    expect(selectionPolicy(plain).decide(tree)).toMatchObject({ kind: 'expand', parentId: '1.1.1', rule: 'ucb' });
+    expect(selectionPolicy({ ...plain, lineageBalance: 0 }).decide(tree)).toEqual(selectionPolicy(plain).decide(tree));
     // Weighted by 2, its 80 % share costs 1.6 against direction 2's 0.4: node 2 is expanded.
-    const balanced = selectionPolicy({ initialDesign: 0, lineageBalance: 2 }).decide(tree);
+    const balanced = selectionPolicy({ ...plain, lineageBalance: 2 }).decide(tree);
     expect(balanced).toMatchObject({ kind: 'expand', parentId: '2', rule: 'ucb' });
     expect(balanced.reason).toMatch(/^2: rank 0\.25 \+ exploration 0\.67 − balance 0\.40 \(direction 2 holds 20% of the nodes\)/);
+  });
+
+  it("weighs a node's decided children against its rank: the best node whose children keep being refused yields its turn", () => {
+    const s = searchWithBaseline();
+    const node = scoredNode(s);
+    node('1', '0', 0.9, true);
+    node('2', '0', 0.88, true);
+    node('1.1', '1', 0.95, true);
+    node('1.1.1', '1.1', 0.9, false);
+    node('1.1.2', '1.1', 0.91, false);
+    node('1.1.3', '1.1', 0.92, false);
+    const tree = fold(s.events);
+    // Null case: with the rank alone (selection before version 3) node 1.1 is best and keeps the turn
+    // (rank 1 + exploration 0.35, against node 1's 0.67 + 0.49 and node 2's 0.33 + 0.70).
+    expect(selectionPolicy({ initialDesign: 0, childEvidence: 0 }).decide(tree)).toMatchObject({ kind: 'expand', parentId: '1.1', rule: 'ucb' });
+    // Its three refusals weigh: (1 + 0.5 × 0) / (1 + 0.5 × 3) = 0.40, + exploration 0.35. Node 1,
+    // whose one decided child (1.1) was admitted, rates (0.67 + 0.5) / 1.5 = 0.78 + 0.49 and is expanded.
+    const weighed = selectionPolicy({ initialDesign: 0 }).decide(tree);
+    expect(weighed).toMatchObject({ kind: 'expand', parentId: '1', rule: 'ucb' });
+    expect(weighed.reason).toMatch(/^1: rank 0\.67 \(1 of 1 decided children admitted: 0\.78\) \+ exploration 0\.49 is the highest of 4/);
+  });
+
+  it('does not count refusals for want of gate budget against a node', () => {
+    const s = searchWithBaseline();
+    const node = scoredNode(s);
+    node('1', '0', 0.9, true);
+    node('2', '0', 0.88, true);
+    node('1.1', '1', 0.95, true);
+    for (const i of [1, 2, 3]) node(`1.1.${i}`, '1.1', 0.96, false, i === 3 ? 'gate-budget-exhausted' : 'gate-reserved');
+    const tree = fold(s.events);
+    // Hostile case: the candidates beat node 1.1 on dev and were only refused because the gate budget
+    // was kept or spent; they say nothing against it, so it keeps its turn as under the rank alone.
+    const decision = selectionPolicy({ initialDesign: 0 }).decide(tree);
+    expect(decision).toMatchObject({ kind: 'expand', parentId: '1.1', rule: 'ucb' });
+    expect(decision).toEqual({ ...selectionPolicy({ initialDesign: 0, childEvidence: 0 }).decide(tree), policy: decision.policy });
   });
 
   it('stops expanding a node at its maximum of children, but the root stays open for new directions', () => {

@@ -27,6 +27,14 @@ export const SelectionParamsSchema = z.object({
    * from), so one direction does not take every expansion while other admitted directions wait.
    */
   lineageBalance: z.number().nonnegative().default(0),
+  /**
+   * Weight of a node's decided children against its dev rank in best-first (0: the rank alone, as in
+   * selection before version 3). The exploitation term is then the node's estimated chance that a
+   * child is admitted, `(rank + w × admitted children) / (1 + w × decided children)`: the rank is a
+   * prior worth 1/w children, so a node whose children keep being refused yields its turns to other
+   * admitted nodes instead of taking every expansion because its dev score is the best.
+   */
+  childEvidence: z.number().nonnegative().default(0.5),
 });
 export type SelectionParams = z.infer<typeof SelectionParamsSchema>;
 
@@ -34,7 +42,8 @@ export type SelectionParams = z.infer<typeof SelectionParamsSchema>;
 export function selectionPolicy(input: Partial<SelectionParams> = {}) {
   const params = SelectionParamsSchema.parse(input);
   // Version 2: the random strategy's draw is keyed by the tree's content, not its revision.
-  const ref = policyRef({ name: 'selection', version: 2, params });
+  // Version 3: best-first weighs a node's decided children against its rank (`childEvidence`).
+  const ref = policyRef({ name: 'selection', version: 3, params });
   const decide = (tree: SearchTree): SelectionDecision => {
     const pending = frontier(tree);
     if (pending.length > 0) {
@@ -78,29 +87,56 @@ function choose(tree: SearchTree, open: TreeNode[], params: SelectionParams): { 
       return { node, rule: 'greedy-best', reason: `${node.id} has the best dev score among open admitted nodes` };
     }
     case 'best-first':
-      return upperConfidence(tree, open, params.exploration, params.lineageBalance);
+      return upperConfidence(tree, open, params);
   }
 }
 
-// UCB1 over rank-normalised dev scores (scale-free across metrics): rank/(n-1) + c·sqrt(ln N / (children + 1)),
-// less `balance` times the share of the tree's nodes under the node's direction.
-function upperConfidence(tree: SearchTree, open: TreeNode[], c: number, balance: number): { node: TreeNode; rule: string; reason: string } {
+// UCB1 over rank-normalised dev scores (scale-free across metrics), the rank updated by the node's
+// children's outcomes: (rank + w·admitted)/(1 + w·decided) + c·sqrt(ln N / (children + 1)), less
+// `balance` times the share of the tree's nodes under the node's direction.
+function upperConfidence(tree: SearchTree, open: TreeNode[], params: SelectionParams): { node: TreeNode; rule: string; reason: string } {
+  const { exploration: c, lineageBalance: balance, childEvidence: w } = params;
   const sorted = [...open].sort((a, b) => (devScore(tree, a) ?? -Infinity) - (devScore(tree, b) ?? -Infinity));
   const rank = new Map(sorted.map((n, i) => [n.id, sorted.length > 1 ? i / (sorted.length - 1) : 1]));
   const total = open.reduce((sum, n) => sum + n.children.length, 0);
   const share = balance > 0 ? directionShares(tree) : new Map<NodeId, number>();
   const shareOf = (n: TreeNode) => share.get(direction(tree, n)) ?? 0;
+  const exploit = (n: TreeNode) => {
+    const { admitted, decided } = w > 0 ? childRecord(tree, n) : { admitted: 0, decided: 0 };
+    return { admitted, decided, value: (rank.get(n.id)! + w * admitted) / (1 + w * decided) };
+  };
   let best = open[0]!;
   let bestValue = -Infinity;
   let bestBonus = 0;
   for (const n of open) {
     const bonus = c * Math.sqrt(Math.log(total + 1) / (n.children.length + 1));
-    const value = rank.get(n.id)! + bonus - balance * shareOf(n);
+    const value = exploit(n).value + bonus - balance * shareOf(n);
     if (value > bestValue) [best, bestValue, bestBonus] = [n, value, bonus];
   }
+  const record = exploit(best);
+  const recorded = w > 0 && record.decided > 0 ? ` (${record.admitted} of ${record.decided} decided children admitted: ${record.value.toFixed(2)})` : '';
   const balanced = balance > 0 ? ` − balance ${(balance * shareOf(best)).toFixed(2)} (direction ${direction(tree, best)} holds ${(shareOf(best) * 100).toFixed(0)}% of the nodes)` : '';
-  const reason = `${best.id}: rank ${rank.get(best.id)!.toFixed(2)} + exploration ${bestBonus.toFixed(2)}${balanced} is the highest of ${open.length} open admitted nodes`;
+  const reason = `${best.id}: rank ${rank.get(best.id)!.toFixed(2)}${recorded} + exploration ${bestBonus.toFixed(2)}${balanced} is the highest of ${open.length} open admitted nodes`;
   return { node: best, rule: 'ucb', reason };
+}
+
+// Refusals that say nothing of the candidate: the gate budget was kept for later or spent.
+const NOT_ON_MERIT = new Set(['gate-reserved', 'gate-budget-exhausted']);
+
+/**
+ * A node's children that were decided on their merits: admitted ones, and those refused or failed
+ * (a refusal for want of gate budget is not counted either way; undecided children are not counted).
+ */
+function childRecord(tree: SearchTree, node: TreeNode): { admitted: number; decided: number } {
+  let admitted = 0;
+  let decided = 0;
+  for (const id of node.children) {
+    const child = tree.nodes.get(id);
+    if (!child) continue;
+    if (child.decision?.admitted) admitted += 1;
+    if (child.decision?.admitted || child.failure || (child.decision && !NOT_ON_MERIT.has(child.decision.rule))) decided += 1;
+  }
+  return { admitted, decided };
 }
 
 // The direction a node belongs to: the root's child on its lineage (the root is its own).

@@ -46,6 +46,21 @@ describe('configFromStarted', () => {
     expect(configFromStarted(config, 's2', now).policies.admission).toMatchObject({ gateRuns: 6 });
   });
 
+  it('resumes a search started before selection version 3 ranking best-first by dev rank alone, and a new one with childEvidence', () => {
+    const policies = (selection: { name: string; version: number; params: Record<string, unknown> }) => ({
+      selection,
+      admission: { name: 'admission', version: 5, params: {} },
+      refinement: { name: 'refinement', version: 2, params: {} },
+    });
+    const old = new EventScript('s1').start({ policies: policies({ name: 'selection', version: 2, params: { strategy: 'best-first', exploration: 0.5 } }) }).data as Parameters<typeof configFromStarted>[2];
+    expect(configFromStarted(config, 's1', old).policies.selection).toMatchObject({ exploration: 0.5, childEvidence: 0 });
+    const now = new EventScript('s2').start({ policies: policies({ name: 'selection', version: 3, params: { childEvidence: 2 } }) }).data as Parameters<typeof configFromStarted>[2];
+    expect(configFromStarted(config, 's2', now).policies.selection).toMatchObject({ childEvidence: 2 });
+    // A version-3 record without the parameter is today's default, not the legacy value.
+    const bare = new EventScript('s3').start({ policies: policies({ name: 'selection', version: 3, params: {} }) }).data as Parameters<typeof configFromStarted>[2];
+    expect(configFromStarted(config, 's3', bare).policies.selection).toMatchObject({ childEvidence: 0.5 });
+  });
+
   it('refuses a recorded proposer this hypotree does not know', () => {
     const s = new EventScript('s1');
     const started = s.start({ research: { proposer: 'oracle', implementer: 'params', distiller: 'offline', insights: true } }).data as Parameters<typeof configFromStarted>[2];

@@ -59,11 +59,13 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], field: st
  * The policy parameters a search was started with, as today's policies read them: a parameter that
  * did not exist when the search started gets the value that reproduces what it did then (admission
  * before version 3 had only the fixed test, before version 4 no gate reservation, before version 5 gate evaluations of the task's repeats; refinement before
- * version 2 pruned without the coverage condition). What a resume, a branch and a replay run under.
+ * version 2 pruned without the coverage condition; selection before version 3 ranked best-first by
+ * dev rank alone). What a resume, a branch and a replay run under.
  * (Selection version 1 drew its random strategy from the tree's revision; version 2 cannot redo that.)
  */
 export function recordedPolicyParams(started: SearchEventData<'SearchStarted'>): z.output<typeof PolicyParamsSchema> {
-  const { admission, refinement } = started.policies;
+  const { selection, admission, refinement } = started.policies;
+  const legacySelection = selection.version < 3 && selection.params.childEvidence === undefined ? { childEvidence: 0 } : {};
   const legacyAdmission = {
     ...(admission.version < 3 && admission.params.test === undefined ? { test: 'fixed' } : {}),
     ...(admission.version < 4 && admission.params.gateScarcity === undefined ? { gateScarcity: 0 } : {}),
@@ -71,7 +73,7 @@ export function recordedPolicyParams(started: SearchEventData<'SearchStarted'>):
   };
   const legacyRefinement = refinement.version < 2 && refinement.params.falsifyCoverage === undefined ? { falsifyCoverage: 0 } : {};
   return PolicyParamsSchema.parse({
-    selection: started.policies.selection.params,
+    selection: { ...selection.params, ...legacySelection },
     admission: { ...admission.params, ...legacyAdmission },
     refinement: { ...refinement.params, ...legacyRefinement },
   });
