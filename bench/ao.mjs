@@ -271,9 +271,9 @@ for (const budget of earlier ? [] : budgets) {
 // The table, HTR against the best other method by mean fraction, and the issue's bar.
 // A 90 % percentile-bootstrap interval of mean(a) / mean(b), 2,000 draws, seeded (the same results
 // give the same interval). When both methods ran the same seeds, seeds are resampled in pairs: a
-// seed fixes the task's noise and the search's first draws for every method (HTR and flat often make
-// the same first searches), so the pairs' difference, not each method's own spread, is what the
-// seeds can move. Otherwise each method's seeds are resampled on their own. It says how far the
+// seed fixes a search's first draws (the root's design, which HTR, flat and greedy share, so they
+// often make the same searches), so the pairs' differences, not each method's own spread, are what
+// the seeds can move. Otherwise each method's seeds are resampled on their own. It says how far the
 // seeds alone could move a ratio; choosing the best other method after the fact is not in it.
 function ratioInterval(a, b) {
   const paired = a.length === b.length && a.every((r, i) => r.seed === b[i].seed);
@@ -295,12 +295,10 @@ function ratioInterval(a, b) {
 function seedBySeed(a, b) {
   const other = new Map(b.map((r) => [r.seed, r.fraction]));
   const both = a.filter((r) => other.has(r.seed));
-  const close = (x, y) => Math.abs(x - y) < 1e-9;
-  return {
-    higher: both.filter((r) => !close(r.fraction, other.get(r.seed)) && r.fraction > other.get(r.seed)).length,
-    lower: both.filter((r) => !close(r.fraction, other.get(r.seed)) && r.fraction < other.get(r.seed)).length,
-    same: both.filter((r) => close(r.fraction, other.get(r.seed))).length,
-  };
+  const by = (r) => r.fraction - other.get(r.seed);
+  const higher = both.filter((r) => by(r) > 1e-9).length;
+  const lower = both.filter((r) => by(r) < -1e-9).length;
+  return { higher, lower, same: both.length - higher - lower };
 }
 
 const lines = [
