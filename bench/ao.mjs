@@ -45,10 +45,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { seededRandom } from '@hypotree/policy';
 import { parsePolicyAssignments } from '../apps/hypotree/dist/policy-flags.js';
 import { OfflineDistiller, OfflineProposer, RandomProposer, TpeProposer } from '@hypotree/research';
-import { searchInMemory } from '@hypotree/search/testing';
+import { ratioInterval, searchInMemory, seedBySeed } from '@hypotree/search/testing';
 import { loadTask } from '@hypotree/task';
 import { searchCounts } from '@hypotree/tree';
 import { taskEvaluator } from './task-evaluator.mjs';
@@ -268,39 +267,9 @@ for (const budget of earlier ? [] : budgets) {
   }
 }
 
-// The table, HTR against the best other method by mean fraction, and the issue's bar.
-// A 90 % percentile-bootstrap interval of mean(a) / mean(b), 2,000 draws, seeded (the same results
-// give the same interval). When both methods ran the same seeds, seeds are resampled in pairs: a
-// seed fixes a search's first draws (the root's design, which HTR, flat and greedy share, so they
-// often make the same searches), so the pairs' differences, not each method's own spread, are what
-// the seeds can move. Otherwise each method's seeds are resampled on their own. It says how far the
-// seeds alone could move a ratio; choosing the best other method after the fact is not in it.
-function ratioInterval(a, b) {
-  const paired = a.length === b.length && a.every((r, i) => r.seed === b[i].seed);
-  const random = seededRandom(a.length, b.length, 15);
-  const draw = (n) => Array.from({ length: n }, () => Math.floor(random() * n));
-  const fractions = (rs, picks) => mean(picks.map((i) => rs[i].fraction));
-  const ratios = [];
-  for (let i = 0; i < 2000; i++) {
-    const pa = draw(a.length);
-    const r = fractions(a, pa) / fractions(b, paired ? pa : draw(b.length));
-    if (Number.isFinite(r)) ratios.push(r);
-  }
-  ratios.sort((x, y) => x - y);
-  if (ratios.length < 1000) return undefined;
-  return { paired, low: ratios[Math.floor(0.05 * ratios.length)], high: ratios[Math.floor(0.95 * ratios.length) - 1] };
-}
-
-// Seed by seed, where both methods ran it: how often HTR's fraction was higher, lower, the same.
-function seedBySeed(a, b) {
-  const other = new Map(b.map((r) => [r.seed, r.fraction]));
-  const both = a.filter((r) => other.has(r.seed));
-  const by = (r) => r.fraction - other.get(r.seed);
-  const higher = both.filter((r) => by(r) > 1e-9).length;
-  const lower = both.filter((r) => by(r) < -1e-9).length;
-  return { higher, lower, same: both.length - higher - lower };
-}
-
+// The table, HTR against the best other method by mean fraction, and the issue's bar. The ratio's
+// interval (paired over seeds when both methods ran the same ones) and the seed-by-seed count are
+// `ratioInterval` and `seedBySeed` of @hypotree/search/testing, where their null and hostile cases are specified.
 const lines = [
   `| task | budget | method | held-out gain % (mean ± sd) | fraction of achievable % | gate calls |`,
   `|---|---|---|---|---|---|`,
@@ -325,8 +294,7 @@ for (const budget of budgets) {
       if (ratio >= 1.2) above += 1;
       if (ratio < 0.95) below += 1;
       const n = of('htr').length;
-      const bySeed = (rs) => [...rs].sort((x, y) => x.seed - y.seed);
-      const [mine, theirs] = [bySeed(of('htr')), bySeed(of(best.m))];
+      const [mine, theirs] = [of('htr'), of(best.m)].map((rs) => rs.map((r) => ({ seed: r.seed, score: r.fraction })));
       const interval = Number.isFinite(ratio) ? ratioInterval(mine, theirs) : undefined;
       const spread = interval ? ` (90 % bootstrap over seeds${interval.paired ? ', paired' : ''} ${interval.low.toFixed(2)}–${interval.high.toFixed(2)})` : '';
       const count = seedBySeed(mine, theirs);

@@ -94,3 +94,4 @@ export function given(events: readonly RecordedSearchEvent[], options: SpecOptio
 
 export { SYNTHETIC_TASKS, valley, plateau, cliff, binpack, combo, sparse, retrieval, pipeline, schedule, type SyntheticTask, type SyntheticConfig } from './synthetic-tasks.js';
 export { syntheticSearch, searchInMemory, fairRandomSearch, measure, achievedFraction, syntheticTaskSpec, type SyntheticSearchOptions, type SyntheticOutcome, type MemoryProblem, type MemoryOutcome } from './synthetic-search.js';
+export { ratioInterval, seedBySeed, type RatioInterval, type SeedScore } from './method-comparison.js';
