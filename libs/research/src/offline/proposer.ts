@@ -26,7 +26,7 @@ export interface OfflineProposerOptions {
   /**
    * Set the surrogate aside under a node after this many clear gate refusals in a row among its
    * children (see `refusedInARow`), until one is admitted; 0: never. Default 3. Measured in
-   * bench/ao.mjs (README, the AO benchmark): `no-set-aside` is 0.
+   * bench/ao.mjs (`bench/ao-findings.md`): `no-set-aside` is 0.
    */
   setAsideAfter?: number;
   /**
